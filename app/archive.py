@@ -1,0 +1,72 @@
+"""The archive: settings, database, search backend and the writers' lock, built once and passed down."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from filelock import FileLock, Timeout
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.search.base import SearchBackend
+
+log = logging.getLogger(__name__)
+
+
+class WriteBusy(RuntimeError):
+    """Another writer held the archive for longer than the configured timeout."""
+
+
+@dataclass
+class Archive:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    search: SearchBackend
+    _lock: FileLock
+
+    @contextmanager
+    def write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """One writer at a time across threads and processes: database row, then index, in order.
+
+        A second writer (another import, an API call) waits for the first instead of failing.
+        """
+        wait = self.settings.write_lock_timeout if timeout is None else timeout
+        try:
+            with self._lock.acquire(timeout=wait):
+                yield
+        except Timeout:
+            raise WriteBusy(
+                f"another writer has held the archive for more than {wait:.0f} s; try again later"
+            ) from None
+
+    def close(self) -> None:
+        self.search.close()
+        self.engine.dispose()
+
+
+def make_search_backend(settings: Settings) -> SearchBackend:
+    """The configured search backend."""
+    if settings.search_backend == "whoosh":
+        from app.search.whoosh_backend import WhooshBackend
+
+        return WhooshBackend(settings.resolved_index_dir(), writer_timeout=settings.write_lock_timeout)
+    raise ValueError(f"unknown search backend {settings.search_backend!r} (available: whoosh)")
+
+
+def open_archive(settings: Settings) -> Archive:
+    """Open the database and the search index named by `settings`."""
+    settings.ensure_dirs()
+    engine = make_engine(settings.resolved_database_url())
+    return Archive(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        search=make_search_backend(settings),
+        _lock=FileLock(str(settings.lock_path())),
+    )

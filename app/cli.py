@@ -1,0 +1,198 @@
+"""The `newsarchive` command: migrate, import, serve, reindex, check, stats."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from app.archive import Archive, open_archive
+from app.config import Settings
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def _open(ctx: click.Context) -> Archive:
+    from app.migrate import pending
+
+    archive = open_archive(ctx.obj["settings"])
+    current, head = pending(archive.engine)
+    if current != head:
+        archive.close()
+        raise click.ClickException(
+            f"the database schema is at {current or 'nothing'}, not {head}: run `newsarchive migrate`"
+        )
+    ctx.call_on_close(archive.close)
+    return archive
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Archive folder (default: $NEWSARCHIVE_DATA_DIR or ./data).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
+    """News Archive: load, index and search dated news articles."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = {"settings": _settings(data_dir)}
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Create or upgrade the database schema in place."""
+    from app.migrate import upgrade
+
+    settings: Settings = ctx.obj["settings"]
+    settings.ensure_dirs()
+    upgrade(settings.resolved_database_url())
+    click.echo("database schema is up to date")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
+@click.option("--batch-size", default=200, show_default=True, help="Articles per transaction.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def import_cmd(
+    ctx: click.Context, paths: tuple[str, ...], encoding: str | None, batch_size: int, quiet: bool
+) -> None:
+    """Import dated-text article files: files, directories, globs, or - for standard input."""
+    from app.ingest.importer import expand_paths, import_files
+
+    archive = _open(ctx)
+    files, problems = expand_paths(paths)
+    for name, reason in problems:
+        click.echo(f"error: {name}: {reason}", err=True)
+    started = time.perf_counter()
+    bar = tqdm(
+        total=len(files), unit=" articles", disable=quiet or len(files) < 2 or None,
+        file=sys.stderr, dynamic_ncols=True,
+    )
+
+    def on_error(name: str, reason: str) -> None:
+        bar.write(f"error: {name}: {reason}", file=sys.stderr)
+
+    try:
+        summary = import_files(
+            archive, files=files, encoding=encoding, batch_size=batch_size,
+            on_error=on_error, on_progress=bar.update,
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo("interrupted: articles stored so far are kept; run the import again to "
+                   "continue (duplicates are skipped)", err=True)
+        sys.exit(130)
+    bar.close()
+    elapsed = time.perf_counter() - started
+    rate = summary.files / elapsed if elapsed > 0 else 0.0
+    failed = len(summary.failed) + len(problems)
+    click.echo(
+        f"{summary.line().replace(f'{len(summary.failed)} failed', f'{failed} failed')} "
+        f"in {elapsed:.1f} s ({rate:.0f} files/s)"
+    )
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, reload: bool) -> None:
+    """Serve the web pages and the JSON API."""
+    import os
+
+    import uvicorn
+
+    settings: Settings = ctx.obj["settings"]
+    os.environ["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, reload=reload,
+        log_level="info",
+    )
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the database."""
+    from app.articles import count_articles
+    from app.index_sync import reindex as rebuild
+
+    archive = _open(ctx)
+    total = count_articles(archive)
+    started = time.perf_counter()
+    with tqdm(total=total, unit=" articles", file=sys.stderr, disable=None) as bar:
+        count = rebuild(archive, progress=bar.update)
+    elapsed = time.perf_counter() - started
+    click.echo(f"indexed {count} articles in {elapsed:.1f} s")
+
+
+@main.command()
+@click.option("--repair", is_flag=True, help="Make the index match the database.")
+@click.pass_context
+def check(ctx: click.Context, repair: bool) -> None:
+    """Report whether the database and the search index agree."""
+    from app.index_sync import check as run_check
+
+    archive = _open(ctx)
+    report = run_check(archive, repair=repair)
+    click.echo(report.summary())
+    for label, ids in (("missing", report.missing), ("extra", report.extra),
+                       ("stale", report.stale)):
+        if ids:
+            shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+            click.echo(f"  {label}: {shown}")
+    if report.repaired:
+        after = run_check(archive)
+        click.echo(f"repaired: {after.summary()}")
+        sys.exit(0 if after.ok else 1)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts: articles, sources, years, index health."""
+    from app.stats import archive_stats
+
+    archive = _open(ctx)
+    data = archive_stats(archive)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    click.echo(f"database:  {data['database']}")
+    click.echo(f"search:    {data['search_backend']} ({data['index']['detail']})")
+    click.echo(f"articles:  {data['articles']}")
+    click.echo(f"indexed:   {data['index']['documents']}  (agree: {data['index']['in_sync']})")
+    click.echo(f"dates:     {data['first_date']} .. {data['last_date']}")
+    click.echo(f"sources:   {len(data['sources'])}")
+    for source, n in data["sources"][:10]:
+        click.echo(f"  {n:>7}  {source}")
+    for year, n in data["years"]:
+        click.echo(f"  {year}: {n}")
+
+
+if __name__ == "__main__":
+    main()

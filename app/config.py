@@ -1,0 +1,59 @@
+"""Settings, read from NEWSARCHIVE_* environment variables and passed down explicitly.
+
+Nothing here is created at import time: the app factory and the CLI build a `Settings` and hand it
+to whatever needs it, so tests can give every test its own data directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one archive instance."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSARCHIVE_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the database and index live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite at <data_dir>/archive.db."
+    )
+    index_dir: Path | None = Field(None, description="Whoosh index folder; default <data_dir>/index.")
+    search_backend: str = Field("whoosh", description="Search backend name.")
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for API writes; writes are refused when unset."
+    )
+    max_article_bytes: int = Field(
+        5 * 1024 * 1024, description="Largest article file or request body accepted."
+    )
+    max_request_bytes: int = Field(
+        10 * 1024 * 1024, description="Largest request body of any kind accepted."
+    )
+    default_page_size: int = Field(20, description="Results per page when none is asked for.")
+    max_page_size: int = Field(200, description="Largest page_size a client may ask for.")
+    write_lock_timeout: float = Field(
+        120.0, description="Seconds a writer waits for another writer before giving up."
+    )
+    base_url: str = Field("", description="Public URL prefix for absolute links (optional).")
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'archive.db').resolve()}"
+
+    def resolved_index_dir(self) -> Path:
+        """The index folder, defaulting to <data_dir>/index."""
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    def lock_path(self) -> Path:
+        """The file lock that serialises writers across processes."""
+        return self.data_dir / "write.lock"
+
+    def ensure_dirs(self) -> None:
+        """Create the data folders when missing."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_index_dir().mkdir(parents=True, exist_ok=True)

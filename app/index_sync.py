@@ -1,0 +1,159 @@
+"""Keeping the search index in step with the database, which is the source of truth.
+
+Every write records its index work in `index_outbox` inside the same transaction as the row, then
+applies it. If the process dies in between, the next writer replays what is left (`drain_outbox`),
+`check` compares the two stores and `reindex` rebuilds the index from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.archive import Archive
+from app.models import Article, IndexOutbox
+from app.search.base import IndexDoc, SearchUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def to_index_doc(article: Article) -> IndexDoc:
+    return IndexDoc(
+        id=article.id,
+        title=article.title,
+        body=article.body,
+        published=article.published,
+        source=article.source,
+        people=tuple(article.all_people),
+        content_hash=article.content_hash,
+    )
+
+
+def drain_outbox(archive: Archive) -> int:
+    """Apply pending index work (call with the write lock held). Returns entries applied."""
+    with archive.sessions() as session:
+        entries = session.execute(
+            select(IndexOutbox.id, IndexOutbox.article_id).order_by(IndexOutbox.id)
+        ).all()
+        if not entries:
+            return 0
+        ids = sorted({article_id for _, article_id in entries})
+        live = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+        # Whatever the recorded op, the row decides: present means upsert, gone means delete.
+        archive.search.upsert([to_index_doc(live[i]) for i in ids if i in live])
+        archive.search.delete([i for i in ids if i not in live])
+        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= entries[-1][0]))
+        session.commit()
+    return len(entries)
+
+
+def pending_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(IndexOutbox)) or 0)
+
+
+def iter_index_docs(archive: Archive, batch_size: int = 500) -> Iterator[list[IndexDoc]]:
+    """All articles as index documents, in id order, a batch at a time (flat memory)."""
+    last_id = 0
+    while True:
+        with archive.sessions() as session:
+            batch = list(session.scalars(
+                select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch_size)
+            ))
+            docs = [to_index_doc(a) for a in batch]
+        if not docs:
+            return
+        last_id = docs[-1].id
+        yield docs
+
+
+def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database. Returns the number of documents indexed."""
+    with archive.write_lock():
+        with archive.sessions() as session:
+            session.execute(delete(IndexOutbox))
+            session.commit()
+
+        def batches() -> Iterator[list[IndexDoc]]:
+            for docs in iter_index_docs(archive):
+                yield docs
+                if progress:
+                    progress(len(docs))
+
+        rebuild = getattr(archive.search, "rebuild", None)
+        if rebuild is not None:
+            return int(rebuild(batches()))
+        archive.search.clear()
+        count = 0
+        for docs in batches():
+            archive.search.upsert(docs)
+            count += len(docs)
+        return count
+
+
+@dataclass
+class CheckReport:
+    articles: int
+    indexed: int | None
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    extra: list[int] = field(default_factory=list)  # in the index, not in the database
+    stale: list[int] = field(default_factory=list)  # indexed with other content
+    pending: int = 0
+    error: str | None = None
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not (self.missing or self.extra or self.stale or self.pending)
+
+    def summary(self) -> str:
+        if self.error:
+            return f"index unreadable: {self.error}"
+        parts = [f"{self.articles} articles in the database, {self.indexed} in the index"]
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing from the index")
+        if self.extra:
+            parts.append(f"{len(self.extra)} in the index but not the database")
+        if self.stale:
+            parts.append(f"{len(self.stale)} indexed with outdated content")
+        if self.pending:
+            parts.append(f"{self.pending} index updates pending")
+        return "; ".join(parts) + ("" if not self.ok else "; they agree")
+
+
+def check(archive: Archive, *, repair: bool = False) -> CheckReport:
+    """Compare database and index; with `repair`, make the index match the database."""
+    with archive.sessions() as session:
+        db_versions = dict(session.execute(select(Article.id, Article.content_hash)).tuples().all())
+        pending = pending_count(session)
+    try:
+        indexed = archive.search.versions()
+    except SearchUnavailable as exc:
+        report = CheckReport(articles=len(db_versions), indexed=None, error=str(exc))
+        if repair:
+            reindex(archive)
+            report.repaired = True
+        return report
+    report = CheckReport(
+        articles=len(db_versions),
+        indexed=len(indexed),
+        missing=sorted(set(db_versions) - set(indexed)),
+        extra=sorted(set(indexed) - set(db_versions)),
+        stale=sorted(i for i in set(db_versions) & set(indexed) if db_versions[i] != indexed[i]),
+        pending=pending,
+    )
+    if repair and not report.ok:
+        with archive.write_lock():
+            drain_outbox(archive)
+            fix = report.missing + report.stale
+            for start in range(0, len(fix), 500):
+                chunk = fix[start : start + 500]
+                with archive.sessions() as session:
+                    rows = session.scalars(select(Article).where(Article.id.in_(chunk)))
+                    archive.search.upsert([to_index_doc(a) for a in rows])
+            archive.search.delete(report.extra)
+        report.repaired = True
+    return report

@@ -1,0 +1,1 @@
+"""Readers that turn input files into `ArticleIn` records, and the shared normalisation."""

@@ -1,0 +1,161 @@
+"""The dated-text format: optional `key value` header lines (`date` required), then paragraphs.
+
+    date 2022-01-06
+    title Blinken warns Russia          <- optional: title, source, author(s), url, language
+
+    First paragraph...
+
+The reference input (seeds/blinken-2022-01-06.txt) has a header with stray spaces, no title,
+curly quotes and an attribution line at the end; it loads as it is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+
+from dateutil import parser as dateutil_parser
+
+from app.ingest.attribution import find_attribution
+from app.ingest.headline import derive_title
+from app.ingest.record import ArticleIn, InvalidArticle
+from app.textclean import split_paragraphs
+
+HEADER_KEYS = {
+    "date": "date",
+    "published": "date",
+    "title": "title",
+    "headline": "title",
+    "source": "source",
+    "publication": "source",
+    "author": "author",
+    "authors": "author",
+    "byline": "author",
+    "url": "url",
+    "link": "url",
+    "language": "language",
+    "lang": "language",
+}
+_HEADER_LINE = re.compile(
+    r"^\s*(?P<key>[A-Za-z]+)\s*(?::\s*|\s+)(?P<value>\S.*?)\s*$"
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def decode(data: bytes, *, max_bytes: int, encoding: str | None = None) -> str:
+    """Bytes to text, refusing what is not an article file (empty, binary, oversized, undecodable)."""
+    if len(data) > max_bytes:
+        raise InvalidArticle(
+            f"file too large ({len(data):,} bytes; the limit is {max_bytes:,} bytes)"
+        )
+    if not data.strip():
+        raise InvalidArticle("empty file")
+    if encoding is None and data.startswith(_BOMS):
+        raise InvalidArticle("UTF-16/32 text is not supported; save the file as UTF-8")
+    if b"\x00" in data[:8192]:
+        raise InvalidArticle("binary file (contains NUL bytes), not text")
+    chosen = encoding or "utf-8-sig"
+    try:
+        text = data.decode(chosen)
+    except UnicodeDecodeError as exc:
+        raise InvalidArticle(
+            f"not valid {chosen.removesuffix('-sig').upper()}: byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start} (give --encoding, e.g. --encoding cp1252, if you know it)"
+        ) from None
+    except LookupError:
+        raise InvalidArticle(f"unknown encoding {encoding!r}") from None
+    control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    if control > 8:
+        raise InvalidArticle("binary file (control characters), not text")
+    return text
+
+
+def parse_date(value: str) -> dt.date:
+    """A header date: ISO `YYYY-MM-DD` (or an ISO timestamp), or a textual date like `6 January 2022`."""
+    value = value.strip()
+    if _ISO_DATE.match(value):
+        year, month, day = (int(part) for part in value.split("-"))
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise InvalidArticle(f"impossible date {value!r} ({exc})") from None
+    try:
+        return dt.datetime.fromisoformat(value).date()
+    except ValueError:
+        pass
+    # Textual dates only: purely numeric forms like 01/02/2022 are ambiguous (day or month first).
+    if not re.search(r"[A-Za-z]{3,}", value):
+        raise InvalidArticle(f"unrecognised date {value!r} (use YYYY-MM-DD)")
+    try:
+        return dateutil_parser.parse(value, default=dt.datetime(1, 1, 1)).date()
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArticle(f"unrecognised date {value!r} ({exc}; use YYYY-MM-DD)") from None
+
+
+def _read_header(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Header fields and the index of the first body line. The header is the first block of
+    non-blank lines, and only when every line in it is a known `key value` pair."""
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    header: dict[str, str] = {}
+    end = start
+    while end < len(lines) and lines[end].strip():
+        match = _HEADER_LINE.match(lines[end])
+        key = HEADER_KEYS.get(match.group("key").lower()) if match else None
+        if match is None or key is None:
+            return {}, start
+        if key == "author" and "author" in header:
+            header["author"] += ", " + match.group("value")
+        else:
+            header[key] = match.group("value")
+        end += 1
+    return header, end
+
+
+def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
+    """Parse one article in the dated-text format."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    header, body_start = _read_header(lines)
+    if "date" not in header:
+        raise InvalidArticle("no 'date YYYY-MM-DD' header line at the top")
+    published = parse_date(header["date"])
+    if not 1 <= published.year <= 9999:
+        raise InvalidArticle(f"impossible date {header['date']!r}")
+    body = "\n".join(lines[body_start:]).strip("\n").rstrip()
+    # Keep the body as given, minus the blank lines around it.
+    body = "\n".join(line.rstrip() for line in body.split("\n")).strip("\n")
+    paragraphs = split_paragraphs(body)
+    if not paragraphs:
+        raise InvalidArticle("no article text after the header")
+
+    attribution = find_attribution(paragraphs)
+    title = header.get("title")
+    language = header.get("language")
+    if language is not None and not _LANGUAGE.match(language):
+        raise InvalidArticle(f"language {language!r} is not a language code like 'en' or 'en-GB'")
+    url = header.get("url")
+    if url is not None and not re.match(r"^https?://\S+$", url):
+        raise InvalidArticle(f"url {url!r} is not an http(s) URL")
+    authors = (
+        [a.strip() for a in re.split(r"\s*[,;]\s*|\s+and\s+", header["author"]) if a.strip()]
+        if "author" in header
+        else attribution.authors
+    )
+    # A byline paragraph ("By Jane Doe") is not the lead.
+    lead = paragraphs[1] if attribution.authors and len(paragraphs) > 1 and "author" not in header else paragraphs[0]
+    return ArticleIn(
+        body=body,
+        published=published,
+        title=title or derive_title(lead),
+        title_derived=not title,
+        source=header.get("source") or attribution.source,
+        authors=authors,
+        contributors=[c for c in attribution.contributors if c not in authors],
+        url=url,
+        language=language.lower() if language else None,
+        origin=origin,
+    )

@@ -1,0 +1,99 @@
+"""Database tables: articles, their people, and the outbox that keeps the search index in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Article(Base):
+    """One dated news article, stored exactly as loaded."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    # True when the title was derived from the lead because the input had none.
+    title_derived: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text)
+    published: Mapped[dt.date] = mapped_column(Date, index=True)
+    source: Mapped[str | None] = mapped_column(String(200), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    language: Mapped[str | None] = mapped_column(String(20))
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # sha256 of the normalised body: the same story loaded twice is recognised.
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    people: Mapped[list[ArticlePerson]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        order_by="ArticlePerson.position",
+        lazy="selectin",
+    )
+
+    @property
+    def authors(self) -> list[str]:
+        return [p.name for p in self.people if p.role == "author"]
+
+    @property
+    def contributors(self) -> list[str]:
+        return [p.name for p in self.people if p.role == "contributor"]
+
+    @property
+    def all_people(self) -> list[str]:
+        return [p.name for p in self.people]
+
+
+class ArticlePerson(Base):
+    """An author or contributor named on an article, in the order given."""
+
+    __tablename__ = "article_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="author")
+
+    article: Mapped[Article] = relationship(back_populates="people")
+
+
+class IndexOutbox(Base):
+    """Index work recorded in the same transaction as the row change (a transactional outbox).
+
+    If the process dies after the database commit but before the index commit, the entries stay
+    here and are replayed by the next writer, so the index catches up without a manual repair.
+    """
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+Index("ix_articles_published_id", Article.published, Article.id)

@@ -1,0 +1,106 @@
+"""The search interface every backend implements (Whoosh now, PostgreSQL later).
+
+Backends receive parsed queries (app.search.query) and plain filter values; they return article
+ids in rank order with an exact total. Rows are then loaded from the database, which is the
+source of truth; the index holds only what searching needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from markupsafe import Markup
+
+from app.search.query import Node
+
+Sort = Literal["relevance", "newest", "oldest"]
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot be read (missing or damaged); `newsarchive reindex` rebuilds it."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: Node | None
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    sort: Sort = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass
+class SearchHits:
+    ids: list[int]
+    scores: list[float | None]
+    total: int
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index needs of one article."""
+
+    id: int
+    title: str
+    body: str
+    published: dt.date
+    source: str | None
+    people: tuple[str, ...]
+    content_hash: str
+
+
+@dataclass
+class IndexHealth:
+    backend: str
+    ok: bool
+    doc_count: int | None
+    detail: str = ""
+
+
+class SearchBackend(Protocol):
+    """Add, delete, search, highlight, count, clear: all a backend must do."""
+
+    name: str
+
+    def upsert(self, docs: list[IndexDoc]) -> None:
+        """Add or replace these documents, committed together."""
+
+    def delete(self, ids: list[int]) -> None:
+        """Remove these documents (missing ids are ignored)."""
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        """Ids in rank order for one page, and the exact number of matches."""
+        ...
+
+    def highlight(self, query: Node | None, text: str, *, whole: bool = False) -> Markup | None:
+        """Escaped text with the query's matching words in <mark>; None when nothing matches.
+        A fragment around the best matches, or the whole text when `whole`."""
+        ...
+
+    def doc_count(self) -> int:
+        """Number of documents in the index."""
+        ...
+
+    def versions(self) -> dict[int, str]:
+        """Every indexed id with the content hash it was indexed with (for `check`)."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every document (the first step of a rebuild)."""
+
+    def health(self) -> IndexHealth:
+        """Whether the index can be read, and its size."""
+        ...
+
+    def close(self) -> None:
+        """Release searchers and files."""

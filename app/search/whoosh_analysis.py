@@ -1,0 +1,99 @@
+"""Analyzers for news text in Whoosh.
+
+Whoosh's default StemmingAnalyzer drops "us", "may", "will", "can", "not" and every one-character
+token ("2" in "Nord Stream 2"): fatal for news. We keep every token, fold curly apostrophes and
+accents, read "U.S." as "us", and index two forms of each text field: stemmed (recall) and exact
+(precision), so that stemming widens a search without burying exact matches.
+
+These classes are pickled into the index schema: renaming or moving them needs a reindex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+)
+from whoosh.support.charset import accent_map
+
+# Acronyms with dots ("U.S.", "U.K.") as one token; otherwise word characters with inner
+# apostrophes ("Russia’s", "don't"). Hyphens split words: "de-escalation" is a two-word phrase.
+TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:['’]\w+)*"
+
+
+class NewsNormalizeFilter(Filter):
+    """Curly apostrophes become straight ones; dots leave acronyms ("u.s." -> "us")."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            text = token.text
+            if "’" in text or "‘" in text:
+                text = text.replace("’", "'").replace("‘", "'")
+            if "." in text:
+                text = text.replace(".", "")
+            token.text = text
+            yield token
+
+
+class PossessiveFilter(Filter):
+    """"russia's" and "hens'" -> "russia", "hens" before stemming."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            text = token.text
+            if text.endswith("'s"):
+                token.text = text[:-2]
+            elif text.endswith("'"):
+                token.text = text[:-1]
+            yield token
+
+
+def exact_analyzer() -> Any:
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | NewsNormalizeFilter()
+    )
+
+
+def stem_analyzer() -> Any:
+    return exact_analyzer() | PossessiveFilter() | StemFilter(lang="en", cachesize=100_000)
+
+
+class MarkMatchesFilter(Filter):
+    """For highlighting: replaces the text of every token that matches the query with a marker,
+    so Whoosh's highlighter can find matches by exact form, by stem, or by prefix at once."""
+
+    MARK = "\x00match"
+
+    def __init__(self, exact: frozenset[str], stems: frozenset[str], prefixes: tuple[str, ...]):
+        self.exact = exact
+        self.stems = stems
+        self.prefixes = prefixes
+        self._possessive = PossessiveFilter()
+        self._stemmer = StemFilter(lang="en", cachesize=100_000)
+
+    def stem(self, word: str) -> str:
+        if word.endswith("'s"):
+            word = word[:-2]
+        elif word.endswith("'"):
+            word = word[:-1]
+        return str(self._stemmer._stem(word))
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            text = token.text
+            if (
+                text in self.exact
+                or (self.prefixes and text.startswith(self.prefixes))
+                or (self.stems and self.stem(text) in self.stems)
+            ):
+                token.text = self.MARK
+            yield token

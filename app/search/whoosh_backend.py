@@ -1,0 +1,398 @@
+"""The Whoosh search backend: the embedded default, an index folder next to the SQLite database.
+
+Only this module (and its analyzers) imports Whoosh. Notes from measuring the forks
+(docs/dependencies.md): `Searcher.refresh()` can return duplicate hits after merges, so stale
+searchers are reopened instead; opening can race a commit replacing the TOC file, so opens retry;
+date ranges go in `filter=` (an `And` with a range miscounts totals).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+from whoosh import highlight as wh
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
+
+from app.search import query as q
+from app.search.base import (
+    IndexDoc,
+    IndexHealth,
+    SearchFilters,
+    SearchHits,
+    SearchRequest,
+    SearchUnavailable,
+)
+from app.search.query import QuerySyntaxError
+from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
+INDEX_NAME = "articles_v1"
+TITLE_BOOST = 2.0
+EXACT_BOOST = 1.0
+SNIPPET_CHARS = 240
+POOL_SIZE = 8
+
+
+def make_schema() -> Schema:
+    stem = stem_analyzer()
+    exact = exact_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        hash=STORED(),
+        title=TEXT(analyzer=stem, phrase=True),
+        title_exact=TEXT(analyzer=exact, phrase=False),
+        body=TEXT(analyzer=stem, phrase=True),
+        body_exact=TEXT(analyzer=exact, phrase=False),
+        source=TEXT(analyzer=exact, phrase=True),
+        people=TEXT(analyzer=exact, phrase=True),
+        source_key=ID(),
+        person_key=KEYWORD(commas=True, lowercase=True),
+        date=NUMERIC(int, bits=32, sortable=True, signed=False),
+    )
+
+
+def date_key(day: Any) -> int:
+    return int(day.year * 10000 + day.month * 100 + day.day)
+
+
+def source_key(source: str | None) -> str:
+    return " ".join((source or "").split()).casefold()
+
+
+class WhooshBackend:
+    """SearchBackend over a Whoosh index folder."""
+
+    name = "whoosh"
+
+    def __init__(self, path: Path, *, writer_timeout: float = 120.0) -> None:
+        self.path = Path(path)
+        self.writer_timeout = writer_timeout
+        self.schema = make_schema()
+        self._stem = stem_analyzer()
+        self._exact = exact_analyzer()
+        self._ix: Any = None
+        self._pool: list[Searcher] = []
+        self._lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------------
+    def _index(self) -> Any:
+        if self._ix is None:
+            with self._lock:
+                if self._ix is None:
+                    self._ix = self._open_or_create()
+        return self._ix
+
+    def _open_or_create(self) -> Any:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if not windex.exists_in(str(self.path), indexname=INDEX_NAME):
+            return windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
+        try:
+            return _retry(lambda: windex.open_dir(str(self.path), indexname=INDEX_NAME))
+        except Exception as exc:
+            raise SearchUnavailable(
+                f"the search index at {self.path} cannot be read ({exc.__class__.__name__}: "
+                f"{exc}); run `newsarchive reindex` to rebuild it from the database"
+            ) from exc
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        ix = self._index()
+        searcher = None
+        with self._lock:
+            while self._pool and searcher is None:
+                candidate = self._pool.pop()
+                if _retry(candidate.up_to_date):
+                    searcher = candidate
+                else:
+                    candidate.close()
+        if searcher is None:
+            try:
+                searcher = _retry(lambda: ix.searcher(weighting=BM25F()))
+            except Exception as exc:
+                raise SearchUnavailable(
+                    f"the search index cannot be read ({exc}); run `newsarchive reindex`"
+                ) from exc
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                if len(self._pool) < POOL_SIZE:
+                    self._pool.append(searcher)
+                    searcher = None
+            if searcher is not None:
+                searcher.close()
+
+    @contextmanager
+    def _writer(self) -> Iterator[IndexWriter]:
+        writer = self._index().writer(timeout=self.writer_timeout, delay=0.05)
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        else:
+            writer.commit()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _fields(self, doc: IndexDoc) -> dict[str, Any]:
+        people = [p for p in doc.people if p]
+        return {
+            "id": str(doc.id),
+            "hash": doc.content_hash,
+            "title": doc.title,
+            "title_exact": doc.title,
+            "body": doc.body,
+            "body_exact": doc.body,
+            "source": doc.source or "",
+            "people": "\n".join(people),
+            "source_key": source_key(doc.source),
+            "person_key": ",".join(" ".join(p.split()) for p in people),
+            "date": date_key(doc.published),
+        }
+
+    def upsert(self, docs: list[IndexDoc]) -> None:
+        if not docs:
+            return
+        with self._writer() as writer:
+            for doc in docs:
+                writer.update_document(**self._fields(doc))
+
+    def delete(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self._writer() as writer:
+            for doc_id in ids:
+                writer.delete_by_term("id", str(doc_id))
+
+    def clear(self) -> None:
+        try:
+            ix = self._index()
+        except SearchUnavailable:
+            # Unreadable: start again from an empty folder.
+            self.close()
+            shutil.rmtree(self.path, ignore_errors=True)
+            ix = self._index()
+        writer = ix.writer(timeout=self.writer_timeout, delay=0.05)
+        writer.commit(mergetype=CLEAR)
+
+    def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
+        """Replace the whole index in one commit: searches see the old index until it is done."""
+        try:
+            ix = self._index()
+        except SearchUnavailable:
+            self.close()
+            shutil.rmtree(self.path, ignore_errors=True)
+            ix = self._index()
+        writer = ix.writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        count = 0
+        try:
+            for batch in batches:
+                for doc in batch:
+                    writer.add_document(**self._fields(doc))
+                    count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        return count
+
+    # -- reading -----------------------------------------------------------------------------
+    def doc_count(self) -> int:
+        with self._searcher() as s:
+            return int(s.doc_count())
+
+    def versions(self) -> dict[int, str]:
+        with self._searcher() as s:
+            return {int(f["id"]): f.get("hash", "") for f in s.all_stored_fields()}
+
+    def health(self) -> IndexHealth:
+        try:
+            return IndexHealth(self.name, True, self.doc_count(), str(self.path))
+        except SearchUnavailable as exc:
+            return IndexHealth(self.name, False, None, str(exc))
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        wquery = self._translate(request.query) if request.query is not None else wq.Every()
+        wfilter = self._filter(request.filters)
+        sort = request.sort
+        if request.query is None and sort == "relevance":
+            sort = "newest"
+        kwargs: dict[str, Any] = {"limit": request.offset + request.limit, "filter": wfilter}
+        if sort != "relevance":
+            kwargs["sortedby"] = "date"
+            kwargs["reverse"] = sort == "newest"
+        with self._searcher() as s:
+            results = s.search(wquery, **kwargs)
+            total = len(results)
+            page = results[request.offset : request.offset + request.limit]
+            ids = [int(hit["id"]) for hit in page]
+            scores = [float(hit.score) if sort == "relevance" and hit.score else None
+                      for hit in page]
+        return SearchHits(ids=ids, scores=scores, total=total)
+
+    def _filter(self, f: SearchFilters) -> Any:
+        parts: list[Any] = []
+        if f.date_from or f.date_to:
+            parts.append(
+                wq.NumericRange(
+                    "date",
+                    date_key(f.date_from) if f.date_from else None,
+                    date_key(f.date_to) if f.date_to else None,
+                )
+            )
+        if f.sources:
+            parts.append(wq.Or([wq.Term("source_key", source_key(s)) for s in f.sources]))
+        if f.authors:
+            parts.append(
+                wq.Or([wq.Term("person_key", " ".join(a.split()).lower()) for a in f.authors])
+            )
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    # -- query translation -------------------------------------------------------------------
+    def _tokens(self, analyzer: Any, text: str) -> list[str]:
+        return [t.text for t in analyzer(text)]
+
+    def _translate(self, node: q.Node) -> Any:
+        translated = self._node(node)
+        if translated is None:
+            raise QuerySyntaxError("the query has no searchable words")
+        return translated
+
+    def _node(self, node: q.Node) -> Any:
+        if isinstance(node, q.Term | q.Phrase):
+            return self._words(node)
+        if isinstance(node, q.Prefix):
+            return self._prefix(node)
+        if isinstance(node, q.Not):
+            child = self._node(node.child)
+            return None if child is None else wq.Not(child)
+        children = [c for c in (self._node(c) for c in node.children) if c is not None]
+        if not children:
+            return None
+        if isinstance(node, q.Or):
+            return children[0] if len(children) == 1 else wq.Or(children)
+        if all(isinstance(c, wq.Not) for c in children):
+            children.insert(0, wq.Every())
+        return children[0] if len(children) == 1 else wq.And(children)
+
+    def _words(self, node: q.Term | q.Phrase) -> Any:
+        exact = self._tokens(self._exact, node.text)
+        if not exact:
+            return None
+        if node.field in ("source", "author"):
+            field = "source" if node.field == "source" else "people"
+            return wq.Term(field, exact[0]) if len(exact) == 1 else wq.Phrase(field, exact)
+        stems = self._tokens(self._stem, node.text)
+        want_title = node.field in (None, "title")
+        want_body = node.field in (None, "body")
+        parts: list[Any] = []
+        if len(exact) == 1:
+            if want_body:
+                parts += [wq.Term("body", stems[0]),
+                          wq.Term("body_exact", exact[0], boost=EXACT_BOOST)]
+            if want_title:
+                parts += [wq.Term("title", stems[0], boost=TITLE_BOOST),
+                          wq.Term("title_exact", exact[0], boost=TITLE_BOOST * EXACT_BOOST)]
+        else:
+            if want_body:
+                parts.append(wq.Phrase("body", stems))
+            if want_title:
+                parts.append(wq.Phrase("title", stems, boost=TITLE_BOOST))
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _prefix(self, node: q.Prefix) -> Any:
+        exact = self._tokens(self._exact, node.text)
+        if not exact:
+            return None
+        fields = {
+            None: [("body_exact", 1.0), ("title_exact", TITLE_BOOST)],
+            "title": [("title_exact", 1.0)],
+            "body": [("body_exact", 1.0)],
+            "source": [("source", 1.0)],
+            "author": [("people", 1.0)],
+        }[node.field]
+        per_field = []
+        for field, boost in fields:
+            head = [wq.Term(field, word) for word in exact[:-1]]
+            last = wq.Prefix(field, exact[-1], boost=boost)
+            per_field.append(wq.And([*head, last]) if head else last)
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    # -- highlighting ------------------------------------------------------------------------
+    def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
+        exact: set[str] = set()
+        stems: set[str] = set()
+        prefixes: list[str] = []
+        for leaf in q.positive_leaves(query):
+            if leaf.field not in (None, "body", "title"):
+                continue
+            words = self._tokens(self._exact, leaf.text)
+            if isinstance(leaf, q.Prefix):
+                exact.update(words[:-1])
+                prefixes.extend(words[-1:])
+            else:
+                exact.update(words)
+                stems.update(self._tokens(self._stem, leaf.text))
+        if not (exact or stems or prefixes):
+            return None
+        marker = MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        analyzer = exact_analyzer() | marker
+        fragmenter: Any = (
+            wh.WholeFragmenter(charlimit=None)
+            if whole
+            else wh.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
+        )
+        formatter = _MarkFormatter()
+        out = wh.highlight(
+            text, {MarkMatchesFilter.MARK}, analyzer, fragmenter, formatter, top=2
+        )
+        # The formatter escapes every piece of the source text; only <mark> is ours.
+        return Markup(out) if out else None
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._pool:
+                searcher.close()
+            self._pool.clear()
+            self._ix = None
+
+
+class _MarkFormatter(wh.Formatter):
+    """HTML-escapes the text and wraps matches in <mark>, nothing else."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return str(Markup.escape(text))
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
+
+
+def _retry(fn: Any, attempts: int = 5) -> Any:
+    """Whoosh can race a concurrent commit replacing its TOC file; a retry succeeds."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    return None

@@ -1,0 +1,50 @@
+"""Archive statistics and health, shared by /api/v1/health, /api/v1/stats and `newsarchive stats`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from app.archive import Archive
+from app.articles import count_articles, date_counts, date_span, source_counts
+from app.index_sync import pending_count
+
+
+def health(archive: Archive) -> dict[str, Any]:
+    """Liveness plus whether the database and the index agree."""
+    articles = count_articles(archive)
+    index = archive.search.health()
+    with archive.sessions() as session:
+        pending = pending_count(session)
+    in_sync = index.ok and index.doc_count == articles and pending == 0
+    return {
+        "status": "ok" if in_sync else "degraded",
+        "articles": articles,
+        "index_documents": index.doc_count,
+        "in_sync": in_sync,
+        "pending_index_updates": pending,
+        "database": make_url(archive.settings.resolved_database_url()).get_backend_name(),
+        "search_backend": index.backend,
+        "index_error": None if index.ok else index.detail,
+    }
+
+
+def archive_stats(archive: Archive) -> dict[str, Any]:
+    h = health(archive)
+    first, last = date_span(archive)
+    return {
+        "database": h["database"],
+        "search_backend": h["search_backend"],
+        "articles": h["articles"],
+        "index": {
+            "documents": h["index_documents"],
+            "in_sync": h["in_sync"],
+            "pending": h["pending_index_updates"],
+            "detail": h["index_error"] or archive.search.health().detail,
+        },
+        "first_date": first,
+        "last_date": last,
+        "sources": source_counts(archive),
+        "years": date_counts(archive),
+    }
