@@ -34,16 +34,29 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "Malformed query or parameter"},
 }
-Q = Annotated[str | None, Query(description="Query: words, \"phrases\", OR, NOT, -word, "
-                                            "prefix*, title:/source:/author: terms")]
-From = Annotated[str | None, Query(alias="from", description="YYYY, YYYY-MM or YYYY-MM-DD "
-                                   "(also from-date, begin_date=YYYYMMDD)")]
-To = Annotated[str | None, Query(alias="to", description="YYYY, YYYY-MM or YYYY-MM-DD "
-                                 "(also to-date, end_date)")]
+Q = Annotated[
+    str | None,
+    Query(
+        description='Query: words, "phrases", OR, NOT, -word, prefix*, title:/source:/author: terms'
+    ),
+]
+From = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        description="YYYY, YYYY-MM or YYYY-MM-DD (also from-date, begin_date=YYYYMMDD)",
+    ),
+]
+To = Annotated[
+    str | None,
+    Query(alias="to", description="YYYY, YYYY-MM or YYYY-MM-DD (also to-date, end_date)"),
+]
 Source = Annotated[list[str] | None, Query(description="Source name; repeat or comma-separate")]
 Author = Annotated[list[str] | None, Query(description="Author or contributor name")]
 Page = Annotated[int | None, Query(ge=1, description="Page number, from 1")]
-PageSize = Annotated[int | None, Query(ge=1, le=200, description="Results per page (also page-size)")]
+PageSize = Annotated[
+    int | None, Query(ge=1, le=200, description="Results per page (also page-size)")
+]
 
 
 def _base(request: Request) -> str:
@@ -59,7 +72,9 @@ def search(
     to: To = None,
     source: Source = None,
     author: Author = None,
-    sort: Annotated[str | None, Query(description="relevance, newest or oldest (also order-by)")] = None,
+    sort: Annotated[
+        str | None, Query(description="relevance, newest or oldest (also order-by)")
+    ] = None,
     page: Page = None,
     page_size: PageSize = None,
 ) -> Any:
@@ -84,21 +99,29 @@ def list_articles(
     params = search_params(QueryArgs(list(request.query_params.multi_items())), archive.settings)
     filters = ArticleFilters(params.date_from, params.date_to, params.sources, params.authors)
     rows, total = articles.list_articles(
-        archive, filters=filters, offset=(params.page - 1) * params.page_size,
-        limit=params.page_size, oldest_first=params.sort == "oldest",
+        archive,
+        filters=filters,
+        offset=(params.page - 1) * params.page_size,
+        limit=params.page_size,
+        oldest_first=params.sort == "oldest",
     )
     base = _base(request)
-    return JSONResponse(jsonable_encoder({
-        "total": total,
-        "page": params.page,
-        "page_size": params.page_size,
-        "pages": -(-total // params.page_size),
-        "results": [present.summary(a, base) for a in rows],
-    }))
+    return JSONResponse(
+        jsonable_encoder(
+            {
+                "total": total,
+                "page": params.page,
+                "page_size": params.page_size,
+                "pages": -(-total // params.page_size),
+                "results": [present.summary(a, base) for a in rows],
+            }
+        )
+    )
 
 
-@router.get("/articles/{article_id}", response_model=ArticleFull,
-            responses={404: {"model": ErrorEnvelope}})
+@router.get(
+    "/articles/{article_id}", response_model=ArticleFull, responses={404: {"model": ErrorEnvelope}}
+)
 def get_article(request: Request, archive: ArchiveDep, article_id: int) -> Any:
     """One article with its full text."""
     article = articles.get_article(archive, article_id=article_id)
@@ -127,8 +150,10 @@ def _item_from_request(raw: bytes, content_type: str, max_bytes: int) -> Article
     try:
         data = ArticleCreate.model_validate_json(raw)
     except ValidationError as exc:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                  for e in exc.errors()]
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         raise ApiError(422, message, code="validation_error", extra={"fields": fields}) from None
     paragraphs = split_paragraphs(data.body)
@@ -151,9 +176,12 @@ def _item_from_request(raw: bytes, content_type: str, max_bytes: int) -> Article
     response_model=ArticleFull,
     openapi_extra=_CREATE_BODY,
     responses={
-        401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
-        409: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope},
-        415: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope},
+        401: {"model": ErrorEnvelope},
+        403: {"model": ErrorEnvelope},
+        409: {"model": ErrorEnvelope},
+        413: {"model": ErrorEnvelope},
+        415: {"model": ErrorEnvelope},
+        422: {"model": ErrorEnvelope},
     },
     dependencies=[WriteAuth],
 )
@@ -169,18 +197,31 @@ async def create_article(request: Request, archive: ArchiveDep) -> Any:
     outcome = await run_in_threadpool(articles.add_article, archive, item=item)
     base = _base(request)
     if outcome.status == "duplicate":
-        raise ApiError(409, f"this article is already in the archive (id {outcome.article.id})",
-                       code="duplicate",
-                       extra={"existing": {"id": outcome.article.id,
-                                           "links": present.links(outcome.article, base)}})
+        raise ApiError(
+            409,
+            f"this article is already in the archive (id {outcome.article.id})",
+            code="duplicate",
+            extra={
+                "existing": {
+                    "id": outcome.article.id,
+                    "links": present.links(outcome.article, base),
+                }
+            },
+        )
     body = jsonable_encoder(present.full(outcome.article, base))
-    return JSONResponse(body, status_code=201,
-                        headers={"Location": body["links"]["self"]})
+    return JSONResponse(body, status_code=201, headers={"Location": body["links"]["self"]})
 
 
-@router.delete("/articles/{article_id}", status_code=204, dependencies=[WriteAuth],
-               responses={401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
-                          404: {"model": ErrorEnvelope}})
+@router.delete(
+    "/articles/{article_id}",
+    status_code=204,
+    dependencies=[WriteAuth],
+    responses={
+        401: {"model": ErrorEnvelope},
+        403: {"model": ErrorEnvelope},
+        404: {"model": ErrorEnvelope},
+    },
+)
 def delete_article(archive: ArchiveDep, article_id: int) -> Response:
     """Delete an article (from the database, then the index)."""
     articles.delete_article(archive, article_id=article_id)
@@ -192,5 +233,3 @@ def get_health(archive: ArchiveDep) -> Any:
     """Status, article count, index document count, and whether they agree."""
     data = health(archive)
     return JSONResponse(data, status_code=200)
-
-

@@ -1,4 +1,4 @@
-"""The archive: settings, database, search backend and the writers' lock, built once and passed down."""
+"""The archive: settings, database, search backend and writers' lock, built once, passed down."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def make_search_backend(settings: Settings) -> SearchBackend:
     if settings.search_backend == "whoosh":
         from app.search.whoosh_backend import WhooshBackend
 
-        return WhooshBackend(settings.resolved_index_dir(), writer_timeout=settings.write_lock_timeout)
+        return WhooshBackend(
+            settings.resolved_index_dir(), writer_timeout=settings.write_lock_timeout
+        )
     raise ValueError(f"unknown search backend {settings.search_backend!r} (available: whoosh)")
 
 

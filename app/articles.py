@@ -87,8 +87,11 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                 for a in session.scalars(select(Article).where(Article.content_hash.in_(digests)))
             }
             known_urls: dict[str, Article] = (
-                {a.url: a for a in session.scalars(select(Article).where(Article.url.in_(urls)))
-                 if a.url}
+                {
+                    a.url: a
+                    for a in session.scalars(select(Article).where(Article.url.in_(urls)))
+                    if a.url
+                }
                 if urls
                 else {}
             )
@@ -166,7 +169,7 @@ class ArticleFilters:
     authors: tuple[str, ...] = ()
 
 
-def _filtered(stmt: Select, f: ArticleFilters) -> Select:  # type: ignore[type-arg]
+def _filtered(stmt: Select, f: ArticleFilters) -> Select:
     if f.date_from:
         stmt = stmt.where(Article.published >= f.date_from)
     if f.date_to:
@@ -182,16 +185,26 @@ def _filtered(stmt: Select, f: ArticleFilters) -> Select:  # type: ignore[type-a
 
 
 def list_articles(
-    archive: Archive, *, filters: ArticleFilters, offset: int, limit: int, oldest_first: bool = False
+    archive: Archive,
+    *,
+    filters: ArticleFilters,
+    offset: int,
+    limit: int,
+    oldest_first: bool = False,
 ) -> tuple[list[Article], int]:
     """A page of articles in date order (newest first by default) and the total."""
-    order = (Article.published.asc(), Article.id.asc()) if oldest_first else (
-        Article.published.desc(), Article.id.desc())
+    order = (
+        (Article.published.asc(), Article.id.asc())
+        if oldest_first
+        else (Article.published.desc(), Article.id.desc())
+    )
     with archive.sessions() as session:
         total = session.scalar(_filtered(select(func.count(Article.id)), filters)) or 0
-        rows = list(session.scalars(
-            _filtered(select(Article), filters).order_by(*order).offset(offset).limit(limit)
-        ))
+        rows = list(
+            session.scalars(
+                _filtered(select(Article), filters).order_by(*order).offset(offset).limit(limit)
+            )
+        )
     return rows, int(total)
 
 
@@ -257,5 +270,7 @@ def source_counts(archive: Archive) -> list[tuple[str, int]]:
 
 def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
     with archive.sessions() as session:
-        lo, hi = session.execute(select(func.min(Article.published), func.max(Article.published))).one()
+        lo, hi = session.execute(
+            select(func.min(Article.published), func.max(Article.published))
+        ).one()
     return lo, hi

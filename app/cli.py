@@ -30,7 +30,8 @@ def _open(ctx: click.Context) -> Archive:
     if current != head:
         archive.close()
         raise click.ClickException(
-            f"the database schema is at {current or 'nothing'}, not {head}: run `newsarchive migrate`"
+            f"the database schema is at {current or 'nothing'}, not {head}: "
+            "run `newsarchive migrate`"
         )
     ctx.call_on_close(archive.close)
     return archive
@@ -84,8 +85,11 @@ def import_cmd(
         click.echo(f"error: {name}: {reason}", err=True)
     started = time.perf_counter()
     bar = tqdm(
-        total=len(files), unit=" articles", disable=quiet or len(files) < 2 or None,
-        file=sys.stderr, dynamic_ncols=True,
+        total=len(files),
+        unit=" articles",
+        disable=quiet or len(files) < 2 or None,
+        file=sys.stderr,
+        dynamic_ncols=True,
     )
 
     def on_error(name: str, reason: str) -> None:
@@ -93,13 +97,20 @@ def import_cmd(
 
     try:
         summary = import_files(
-            archive, files=files, encoding=encoding, batch_size=batch_size,
-            on_error=on_error, on_progress=bar.update,
+            archive,
+            files=files,
+            encoding=encoding,
+            batch_size=batch_size,
+            on_error=on_error,
+            on_progress=bar.update,
         )
     except KeyboardInterrupt:
         bar.close()
-        click.echo("interrupted: articles stored so far are kept; run the import again to "
-                   "continue (duplicates are skipped)", err=True)
+        click.echo(
+            "interrupted: articles stored so far are kept; run the import again to "
+            "continue (duplicates are skipped)",
+            err=True,
+        )
         sys.exit(130)
     bar.close()
     elapsed = time.perf_counter() - started
@@ -127,7 +138,11 @@ def serve(ctx: click.Context, host: str, port: int, reload: bool) -> None:
     settings: Settings = ctx.obj["settings"]
     os.environ["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, reload=reload,
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
         log_level="info",
     )
 
@@ -158,8 +173,11 @@ def check(ctx: click.Context, repair: bool) -> None:
     archive = _open(ctx)
     report = run_check(archive, repair=repair)
     click.echo(report.summary())
-    for label, ids in (("missing", report.missing), ("extra", report.extra),
-                       ("stale", report.stale)):
+    for label, ids in (
+        ("missing", report.missing),
+        ("extra", report.extra),
+        ("stale", report.stale),
+    ):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
             click.echo(f"  {label}: {shown}")

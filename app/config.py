@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is SQLite at <data_dir>/archive.db."
     )
-    index_dir: Path | None = Field(None, description="Whoosh index folder; default <data_dir>/index.")
+    index_dir: Path | None = Field(
+        None, description="Whoosh index folder; default <data_dir>/index."
+    )
     search_backend: str = Field("whoosh", description="Search backend name.")
     api_token: SecretStr | None = Field(
         None, description="Bearer token for API writes; writes are refused when unset."

@@ -39,8 +39,13 @@ class ApiError(Exception):
     """An error with an HTTP status and a stable code, rendered by `render_error`."""
 
     def __init__(
-        self, status: int, message: str, *, code: str | None = None,
-        headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None,
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -50,8 +55,9 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
-def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-               **extra: Any) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
@@ -78,20 +84,24 @@ def install(app: FastAPI) -> None:
         message = {404: "There is no page at this address."}.get(exc.status_code, str(exc.detail))
         if exc.status_code == 404 and _wants_json(request):
             message = "no such resource"
-        return render_error(request, ApiError(exc.status_code, message,
-                                              headers=getattr(exc, "headers", None)))
+        return render_error(
+            request, ApiError(exc.status_code, message, headers=getattr(exc, "headers", None))
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-             "message": e["msg"]}
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+            }
             for e in exc.errors()
         ]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         status = 422 if request.method in ("POST", "PUT", "PATCH") else 400
-        return render_error(request, ApiError(status, message, code="validation_error",
-                                              extra={"fields": fields}))
+        return render_error(
+            request, ApiError(status, message, code="validation_error", extra={"fields": fields})
+        )
 
     @app.exception_handler(QuerySyntaxError)
     async def query_error(request: Request, exc: QuerySyntaxError) -> Response:
@@ -99,8 +109,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidParameter)
     async def param_error(request: Request, exc: InvalidParameter) -> Response:
-        return render_error(request, ApiError(400, str(exc), code="bad_parameter",
-                                              extra={"param": exc.param}))
+        return render_error(
+            request, ApiError(400, str(exc), code="bad_parameter", extra={"param": exc.param})
+        )
 
     @app.exception_handler(ArticleNotFound)
     async def not_found(request: Request, exc: ArticleNotFound) -> Response:
@@ -117,8 +128,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WriteBusy)
     async def busy(request: Request, exc: WriteBusy) -> Response:
-        return render_error(request, ApiError(503, str(exc), code="busy",
-                                              headers={"Retry-After": "5"}))
+        return render_error(
+            request, ApiError(503, str(exc), code="busy", headers={"Retry-After": "5"})
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

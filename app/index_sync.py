@@ -60,9 +60,14 @@ def iter_index_docs(archive: Archive, batch_size: int = 500) -> Iterator[list[In
     last_id = 0
     while True:
         with archive.sessions() as session:
-            batch = list(session.scalars(
-                select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch_size)
-            ))
+            batch = list(
+                session.scalars(
+                    select(Article)
+                    .where(Article.id > last_id)
+                    .order_by(Article.id)
+                    .limit(batch_size)
+                )
+            )
             docs = [to_index_doc(a) for a in batch]
         if not docs:
             return
@@ -127,7 +132,7 @@ class CheckReport:
 def check(archive: Archive, *, repair: bool = False) -> CheckReport:
     """Compare database and index; with `repair`, make the index match the database."""
     with archive.sessions() as session:
-        db_versions = dict(session.execute(select(Article.id, Article.content_hash)).tuples().all())
+        db_versions = dict(session.execute(select(Article.id, Article.content_hash)).all())
         pending = pending_count(session)
     try:
         indexed = archive.search.versions()

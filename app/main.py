@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors
 from app.archive import open_archive
 from app.config import Settings
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, RequestTiming
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -37,8 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "run `newsarchive migrate` first"
             )
         app.state.archive = archive
-        log.info("archive open: %s, index %s", settings.resolved_database_url(),
-                 settings.resolved_index_dir())
+        log.info(
+            "archive open: %s, index %s",
+            settings.resolved_database_url(),
+            settings.resolved_index_dir(),
+        )
         try:
             yield
         finally:
@@ -62,15 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.middleware("http")
-    async def timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
-        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-                 elapsed_ms)
-        return response
-
+    app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

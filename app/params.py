@@ -61,7 +61,9 @@ def _int(args: QueryArgs, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def search_params(args: QueryArgs, settings: Settings, *, default_sort: Sort = "relevance") -> SearchParams:
+def search_params(
+    args: QueryArgs, settings: Settings, *, default_sort: Sort = "relevance"
+) -> SearchParams:
     """Validate a query string into SearchParams (raises InvalidParameter)."""
     raw_from, raw_to = args.first("from"), args.first("to")
     sort = (args.first("sort") or default_sort).lower()

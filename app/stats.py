@@ -1,4 +1,4 @@
-"""Archive statistics and health, shared by /api/v1/health, /api/v1/stats and `newsarchive stats`."""
+"""Archive statistics and health, shared by /api/v1/health and `newsarchive stats`."""
 
 from __future__ import annotations
 

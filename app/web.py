@@ -61,8 +61,9 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def render_error_page(request: Request, status: int, message: str,
-                      headers: dict[str, str] | None = None) -> Response:
+def render_error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     response = render(request, "error.html", status=status, status_code=status, message=message)
     if headers:
         response.headers.update(headers)
@@ -73,8 +74,10 @@ def render_error_page(request: Request, status: int, message: str,
 def home(request: Request, archive: ArchiveDep) -> Response:
     latest, total = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=15)
     return render(
-        request, "home.html",
-        latest=latest, total=total,
+        request,
+        "home.html",
+        latest=latest,
+        total=total,
         sources=articles.source_counts(archive)[:12],
         years=articles.date_counts(archive),
     )
@@ -90,11 +93,19 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         params = search_params(args, archive.settings)
         result = search_articles(archive, params=params)
     except (QuerySyntaxError, InvalidParameter) as exc:
-        error = f"{exc}" if isinstance(exc, InvalidParameter) else f"We could not read that query: {exc}"
+        error = (
+            f"{exc}"
+            if isinstance(exc, InvalidParameter)
+            else f"We could not read that query: {exc}"
+        )
     status = 400 if error else 200
     return render(
-        request, "search.html", status=status,
-        result=result, params=params, error=error,
+        request,
+        "search.html",
+        status=status,
+        result=result,
+        params=params,
+        error=error,
         form={k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
         | {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))},
         pager=_pager(request, result.params.page, result.pages) if result else None,
@@ -103,8 +114,9 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 @router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
-def article_page(request: Request, archive: ArchiveDep, article_id: int,
-                 slug: str | None = None) -> Response:
+def article_page(
+    request: Request, archive: ArchiveDep, article_id: int, slug: str | None = None
+) -> Response:
     article = articles.get_article(archive, article_id=article_id)
     canonical = present.html_path(article)
     if request.url.path != canonical:
@@ -114,14 +126,24 @@ def article_page(request: Request, archive: ArchiveDep, article_id: int,
     paragraphs = display_paragraphs(article.body)
     body = highlight_paragraphs(archive, q=q, paragraphs=paragraphs) if q else paragraphs
     prev, nxt = articles.neighbours(archive, article=article)
-    response = render(request, "article.html", article=article, paragraphs=body,
-                      prev=prev, next=nxt, highlighted=bool(q))
-    response.headers["Link"] = f'<{present.api_path(article)}>; rel="alternate"; type="application/json"'
+    response = render(
+        request,
+        "article.html",
+        article=article,
+        paragraphs=body,
+        prev=prev,
+        next=nxt,
+        highlighted=bool(q),
+    )
+    response.headers["Link"] = (
+        f'<{present.api_path(article)}>; rel="alternate"; type="application/json"'
+    )
     return response
 
 
-def _articles_page(request: Request, archive: ArchiveDep, filters: ArticleFilters,
-                   template: str, **context: Any) -> Response:
+def _articles_page(
+    request: Request, archive: ArchiveDep, filters: ArticleFilters, template: str, **context: Any
+) -> Response:
     try:
         page = int(request.query_params.get("page", "1"))
     except ValueError:
@@ -133,14 +155,21 @@ def _articles_page(request: Request, archive: ArchiveDep, filters: ArticleFilter
     pages = max(1, -(-total // LIST_PAGE_SIZE))
     if page > pages:
         raise ApiError(404, "There is no such page of this list.")
-    return render(request, template, rows=rows, total=total,
-                  pager=_pager(request, page, pages), **context)
+    return render(
+        request, template, rows=rows, total=total, pager=_pager(request, page, pages), **context
+    )
 
 
 @router.get("/browse", response_class=HTMLResponse)
 def browse_years(request: Request, archive: ArchiveDep) -> Response:
-    return render(request, "browse.html", level="years", counts=articles.date_counts(archive),
-                  year=None, month=None)
+    return render(
+        request,
+        "browse.html",
+        level="years",
+        counts=articles.date_counts(archive),
+        year=None,
+        month=None,
+    )
 
 
 @router.get("/browse/{year}", response_class=HTMLResponse)
@@ -165,8 +194,9 @@ def browse_day(request: Request, archive: ArchiveDep, year: int, month: int, day
         date = dt.date(year, month, day)
     except ValueError:
         raise ApiError(404, "There is no such date.") from None
-    return _articles_page(request, archive, ArticleFilters(date_from=date, date_to=date),
-                          "day.html", date=date)
+    return _articles_page(
+        request, archive, ArticleFilters(date_from=date, date_to=date), "day.html", date=date
+    )
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -176,5 +206,6 @@ def sources(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/sources/{name}", response_class=HTMLResponse)
 def source_page(request: Request, archive: ArchiveDep, name: str) -> Response:
-    return _articles_page(request, archive, ArticleFilters(sources=(name,)), "source.html",
-                          source=name)
+    return _articles_page(
+        request, archive, ArticleFilters(sources=(name,)), "source.html", source=name
+    )

@@ -37,16 +37,14 @@ HEADER_KEYS = {
     "language": "language",
     "lang": "language",
 }
-_HEADER_LINE = re.compile(
-    r"^\s*(?P<key>[A-Za-z]+)\s*(?::\s*|\s+)(?P<value>\S.*?)\s*$"
-)
+_HEADER_LINE = re.compile(r"^\s*(?P<key>[A-Za-z]+)\s*(?::\s*|\s+)(?P<value>\S.*?)\s*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
 def decode(data: bytes, *, max_bytes: int, encoding: str | None = None) -> str:
-    """Bytes to text, refusing what is not an article file (empty, binary, oversized, undecodable)."""
+    """Bytes to text, refusing what is no article file (empty, binary, oversized, undecodable)."""
     if len(data) > max_bytes:
         raise InvalidArticle(
             f"file too large ({len(data):,} bytes; the limit is {max_bytes:,} bytes)"
@@ -74,7 +72,7 @@ def decode(data: bytes, *, max_bytes: int, encoding: str | None = None) -> str:
 
 
 def parse_date(value: str) -> dt.date:
-    """A header date: ISO `YYYY-MM-DD` (or an ISO timestamp), or a textual date like `6 January 2022`."""
+    """A header date: ISO `YYYY-MM-DD` (or ISO timestamp), or textual like `6 January 2022`."""
     value = value.strip()
     if _ISO_DATE.match(value):
         year, month, day = (int(part) for part in value.split("-"))
@@ -146,7 +144,11 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
         else attribution.authors
     )
     # A byline paragraph ("By Jane Doe") is not the lead.
-    lead = paragraphs[1] if attribution.authors and len(paragraphs) > 1 and "author" not in header else paragraphs[0]
+    lead = (
+        paragraphs[1]
+        if attribution.authors and len(paragraphs) > 1 and "author" not in header
+        else paragraphs[0]
+    )
     return ArticleIn(
         body=body,
         published=published,

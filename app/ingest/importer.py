@@ -1,4 +1,4 @@
-"""Bulk import of dated-text files: many files, batched writes, one bad file never stops the rest."""
+"""Bulk import of dated-text files: batched writes; one bad file never stops the rest."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def _tokenize(query: str) -> list[_Tok]:
             continue
         if kind == "phrase":
             raw = m.group("phrase")
-            if len(raw) < 2 or raw[-1] not in "\"“”„":
+            if len(raw) < 2 or raw[-1] not in '"“”„':
                 raise QuerySyntaxError(f"unclosed quote at character {pos}")
             tokens.append(_Tok("phrase", m.group("ptext"), pos))
             continue
@@ -212,7 +212,9 @@ class _Parser:
                     )
                 return self.leaf(Prefix(stem, field), tok)
             if "*" in text:
-                raise QuerySyntaxError(f"wildcards are only allowed at the end of a word ({text!r})")
+                raise QuerySyntaxError(
+                    f"wildcards are only allowed at the end of a word ({text!r})"
+                )
             return self.leaf(Term(text, field), tok)
         if tok.kind == "rparen":
             raise QuerySyntaxError(f"unexpected ')' at character {tok.pos}")
@@ -223,7 +225,7 @@ class _Parser:
         if self.clauses > MAX_CLAUSES:
             raise QuerySyntaxError(f"the query has more than {MAX_CLAUSES} terms")
         if isinstance(node, Phrase) and not node.text:
-            raise QuerySyntaxError(f'empty quotes at character {tok.pos}')
+            raise QuerySyntaxError(f"empty quotes at character {tok.pos}")
         return node
 
 
@@ -261,6 +263,8 @@ def to_text(node: Node) -> str:
     if isinstance(node, Not):
         return f"NOT {to_text(node.child)}"
     joiner = " OR " if isinstance(node, Or) else " "
-    parts = [to_text(c) if isinstance(c, Term | Prefix | Phrase | Not) else f"({to_text(c)})"
-             for c in node.children]
+    parts = [
+        to_text(c) if isinstance(c, Term | Prefix | Phrase | Not) else f"({to_text(c)})"
+        for c in node.children
+    ]
     return joiner.join(parts)

@@ -6,11 +6,12 @@ accents, read "U.S." as "us", and index two forms of each text field: stemmed (r
 (precision), so that stemming widens a search without burying exact matches.
 
 These classes are pickled into the index schema: renaming or moving them needs a reindex.
+(`type: ignore[override]` on `__call__`: Whoosh's own Filter and Composable signatures disagree.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import (
@@ -19,6 +20,7 @@ from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
+    Token,
 )
 from whoosh.support.charset import accent_map
 
@@ -30,7 +32,7 @@ TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:['’]\w+)*"
 class NewsNormalizeFilter(Filter):
     """Curly apostrophes become straight ones; dots leave acronyms ("u.s." -> "us")."""
 
-    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             text = token.text
             if "’" in text or "‘" in text:
@@ -42,9 +44,9 @@ class NewsNormalizeFilter(Filter):
 
 
 class PossessiveFilter(Filter):
-    """"russia's" and "hens'" -> "russia", "hens" before stemming."""
+    """ "russia's" and "hens'" -> "russia", "hens" before stemming."""
 
-    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             text = token.text
             if text.endswith("'s"):
@@ -87,7 +89,7 @@ class MarkMatchesFilter(Filter):
             word = word[:-1]
         return str(self._stemmer._stem(word))
 
-    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             text = token.text
             if (

@@ -8,10 +8,12 @@ date ranges go in `filter=` (an `And` with a range miscounts totals).
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,15 +101,22 @@ class WhooshBackend:
 
     def _open_or_create(self) -> Any:
         self.path.mkdir(parents=True, exist_ok=True)
-        if not windex.exists_in(str(self.path), indexname=INDEX_NAME):
+        # Look for a TOC file rather than calling exists_in(), which opens (and can crash on) it.
+        if not any(self.path.glob(f"_{INDEX_NAME}_*.toc")):
             return windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
-        try:
-            return _retry(lambda: windex.open_dir(str(self.path), indexname=INDEX_NAME))
-        except Exception as exc:
-            raise SearchUnavailable(
-                f"the search index at {self.path} cannot be read ({exc.__class__.__name__}: "
-                f"{exc}); run `newsarchive reindex` to rebuild it from the database"
-            ) from exc
+        # Whoosh leaves the TOC file open when a damaged one fails to load: let it be closed
+        # here, quietly, instead of surfacing as a ResourceWarning at some later point.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return _retry(lambda: windex.open_dir(str(self.path), indexname=INDEX_NAME))
+            except Exception as exc:
+                failure = f"{exc.__class__.__name__}: {exc}"
+            gc.collect()
+        raise SearchUnavailable(
+            f"the search index at {self.path} cannot be read ({failure}); "
+            "run `newsarchive reindex` to rebuild it from the database"
+        )
 
     @contextmanager
     def _searcher(self) -> Iterator[Searcher]:
@@ -218,7 +227,7 @@ class WhooshBackend:
 
     def versions(self) -> dict[int, str]:
         with self._searcher() as s:
-            return {int(f["id"]): f.get("hash", "") for f in s.all_stored_fields()}
+            return {int(f["id"]): f.get("hash", "") for f in s.reader().all_stored_fields()}
 
     def health(self) -> IndexHealth:
         try:
@@ -241,8 +250,9 @@ class WhooshBackend:
             total = len(results)
             page = results[request.offset : request.offset + request.limit]
             ids = [int(hit["id"]) for hit in page]
-            scores = [float(hit.score) if sort == "relevance" and hit.score else None
-                      for hit in page]
+            scores = [
+                float(hit.score) if sort == "relevance" and hit.score else None for hit in page
+            ]
         return SearchHits(ids=ids, scores=scores, total=total)
 
     def _filter(self, f: SearchFilters) -> Any:
@@ -305,11 +315,15 @@ class WhooshBackend:
         parts: list[Any] = []
         if len(exact) == 1:
             if want_body:
-                parts += [wq.Term("body", stems[0]),
-                          wq.Term("body_exact", exact[0], boost=EXACT_BOOST)]
+                parts += [
+                    wq.Term("body", stems[0]),
+                    wq.Term("body_exact", exact[0], boost=EXACT_BOOST),
+                ]
             if want_title:
-                parts += [wq.Term("title", stems[0], boost=TITLE_BOOST),
-                          wq.Term("title_exact", exact[0], boost=TITLE_BOOST * EXACT_BOOST)]
+                parts += [
+                    wq.Term("title", stems[0], boost=TITLE_BOOST),
+                    wq.Term("title_exact", exact[0], boost=TITLE_BOOST * EXACT_BOOST),
+                ]
         else:
             if want_body:
                 parts.append(wq.Phrase("body", stems))
@@ -355,14 +369,12 @@ class WhooshBackend:
         marker = MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
         analyzer = exact_analyzer() | marker
         fragmenter: Any = (
-            wh.WholeFragmenter(charlimit=None)
+            wh.WholeFragmenter(charlimit=10_000_000)
             if whole
             else wh.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
         )
         formatter = _MarkFormatter()
-        out = wh.highlight(
-            text, {MarkMatchesFilter.MARK}, analyzer, fragmenter, formatter, top=2
-        )
+        out = wh.highlight(text, {MarkMatchesFilter.MARK}, analyzer, fragmenter, formatter, top=2)
         # The formatter escapes every piece of the source text; only <mark> is ours.
         return Markup(out) if out else None
 

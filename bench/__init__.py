@@ -1,0 +1,1 @@
+"""Benchmarks run against real corpora (not part of the app or the test suite)."""

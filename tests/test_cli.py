@@ -1,0 +1,185 @@
+"""The `newsarchive` command: import (good and bad files), reindex, check, stats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from app.cli import main
+from app.config import Settings
+from tests.conftest import SEED
+
+
+def run(settings: Settings, *args: str, stdin: bytes | None = None) -> Result:
+    return CliRunner().invoke(
+        main, ["--data-dir", str(settings.data_dir), *args], input=stdin, catch_exceptions=False
+    )
+
+
+def write(folder: Path, name: str, data: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def good(i: int) -> str:
+    return (
+        f"date 2021-02-{i % 27 + 1:02d}\ntitle Story {i}\nsource Wire\n\n"
+        f"Body of story {i} on trade.\n"
+    )
+
+
+def test_import_seed_and_reimport_adds_nothing(settings: Settings) -> None:
+    first = run(settings, "import", str(SEED))
+    assert first.exit_code == 0, first.output
+    assert "1 files: 1 added, 0 duplicates, 0 failed" in first.output
+    again = run(settings, "import", str(SEED))
+    assert again.exit_code == 0
+    assert "0 added, 1 duplicates" in again.output
+    stats = json.loads(run(settings, "stats", "--json").output)
+    assert stats["articles"] == 1 and stats["index"]["documents"] == 1
+    assert stats["sources"] == [["CNN", 1]]
+
+
+def test_bad_files_each_get_one_line_and_the_rest_imports(
+    settings: Settings, tmp_path: Path
+) -> None:
+    src = tmp_path / "in"
+    for i in range(5):
+        write(src, f"good{i}.txt", good(i))
+    bad = {
+        "nodate.txt": ("Just a body.\n\nNo header.", "no 'date YYYY-MM-DD' header"),
+        "impossible.txt": ("date 2022-02-30\n\nBody.", "impossible date '2022-02-30'"),
+        "empty.txt": ("", "empty file"),
+        "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file"),
+        "latin1.txt": (
+            "date 2022-01-01\n\nCaf\xe9 society".encode("latin-1"),
+            "not valid UTF-8: byte 0xe9",
+        ),
+        "huge.txt": ("date 2022-01-01\n\n" + "word " * 2000, "file too large"),
+    }
+    for name, (data, _) in bad.items():
+        write(src, name, data)
+    small = settings.model_copy(update={"max_article_bytes": 5000})
+    # max_article_bytes comes from the environment for the CLI; set it the same way
+    result = CliRunner(env={"NEWSARCHIVE_MAX_ARTICLE_BYTES": "5000"}).invoke(
+        main, ["--data-dir", str(small.data_dir), "import", str(src)], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    for name, (_, reason) in bad.items():
+        lines = [
+            line
+            for line in result.output.splitlines()
+            if line.startswith("error:") and name in line
+        ]
+        assert len(lines) == 1, (name, result.output)
+        assert reason in lines[0], (reason, lines[0])
+    assert "11 files: 5 added, 0 duplicates, 6 failed" in result.output
+    assert json.loads(run(settings, "stats", "--json").output)["articles"] == 5
+
+
+def test_import_globs_directories_missing_paths_and_stdin(
+    settings: Settings, tmp_path: Path
+) -> None:
+    src = tmp_path / "tree"
+    write(src, "a/one.txt", good(1))
+    write(src, "a/b/two.txt", good(2))
+    write(src, "three.md", good(3))
+    write(src, "skip.png", b"\x89PNG")
+    r = run(settings, "import", str(src / "a"))
+    assert "2 files: 2 added" in r.output and r.exit_code == 0
+    r = run(settings, "import", str(src / "*.md"))
+    assert "1 files: 1 added" in r.output
+    r = run(settings, "import", str(tmp_path / "missing.txt"), str(tmp_path / "nomatch*.txt"))
+    assert r.exit_code == 1
+    assert "missing.txt: no such file or directory" in r.output
+    assert "nomatch*.txt: no files match this pattern" in r.output
+    r = run(settings, "import", "-", stdin=good(4).encode())
+    assert r.exit_code == 0 and "1 added" in r.output
+
+
+def test_import_with_explicit_encoding(settings: Settings, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "latin.txt", "date 2022-01-01\n\nCaf\xe9 society returns".encode("cp1252")
+    )
+    r = run(settings, "import", "--encoding", "cp1252", str(path))
+    assert r.exit_code == 0, r.output
+    r = run(settings, "import", "--encoding", "nope", str(path))
+    assert "unknown encoding 'nope'" in r.output
+
+
+def test_check_and_reindex_after_deleting_the_index(settings: Settings, tmp_path: Path) -> None:
+    for i in range(3):
+        write(tmp_path / "in", f"s{i}.txt", good(i))
+    run(settings, "import", str(tmp_path / "in"))
+    assert run(settings, "check").exit_code == 0
+    shutil.rmtree(settings.resolved_index_dir())
+    r = run(settings, "check")
+    assert r.exit_code == 1 and "3 missing from the index" in r.output
+    r = run(settings, "reindex")
+    assert r.exit_code == 0 and "indexed 3 articles" in r.output
+    r = run(settings, "check")
+    assert r.exit_code == 0 and "they agree" in r.output
+
+
+def test_check_repair_after_corrupting_the_index(settings: Settings, tmp_path: Path) -> None:
+    for i in range(3):
+        write(tmp_path / "in", f"s{i}.txt", good(i))
+    run(settings, "import", str(tmp_path / "in"))
+    for f in settings.resolved_index_dir().iterdir():
+        if f.suffix in (".toc", ".seg"):
+            f.write_bytes(b"garbage")
+    r = run(settings, "check")
+    assert r.exit_code == 1 and "index unreadable" in r.output
+    r = run(settings, "check", "--repair")
+    assert r.exit_code == 0, r.output
+    assert "repaired: 3 articles in the database, 3 in the index; they agree" in r.output
+    r = run(settings, "import", "-", stdin=good(9).encode())
+    assert "1 added" in r.output
+
+
+def test_check_repair_finds_extra_and_stale(settings: Settings, tmp_path: Path) -> None:
+    from app.archive import open_archive
+    from app.search.base import IndexDoc
+
+    for i in range(2):
+        write(tmp_path / "in", f"s{i}.txt", good(i))
+    run(settings, "import", str(tmp_path / "in"))
+    archive = open_archive(settings)
+    try:
+        import datetime as dt
+
+        archive.search.upsert(
+            [
+                IndexDoc(99, "ghost", "ghost body", dt.date(2020, 1, 1), None, (), "x"),
+                IndexDoc(1, "changed", "changed body", dt.date(2020, 1, 1), None, (), "old-hash"),
+            ]
+        )
+    finally:
+        archive.close()
+    r = run(settings, "check")
+    assert "1 in the index but not the database" in r.output
+    assert "1 indexed with outdated content" in r.output
+    r = run(settings, "check", "--repair")
+    assert r.exit_code == 0 and "they agree" in r.output
+
+
+def test_commands_refuse_an_unmigrated_database(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh")  # type: ignore[call-arg]
+    r = run(settings, "stats")
+    assert r.exit_code == 1 and "run `newsarchive migrate`" in r.output
+    assert run(settings, "migrate").exit_code == 0
+    assert run(settings, "stats").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["import", "reindex", "check", "stats", "serve", "migrate"])
+def test_help(command: str) -> None:
+    assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0

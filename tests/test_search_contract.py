@@ -1,0 +1,266 @@
+"""The search contract: every backend must pass these (today: Whoosh; PostgreSQL later).
+
+Tests go through the service layer with a real database, so a backend is exercised exactly as the
+app uses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from app.archive import Archive, open_archive
+from app.config import Settings
+from app.index_sync import check
+from app.ingest.dated_text import parse_dated_text
+from app.search.query import QuerySyntaxError, parse_query
+from app.searching import SearchParams, search_articles
+from tests.factories import add, make_item
+
+BACKENDS = ["whoosh"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_archive(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Archive]:
+    a = open_archive(settings.model_copy(update={"search_backend": request.param}))
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def loaded(backend_archive: Archive, seed_text: str) -> Archive:
+    seed = parse_dated_text(seed_text, origin="seed")
+    add(
+        backend_archive,
+        seed,
+        make_item(
+            "The cat sat on the mat while running errands.",
+            title="Cats and mats",
+            date="2021-05-01",
+            source="BBC",
+            authors=["Jane Doe"],
+        ),
+        make_item(
+            "Runners run; a runner ran. Nothing about pipelines here.",
+            title="Running news",
+            date="2020-03-15",
+            source="Reuters",
+            authors=["John Roe"],
+        ),
+        make_item(
+            "He said the deal will collapse. Stream of consciousness.",
+            title="Deal talks",
+            date="2022-02-01",
+            source="Reuters",
+        ),
+    )
+    return backend_archive
+
+
+def ids_for(archive: Archive, q: str | None, **kw: object) -> list[int]:
+    page = search_articles(archive, params=SearchParams(q=q, page_size=50, **kw))  # type: ignore[arg-type]
+    assert page.total == len(page.items) or page.total > 50
+    return [i.article.id for i in page.items]
+
+
+def titles_for(archive: Archive, q: str | None, **kw: object) -> list[str]:
+    page = search_articles(archive, params=SearchParams(q=q, page_size=50, **kw))  # type: ignore[arg-type]
+    return [i.article.title for i in page.items]
+
+
+SEED_ID = 1
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "US",
+        "us",
+        "May",
+        "will",
+        "Nord Stream 2",
+        '"Nord Stream 2"',
+        "de-escalation",
+        "Russia’s",
+        "Russia's",
+        "Blinken",
+        "henhouse",
+        "OSCE",
+        '"arms control deal"',
+        "author:liptak",
+        "source:CNN",
+        "dipl*",
+        "title:diplomat",
+    ],
+)
+def test_seed_is_found(loaded: Archive, q: str) -> None:
+    assert SEED_ID in ids_for(loaded, q)
+
+
+def test_words_that_default_analyzers_drop_still_narrow(loaded: Archive) -> None:
+    # "will" is in the seed and the "Deal talks" article but not in the cat story.
+    found = set(ids_for(loaded, "will"))
+    assert found == {1, 4}
+    assert ids_for(loaded, '"Stream 2"') == [1]  # single character kept, phrase respected
+
+
+def test_phrase_requires_order(loaded: Archive) -> None:
+    assert ids_for(loaded, '"2 Stream Nord"') == []
+
+
+def test_hyphenated_word_matches_as_phrase(loaded: Archive) -> None:
+    assert ids_for(loaded, "de-escalation") == [1]
+    assert ids_for(loaded, '"de escalation"') == [1]
+
+
+def test_and_or_not(loaded: Archive) -> None:
+    assert set(ids_for(loaded, "cat OR henhouse")) == {1, 2}
+    assert ids_for(loaded, "cat henhouse") == []
+    assert ids_for(loaded, "cat AND mat") == [2]
+    assert 1 not in ids_for(loaded, "will NOT Blinken")
+    assert ids_for(loaded, "will -Blinken") == [4]
+    assert set(ids_for(loaded, "NOT Blinken")) == {2, 3, 4}
+    assert set(ids_for(loaded, "(cat OR runner) -mat")) == {3}
+
+
+def test_stemming_widens_but_exact_match_ranks_first(loaded: Archive) -> None:
+    found = ids_for(loaded, "running")
+    assert set(found) >= {2, 3}
+    # "running" appears verbatim in the cat story (and its title has no match); the other
+    # article has "Running" in its title, so both rank; "runners" alone must not bury exact.
+    runs = ids_for(loaded, "runners")
+    assert runs[0] == 3
+
+
+def test_prefix(loaded: Archive) -> None:
+    assert set(ids_for(loaded, "run*")) == {2, 3}
+    assert ids_for(loaded, "henh*") == [1]
+
+
+def test_field_terms(loaded: Archive) -> None:
+    assert ids_for(loaded, "title:cats") == [2]
+    assert ids_for(loaded, "title:henhouse") == []
+    assert ids_for(loaded, "source:reuters") in ([3, 4], [4, 3])
+    assert ids_for(loaded, "author:doe") == [2]
+    assert ids_for(loaded, 'author:"kevin liptak"') == [1]
+
+
+def test_filters(loaded: Archive) -> None:
+    assert ids_for(loaded, None, date_from=dt.date(2022, 1, 1)) == [4, 1]
+    assert ids_for(loaded, None, date_to=dt.date(2020, 12, 31)) == [3]
+    assert ids_for(loaded, "will", date_from=dt.date(2022, 1, 7)) == [4]
+    assert ids_for(loaded, None, sources=("reuters",), sort="oldest") == [3, 4]
+    assert ids_for(loaded, None, authors=("Kevin Liptak",)) == [1]
+    assert ids_for(loaded, None, sources=("BBC", "CNN"), sort="newest") == [1, 2]
+
+
+def test_sorts(loaded: Archive) -> None:
+    assert ids_for(loaded, None, sort="newest") == [4, 1, 2, 3]
+    assert ids_for(loaded, None, sort="oldest") == [3, 2, 1, 4]
+    newest = search_articles(loaded, params=SearchParams(q="will OR cat", sort="newest"))
+    assert [i.article.id for i in newest.items] == [4, 1, 2]
+    assert all(i.score is None for i in newest.items)
+    relevance = search_articles(loaded, params=SearchParams(q="will OR cat"))
+    scores = [i.score for i in relevance.items]
+    assert all(s is not None for s in scores)
+    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+
+
+def test_paging_and_exact_total(backend_archive: Archive) -> None:
+    add(
+        backend_archive,
+        *[
+            make_item(
+                f"Story number {i} about elections.",
+                title=f"Election {i}",
+                date=f"2020-01-{i + 1:02d}",
+            )
+            for i in range(25)
+        ],
+    )
+    seen: list[int] = []
+    for page in (1, 2, 3):
+        result = search_articles(
+            backend_archive, params=SearchParams(q="elections", page=page, page_size=10)
+        )
+        assert result.total == 25
+        assert result.pages == 3
+        seen += [i.article.id for i in result.items]
+    assert len(seen) == 25 and len(set(seen)) == 25
+    beyond = search_articles(
+        backend_archive, params=SearchParams(q="elections", page=4, page_size=10)
+    )
+    assert beyond.total == 25 and beyond.items == []
+
+
+def test_snippets_escape_html_and_mark_matches(backend_archive: Archive) -> None:
+    add(
+        backend_archive,
+        make_item(
+            "Officials said <script>alert('x')</script> & <b>bold</b> claims were false.",
+            title="<img src=x onerror=alert(1)> headline",
+        ),
+    )
+    result = search_articles(backend_archive, params=SearchParams(q="claims"))
+    snippet = str(result.items[0].snippet)
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "&amp;" in snippet and "<b>" not in snippet
+    assert "<mark>claims</mark>" in snippet
+    assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_snippet_marks_stems_prefixes_and_curly_apostrophes(loaded: Archive) -> None:
+    snippet = str(search_articles(loaded, params=SearchParams(q="Russia's")).items[0].snippet)
+    assert "<mark>Russia’s</mark>" in snippet or "<mark>Russia</mark>" in snippet
+    snippet = str(search_articles(loaded, params=SearchParams(q="henh*")).items[0].snippet)
+    assert "<mark>henhouse</mark>" in snippet
+    negated = str(search_articles(loaded, params=SearchParams(q="henhouse -cat")).items[0].snippet)
+    assert "<mark>cat" not in negated
+
+
+def test_malformed_queries_raise(loaded: Archive) -> None:
+    for bad in ['"open', "(a OR b", "a AND", "*x"]:
+        with pytest.raises(QuerySyntaxError):
+            search_articles(loaded, params=SearchParams(q=bad))
+
+
+def test_query_of_only_punctuation_is_an_error(loaded: Archive) -> None:
+    with pytest.raises(QuerySyntaxError):
+        search_articles(loaded, params=SearchParams(q="— …"))
+
+
+def test_delete_and_update_reach_the_index(loaded: Archive) -> None:
+    from app.articles import delete_article
+
+    delete_article(loaded, article_id=2)
+    assert ids_for(loaded, "cat") == []
+    assert check(loaded).ok
+
+
+def test_highlight_whole_text(loaded: Archive) -> None:
+    node = parse_query('"Nord Stream 2"')
+    marked = loaded.search.highlight(node, "The Nord Stream 2 pipeline & more", whole=True)
+    assert str(marked) == (
+        "The <mark>Nord</mark> <mark>Stream</mark> <mark>2</mark> pipeline &amp; more"
+    )
+    assert loaded.search.highlight(node, "nothing here", whole=True) is None
+
+
+def test_versions_and_counts(loaded: Archive) -> None:
+    versions = loaded.search.versions()
+    assert set(versions) == {1, 2, 3, 4}
+    assert loaded.search.doc_count() == 4
+    assert loaded.search.health().ok
+
+
+def test_many_concurrent_searches_share_searchers(loaded: Archive) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(i: int) -> int:
+        return search_articles(loaded, params=SearchParams(q="Russia OR cat")).total
+
+    with ThreadPoolExecutor(8) as pool:
+        totals = list(pool.map(run, range(64)))
+    assert set(totals) == {2}
