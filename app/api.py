@@ -14,7 +14,7 @@ from app.articles import ArticleFilters
 from app.deps import ArchiveDep, WriteAuth
 from app.errors import ApiError
 from app.ingest.dated_text import decode, parse_dated_text
-from app.ingest.headline import derive_title
+from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn
 from app.params import QueryArgs, search_params
 from app.schemas import (
@@ -160,7 +160,7 @@ def _item_from_request(raw: bytes, content_type: str, max_bytes: int) -> Article
     return ArticleIn(
         body=data.body,
         published=data.date,
-        title=data.title or derive_title(paragraphs[0] if paragraphs else data.body),
+        title=data.title or derive_title(pick_lead(paragraphs) or data.body),
         title_derived=not data.title,
         source=data.source,
         authors=data.authors,

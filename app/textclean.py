@@ -17,43 +17,8 @@ _DETACHED_OPEN = re.compile(r"“\s+(?=\w)")
 # word is a common abbreviation.
 _STRAY_STOP = re.compile(r"\b([a-z]{3,})\.\s+(?=[a-z])")
 _ABBREVIATIONS = frozenset(
-    [
-        "approx",
-        "etc",
-        "incl",
-        "dept",
-        "govt",
-        "est",
-        "misc",
-        "corp",
-        "assn",
-        "univ",
-        "vol",
-        "ave",
-        "blvd",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-    ]
+    "approx etc incl dept govt est misc corp assn univ vol ave blvd jan feb mar apr jun jul aug "
+    "sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun".split()
 )
 
 

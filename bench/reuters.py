@@ -532,6 +532,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    machine = machine_info()  # at the start: the git state of the code that was imported
     log(f"converting {args.corpus} -> {work / 'files'}")
     conv = convert(args.corpus, work / "files", args.limit)
 
@@ -552,7 +553,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     database = Path(settings.resolved_database_url().removeprefix("sqlite:///"))
     return {
         "benchmark": "reuters21578",
-        "machine": machine_info(),
+        "machine": machine,
         "corpus": {
             "path": str(args.corpus),
             "bytes": args.corpus.stat().st_size,

@@ -264,3 +264,31 @@ def test_many_concurrent_searches_share_searchers(loaded: Archive) -> None:
     with ThreadPoolExecutor(8) as pool:
         totals = list(pool.map(run, range(64)))
     assert set(totals) == {2}
+
+
+def test_filter_matching_nothing_gives_zero_across_segments(backend_archive: Archive) -> None:
+    # Several separate writes leave several index segments; a filter that matches no document
+    # must still mean "no results" (whoosh3 treats an empty filter set as "no filter").
+    for batch, size in enumerate([150, 3, 3, 3]):
+        add(
+            backend_archive,
+            *[
+                make_item(
+                    f"Gold prices batch {batch} item {i}.",
+                    title=f"Gold {batch}-{i}",
+                    date="2020-01-01",
+                    source="Wire",
+                )
+                for i in range(size)
+            ],
+        )
+    assert ids_for(backend_archive, "gold", sources=("Nobody",)) == []
+    page = search_articles(backend_archive, params=SearchParams(q="gold", sources=("Nobody",)))
+    assert page.total == 0 and page.pages == 0
+    dated = search_articles(
+        backend_archive, params=SearchParams(q="gold", date_from=dt.date(2021, 1, 1))
+    )
+    assert dated.total == 0
+    nothing = search_articles(backend_archive, params=SearchParams(authors=("Nobody",)))
+    assert nothing.total == 0
+    assert search_articles(backend_archive, params=SearchParams(q="gold")).total == 159

@@ -19,8 +19,15 @@ _REPORTING = re.compile(
     r"^\(?\s*(?:Additional\s+)?Reporting\s+by\s+(?P<names>[^;()]+?)(?:\s*;[^()]*)?\s*\)?\.?$",
     re.IGNORECASE,
 )
-# A leading byline: "By Kevin Liptak, CNN" or "By Jane Doe and John Roe".
-_BYLINE = re.compile(rf"^By\s+(?P<names>{_NAMES})(?:\s*,\s*(?P<source>[A-Z][\w&.\- ]{{1,60}}))?$")
+# A leading byline: "By Kevin Liptak, CNN" or "By Jane Doe and John Roe". A person's name here
+# has two to four words, so "By Friday, Russia had withdrawn…" is a sentence, not a byline.
+_PERSON = r"[A-Z][\w.'’\-]+(?:\s+(?:[A-Z][\w.'’\-]*|de|van|von|da|del|bin|al)){1,3}"
+_BYLINE = re.compile(
+    rf"^By\s+(?P<names>{_PERSON}(?:\s+and\s+{_PERSON})?)"
+    r"(?:\s*,\s*(?P<source>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}))?$"
+)
+# "John Roe in Kyiv" -> "John Roe"
+_PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z][\w .'’\-]*$")
 
 _SPLIT_NAMES = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
@@ -32,10 +39,11 @@ class Attribution:
     source: str | None = None
     authors: list[str] = field(default_factory=list)
     contributors: list[str] = field(default_factory=list)
+    byline: bool = False  # the first paragraph is a byline ("By Jane Doe"), not the lead
 
 
 def _names(text: str) -> list[str]:
-    names = [n.strip(" .") for n in _SPLIT_NAMES.split(text.strip())]
+    names = [_PLACE_SUFFIX.sub("", n.strip(" .")) for n in _SPLIT_NAMES.split(text.strip())]
     return [n for n in names if n and len(n) <= 120]
 
 
@@ -52,6 +60,7 @@ def find_attribution(paragraphs: list[str]) -> Attribution:
     if len(first) <= 120 and (m := _BYLINE.match(first)):
         found.authors = _names(m.group("names"))
         found.source = m.group("source").strip() if m.group("source") else None
+        found.byline = True
     for paragraph in reversed(paragraphs[-2:]):
         last = _one_line(paragraph)
         if len(last) > 300:

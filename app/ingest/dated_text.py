@@ -18,7 +18,7 @@ import re
 from dateutil import parser as dateutil_parser
 
 from app.ingest.attribution import find_attribution
-from app.ingest.headline import derive_title
+from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.textclean import split_paragraphs
 
@@ -51,9 +51,15 @@ def decode(data: bytes, *, max_bytes: int, encoding: str | None = None) -> str:
         )
     if not data.strip():
         raise InvalidArticle("empty file")
+    wide = (
+        (encoding or "")
+        .lower()
+        .replace("_", "-")
+        .startswith(("utf-16", "utf-32", "utf16", "utf32"))
+    )
     if encoding is None and data.startswith(_BOMS):
-        raise InvalidArticle("UTF-16/32 text is not supported; save the file as UTF-8")
-    if b"\x00" in data[:8192]:
+        raise InvalidArticle("UTF-16/32 text: give --encoding utf-16 (or save the file as UTF-8)")
+    if not wide and b"\x00" in data[:8192]:
         raise InvalidArticle("binary file (contains NUL bytes), not text")
     chosen = encoding or "utf-8-sig"
     try:
@@ -88,14 +94,19 @@ def parse_date(value: str) -> dt.date:
     if not re.search(r"[A-Za-z]{3,}", value):
         raise InvalidArticle(f"unrecognised date {value!r} (use YYYY-MM-DD)")
     try:
-        return dateutil_parser.parse(value, default=dt.datetime(1, 1, 1)).date()
+        # Parse twice with different defaults: a part that changes was missing from the text.
+        first = dateutil_parser.parse(value, default=dt.datetime(1, 1, 1), ignoretz=True)
+        second = dateutil_parser.parse(value, default=dt.datetime(2, 2, 2), ignoretz=True)
     except (ValueError, OverflowError) as exc:
         raise InvalidArticle(f"unrecognised date {value!r} ({exc}; use YYYY-MM-DD)") from None
+    if first.date() != second.date():
+        raise InvalidArticle(f"incomplete date {value!r} (needs day, month and year)")
+    return first.date()
 
 
 def _read_header(lines: list[str]) -> tuple[dict[str, str], int]:
-    """Header fields and the index of the first body line. The header is the first block of
-    non-blank lines, and only when every line in it is a known `key value` pair."""
+    """Header fields and the index of the first body line. The header is the run of known
+    `key value` lines at the top; a blank line (or the first other line) ends it."""
     start = 0
     while start < len(lines) and not lines[start].strip():
         start += 1
@@ -105,13 +116,20 @@ def _read_header(lines: list[str]) -> tuple[dict[str, str], int]:
         match = _HEADER_LINE.match(lines[end])
         key = HEADER_KEYS.get(match.group("key").lower()) if match else None
         if match is None or key is None:
-            return {}, start
+            # "date 2022-01-06" straight above the text, with no blank line, still counts.
+            return (header, end) if "date" in header else ({}, start)
         if key == "author" and "author" in header:
             header["author"] += ", " + match.group("value")
         else:
             header[key] = match.group("value")
         end += 1
     return header, end
+
+
+def split_names(value: str) -> list[str]:
+    """ "By Jane Doe and John Roe" / "Jane Doe, John Roe" -> names."""
+    value = re.sub(r"^\s*by\s+", "", value, flags=re.IGNORECASE)
+    return [n.strip() for n in re.split(r"\s*[,;]\s*|\s+and\s+", value) if n.strip()]
 
 
 def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
@@ -121,8 +139,6 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
     if "date" not in header:
         raise InvalidArticle("no 'date YYYY-MM-DD' header line at the top")
     published = parse_date(header["date"])
-    if not 1 <= published.year <= 9999:
-        raise InvalidArticle(f"impossible date {header['date']!r}")
     body = "\n".join(lines[body_start:]).strip("\n").rstrip()
     # Keep the body as given, minus the blank lines around it.
     body = "\n".join(line.rstrip() for line in body.split("\n")).strip("\n")
@@ -138,17 +154,9 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
     url = header.get("url")
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise InvalidArticle(f"url {url!r} is not an http(s) URL")
-    authors = (
-        [a.strip() for a in re.split(r"\s*[,;]\s*|\s+and\s+", header["author"]) if a.strip()]
-        if "author" in header
-        else attribution.authors
-    )
+    authors = split_names(header["author"]) if "author" in header else attribution.authors
     # A byline paragraph ("By Jane Doe") is not the lead.
-    lead = (
-        paragraphs[1]
-        if attribution.authors and len(paragraphs) > 1 and "author" not in header
-        else paragraphs[0]
-    )
+    lead = pick_lead(paragraphs[1:] if attribution.byline and len(paragraphs) > 1 else paragraphs)
     return ArticleIn(
         body=body,
         published=published,

@@ -73,6 +73,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_QUOTES = ('"', "“", "”", "„")
+MAX_DEPTH = 20
 _FIELD_PREFIX = re.compile(rf"^(?P<field>{'|'.join(FIELDS)}):(?P<rest>.*)$", re.IGNORECASE)
 
 
@@ -100,6 +102,11 @@ def _tokenize(query: str) -> list[_Tok]:
             tokens.append(_Tok(kind, m.group(0), pos))
             continue
         word = m.group("word")
+        if word in ("-", "+") and query[m.end() : m.end() + 1] in ("(", *_QUOTES):
+            # "-(a OR b)" and '-"new york"' exclude the group or phrase that follows.
+            if word == "-":
+                tokens.append(_Tok("minus", "-", pos))
+            continue
         if word in ("AND", "&&"):
             tokens.append(_Tok("and", word, pos))
         elif word in ("OR", "||"):
@@ -129,6 +136,7 @@ class _Parser:
         self.i = 0
         self.query = query
         self.clauses = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -183,11 +191,15 @@ class _Parser:
         if tok.kind == "lparen":
             if (nxt := self.peek()) is not None and nxt.kind == "rparen":
                 raise QuerySyntaxError(f"empty parentheses at character {tok.pos}")
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QuerySyntaxError(f"parentheses nested more than {MAX_DEPTH} deep")
             node = self.or_expr(field)
             close = self.peek()
             if close is None or close.kind != "rparen":
                 raise QuerySyntaxError(f"'(' at character {tok.pos} is never closed")
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "field":
             if field is not None:
@@ -261,7 +273,8 @@ def to_text(node: Node) -> str:
             return f'{prefix}"{node.text}"'
         return f"{prefix}{node.text}{'*' if isinstance(node, Prefix) else ''}"
     if isinstance(node, Not):
-        return f"NOT {to_text(node.child)}"
+        child = to_text(node.child)
+        return f"NOT ({child})" if isinstance(node.child, And | Or) else f"NOT {child}"
     joiner = " OR " if isinstance(node, Or) else " "
     parts = [
         to_text(c) if isinstance(c, Term | Prefix | Phrase | Not) else f"({to_text(c)})"

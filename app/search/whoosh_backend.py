@@ -246,6 +246,11 @@ class WhooshBackend:
             kwargs["sortedby"] = "date"
             kwargs["reverse"] = sort == "newest"
         with self._searcher() as s:
+            # whoosh3 treats a filter that matches no document like no filter at all (its
+            # collector tests the allowed set for truth), which miscounts totals on indexes
+            # with several segments: a filter that matches nothing means no results.
+            if wfilter is not None and next(iter(s.docs_for_query(wfilter)), None) is None:
+                return SearchHits(ids=[], scores=[], total=0)
             results = s.search(wquery, **kwargs)
             total = len(results)
             page = results[request.offset : request.offset + request.limit]
