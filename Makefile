@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install migrate seed run serve test test-fast lint format bench clean
+.PHONY: install migrate seed run serve test test-postgres test-fast lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,8 +29,16 @@ run: seed
 serve: install
 	$(BIN)/newsarchive serve --host $(HOST) --port $(PORT)
 
+# The PostgreSQL tests run when scripts/ensure-postgres can start a local server; otherwise they
+# skip and pytest prints why.
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	NEWSARCHIVE_TEST_POSTGRES_URL="$${NEWSARCHIVE_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres 2>/dev/null)}" \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	NEWSARCHIVE_REQUIRE_POSTGRES=1 \
+	NEWSARCHIVE_TEST_POSTGRES_URL="$${NEWSARCHIVE_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres)}" \
+		$(BIN)/pytest -m postgres $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -m "not slow" -x -q $(PYTEST_ARGS)

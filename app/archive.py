@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +18,8 @@ from app.db import make_engine, make_session_factory
 from app.search.base import SearchBackend
 
 log = logging.getLogger(__name__)
+# Any fixed 64-bit number, the same in every process: "the archive's writer lock".
+ADVISORY_KEY = 0x4E657773417263  # "NewsArc"
 
 
 class WriteBusy(RuntimeError):
@@ -37,6 +41,12 @@ class Archive:
         A second writer (another import, an API call) waits for the first instead of failing.
         """
         wait = self.settings.write_lock_timeout if timeout is None else timeout
+        if self.engine.dialect.name == "postgresql":
+            # Several app servers share one database: a PostgreSQL advisory lock is what they
+            # all see (a file lock is only seen on one machine).
+            with self._advisory_lock(wait):
+                yield
+            return
         try:
             with self._lock.acquire(timeout=wait):
                 yield
@@ -45,30 +55,59 @@ class Archive:
                 f"another writer has held the archive for more than {wait:.0f} s; try again later"
             ) from None
 
+    @contextmanager
+    def _advisory_lock(self, wait: float) -> Iterator[None]:
+        with self.engine.connect() as conn:
+            deadline = time.monotonic() + wait
+            while not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}):
+                if time.monotonic() > deadline:
+                    raise WriteBusy(
+                        f"another writer has held the archive for more than {wait:.0f} s"
+                    )
+                time.sleep(0.02)
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                conn.commit()
+
     def close(self) -> None:
         self.search.close()
         self.engine.dispose()
 
 
-def make_search_backend(settings: Settings) -> SearchBackend:
+def make_search_backend(settings: Settings, engine: Engine) -> SearchBackend:
     """The configured search backend."""
+    if settings.search_backend == "postgres":
+        from app.search.postgres_backend import PostgresBackend
+
+        return PostgresBackend(engine)
     if settings.search_backend == "whoosh":
         from app.search.whoosh_backend import WhooshBackend
 
         return WhooshBackend(
             settings.resolved_index_dir(), writer_timeout=settings.write_lock_timeout
         )
-    raise ValueError(f"unknown search backend {settings.search_backend!r} (available: whoosh)")
+    raise ValueError(
+        f"unknown search backend {settings.search_backend!r} (available: whoosh, postgres)"
+    )
 
 
 def open_archive(settings: Settings) -> Archive:
     """Open the database and the search index named by `settings`."""
     settings.ensure_dirs()
     engine = make_engine(settings.resolved_database_url())
+    if settings.search_backend == "postgres" and engine.dialect.name != "postgresql":
+        engine.dispose()
+        raise ValueError(
+            "NEWSARCHIVE_SEARCH_BACKEND=postgres needs a PostgreSQL database "
+            "(NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://user:password@host/dbname)"
+        )
     return Archive(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        search=make_search_backend(settings),
+        search=make_search_backend(settings, engine),
         _lock=FileLock(str(settings.lock_path())),
     )

@@ -107,11 +107,12 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                     known_urls[item.url] = article
                 outcomes.append(AddOutcome("added", article, item))
             session.flush()
-            session.add_all(
-                IndexOutbox(article_id=o.article.id, op="upsert")
-                for o in outcomes
-                if o.status == "added"
-            )
+            if not archive.search.transactional:
+                session.add_all(
+                    IndexOutbox(article_id=o.article.id, op="upsert")
+                    for o in outcomes
+                    if o.status == "added"
+                )
             try:
                 session.commit()
             except IntegrityError as exc:  # only if the lock was bypassed; never silently
@@ -138,7 +139,8 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
             if article is None:
                 raise ArticleNotFound(article_id)
             session.delete(article)
-            session.add(IndexOutbox(article_id=article_id, op="delete"))
+            if not archive.search.transactional:
+                session.add(IndexOutbox(article_id=article_id, op="delete"))
             session.commit()
         drain_outbox(archive)
 

@@ -19,11 +19,13 @@ from app.search.query import QuerySyntaxError, parse_query
 from app.searching import SearchParams, search_articles
 from tests.factories import add, make_item
 
-BACKENDS = ["whoosh"]
+BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_archive(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Archive]:
+    if request.param == "postgres":
+        settings = request.getfixturevalue("pg_settings")
     a = open_archive(settings.model_copy(update={"search_backend": request.param}))
     yield a
     a.close()

@@ -71,6 +71,8 @@ class SearchBackend(Protocol):
     """Add, delete, search, highlight, count, clear: all a backend must do."""
 
     name: str
+    # True when the index is written in the same transaction as the row (nothing to catch up).
+    transactional: bool
 
     def upsert(self, docs: list[IndexDoc]) -> None:
         """Add or replace these documents, committed together."""

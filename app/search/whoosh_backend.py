@@ -80,6 +80,7 @@ class WhooshBackend:
     """SearchBackend over a Whoosh index folder."""
 
     name = "whoosh"
+    transactional = False
 
     def __init__(self, path: Path, *, writer_timeout: float = 120.0) -> None:
         self.path = Path(path)

@@ -1,0 +1,240 @@
+"""The PostgreSQL search backend: full-text search inside the database itself.
+
+The searchable text lives in generated `tsvector` columns of the `articles` row (migration
+b7c1e2f0a9d3), so the "index" is written in the same transaction as the row: database and index
+cannot disagree, and upsert/delete/clear have nothing to do. Queries in the project's language
+become SQL conditions, one `@@` per term, combined with AND / OR / NOT in SQL; that keeps field
+terms (`title:`, `source:`, `author:`) exact. Ranking is `ts_rank_cd` over title (weight A) and
+body (weight D); snippets come from `ts_headline`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Select, and_, exists, func, literal, literal_column, not_, or_, select, true
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql import ColumnElement, column
+
+from app.models import Article, ArticlePerson
+from app.search import query as q
+from app.search.base import IndexDoc, IndexHealth, SearchFilters, SearchHits, SearchRequest
+from app.search.query import QuerySyntaxError
+
+# Constants, never user input: the configurations created by the migration.
+STEMMED: ColumnElement[Any] = literal_column("'na_english'::regconfig")
+SIMPLE: ColumnElement[Any] = literal_column("'na_simple'::regconfig")
+BODY_WEIGHT: ColumnElement[Any] = literal_column("'{d}'::\"char\"[]")
+# Sentinels for ts_headline: the text is HTML-escaped after PostgreSQL marks the matches.
+_START, _STOP = "\x02", "\x03"
+_SNIPPET_OPTIONS = (
+    f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=40, MinWords=20, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+_WHOLE_OPTIONS = f'StartSel="{_START}", StopSel="{_STOP}", HighlightAll=true'
+_WORD = re.compile(r"\w+")
+_ACRONYM = re.compile(r"\b([^\W\d_])\.([^\W\d_])\.(?:([^\W\d_])\.)?")
+
+search_vector: ColumnElement[Any] = column("search_vector")
+title_vector: ColumnElement[Any] = column("title_vector")
+
+
+def _normalize(text: str) -> str:
+    """The same acronym folding as na_normalize() in the database ("U.S." -> "US")."""
+    return _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), text)
+
+
+def _tsquery(config: ColumnElement[Any], text: str) -> ColumnElement[Any]:
+    # phraseto_tsquery keeps word order for phrases and hyphenated words and is a plain AND-free
+    # lexeme for one word; the text is a bound parameter, never spliced into SQL.
+    return func.phraseto_tsquery(config, _normalize(text))
+
+
+class PostgresBackend:
+    """SearchBackend over PostgreSQL full-text search."""
+
+    name = "postgres"
+    transactional = True
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError(
+                "the postgres search backend needs a PostgreSQL database "
+                "(NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://...)"
+            )
+        self.engine = engine
+
+    # -- writing: nothing to do, the row carries its own index ------------------------------
+    def upsert(self, docs: list[IndexDoc]) -> None:
+        return None
+
+    def delete(self, ids: list[int]) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
+
+    # -- reading -----------------------------------------------------------------------------
+    def doc_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.count(Article.id))) or 0)
+
+    def versions(self) -> dict[int, str]:
+        with self.engine.connect() as conn:
+            return {
+                int(i): str(h) for i, h in conn.execute(select(Article.id, Article.content_hash))
+            }
+
+    def health(self) -> IndexHealth:
+        try:
+            with self.engine.connect() as conn:
+                count = int(conn.scalar(select(func.count(Article.id))) or 0)
+                version = conn.scalar(select(func.current_setting("server_version")))
+            return IndexHealth(self.name, True, count, f"PostgreSQL {version}")
+        except Exception as exc:  # the database itself is down: report, don't raise
+            return IndexHealth(self.name, False, None, f"{exc.__class__.__name__}: {exc}")
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        condition = self._condition(request.query) if request.query is not None else true()
+        where = and_(condition, *self._filters(request.filters))
+        sort = request.sort
+        if request.query is None and sort == "relevance":
+            sort = "newest"
+        rank_query = self._rank_query(request.query)
+        rank: ColumnElement[Any] = (
+            func.ts_rank_cd(search_vector, rank_query) if rank_query is not None else literal(0.0)
+        )
+        stmt: Select[Any] = select(Article.id, rank.label("rank")).where(where)
+        if sort == "relevance":
+            stmt = stmt.order_by(rank.desc(), Article.published.desc(), Article.id.desc())
+        elif sort == "newest":
+            stmt = stmt.order_by(Article.published.desc(), Article.id.desc())
+        else:
+            stmt = stmt.order_by(Article.published.asc(), Article.id.asc())
+        stmt = stmt.offset(request.offset).limit(request.limit)
+        with self.engine.connect() as conn:
+            total = int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
+            rows = conn.execute(stmt).all() if total > request.offset else []
+        ids = [int(r[0]) for r in rows]
+        scores = [float(r[1]) if sort == "relevance" else None for r in rows]
+        return SearchHits(ids=ids, scores=scores, total=total)
+
+    # -- translation -------------------------------------------------------------------------
+    def _filters(self, f: SearchFilters) -> list[ColumnElement[bool]]:
+        parts: list[ColumnElement[bool]] = []
+        if f.date_from:
+            parts.append(Article.published >= f.date_from)
+        if f.date_to:
+            parts.append(Article.published <= f.date_to)
+        if f.sources:
+            keys = [" ".join(s.split()).casefold() for s in f.sources]
+            parts.append(func.lower(Article.source).in_(keys))
+        if f.authors:
+            names = [" ".join(a.split()).casefold() for a in f.authors]
+            parts.append(
+                exists().where(
+                    ArticlePerson.article_id == Article.id,
+                    func.lower(ArticlePerson.name).in_(names),
+                )
+            )
+        return parts
+
+    def _condition(self, node: q.Node) -> ColumnElement[bool]:
+        translated = self._node(node)
+        if translated is None:
+            raise QuerySyntaxError("the query has no searchable words")
+        return translated
+
+    def _node(self, node: q.Node) -> ColumnElement[bool] | None:
+        if isinstance(node, q.Term | q.Phrase):
+            return self._words(node)
+        if isinstance(node, q.Prefix):
+            return self._prefix(node)
+        if isinstance(node, q.Not):
+            child = self._node(node.child)
+            return None if child is None else not_(child)
+        children = [c for c in (self._node(c) for c in node.children) if c is not None]
+        if not children:
+            return None
+        return or_(*children) if isinstance(node, q.Or) else and_(*children)
+
+    def _match(self, field: str | None, tsquery: ColumnElement[Any]) -> ColumnElement[bool]:
+        if field is None:
+            return search_vector.op("@@")(tsquery)
+        if field == "title":
+            return title_vector.op("@@")(tsquery)
+        if field == "body":
+            return func.ts_filter(search_vector, BODY_WEIGHT).op("@@")(tsquery)
+        raise AssertionError(field)
+
+    def _meta(self, field: str, tsquery: ColumnElement[Any]) -> ColumnElement[bool]:
+        if field == "source":
+            return func.to_tsvector(SIMPLE, func.coalesce(Article.source, "")).op("@@")(tsquery)
+        return exists().where(
+            ArticlePerson.article_id == Article.id,
+            func.to_tsvector(SIMPLE, ArticlePerson.name).op("@@")(tsquery),
+        )
+
+    def _words(self, node: q.Term | q.Phrase) -> ColumnElement[bool] | None:
+        if not _WORD.search(node.text):
+            return None
+        if node.field in ("source", "author"):
+            return self._meta(node.field, _tsquery(SIMPLE, node.text))
+        return self._match(node.field, _tsquery(STEMMED, node.text))
+
+    def _prefix_query(self, text: str) -> ColumnElement[Any] | None:
+        words = [w.lower() for w in _WORD.findall(_normalize(text))]
+        if not words:
+            return None
+        # Only word characters reach the tsquery string, so it cannot be malformed.
+        expression = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        return func.to_tsquery(SIMPLE, expression)
+
+    def _prefix(self, node: q.Prefix) -> ColumnElement[bool] | None:
+        tsquery = self._prefix_query(node.text)
+        if tsquery is None:
+            return None
+        if node.field in ("source", "author"):
+            return self._meta(node.field, tsquery)
+        return self._match(node.field, tsquery)
+
+    def _rank_query(self, node: q.Node | None) -> ColumnElement[Any] | None:
+        """All positive text terms ORed together: what ranking and snippets look for."""
+        parts: list[ColumnElement[Any]] = []
+        for leaf in q.positive_leaves(node):
+            if leaf.field not in (None, "title", "body") or not _WORD.search(leaf.text):
+                continue
+            if isinstance(leaf, q.Prefix):
+                prefix = self._prefix_query(leaf.text)
+                if prefix is not None:
+                    parts.append(prefix)
+            else:
+                parts.append(_tsquery(STEMMED, leaf.text))
+        if not parts:
+            return None
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = combined.op("||")(part)
+        return combined
+
+    # -- highlighting ------------------------------------------------------------------------
+    def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
+        tsquery = self._rank_query(query)
+        if tsquery is None or not text:
+            return None
+        options = _WHOLE_OPTIONS if whole else _SNIPPET_OPTIONS
+        # Escape first: ts_headline drops anything that parses as an HTML tag, so "<script>" in
+        # an article would vanish instead of showing as text. Entities pass through untouched, so
+        # its output is our escaped text plus the sentinels.
+        escaped = str(Markup.escape(text.replace(_START, "").replace(_STOP, "")))
+        headline = func.ts_headline(STEMMED, literal(escaped), tsquery, literal(options))
+        with self.engine.connect() as conn:
+            marked = conn.scalar(select(headline))
+        if not marked or _START not in marked:
+            return None
+        return Markup(marked.replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+    def close(self) -> None:
+        return None
