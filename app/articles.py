@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, extract, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
@@ -49,6 +49,7 @@ def validate(item: ArticleIn) -> None:
 def _new_article(item: ArticleIn, digest: str) -> Article:
     now = utcnow()
     article = Article(
+        id=item.id,
         title=" ".join((item.title or "").split()),
         title_derived=item.title_derived,
         body=item.body,
@@ -59,8 +60,8 @@ def _new_article(item: ArticleIn, digest: str) -> Article:
         word_count=count_words(item.body),
         content_hash=digest,
         origin=item.origin,
-        created_at=now,
-        updated_at=now,
+        created_at=item.created_at or now,
+        updated_at=item.updated_at or item.created_at or now,
     )
     people = [(n, "author") for n in item.authors] + [(n, "contributor") for n in item.contributors]
     article.people = [
@@ -95,11 +96,23 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                 if urls
                 else {}
             )
+            wanted_ids = [item.id for item in items if item.id is not None]
+            taken_ids = (
+                set(session.scalars(select(Article.id).where(Article.id.in_(wanted_ids))))
+                if wanted_ids
+                else set()
+            )
             for item, digest in zip(items, digests, strict=True):
                 existing = known.get(digest) or (known_urls.get(item.url) if item.url else None)
                 if existing is not None:
                     outcomes.append(AddOutcome("duplicate", existing, item))
                     continue
+                if (wanted := item.id) is not None:
+                    # Restoring an export keeps ids (and so links) unless the id is taken.
+                    if wanted in taken_ids:
+                        item = replace(item, id=None)
+                    else:
+                        taken_ids.add(wanted)
                 article = _new_article(item, digest)
                 session.add(article)
                 known[digest] = article
@@ -112,6 +125,14 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                     IndexOutbox(article_id=o.article.id, op="upsert")
                     for o in outcomes
                     if o.status == "added"
+                )
+            if wanted_ids and session.get_bind().dialect.name == "postgresql":
+                # Explicit ids do not advance PostgreSQL's sequence: move it past them.
+                session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('articles', 'id'), "
+                        "(SELECT max(id) FROM articles))"
+                    )
                 )
             try:
                 session.commit()

@@ -76,7 +76,8 @@ def migrate(ctx: click.Context) -> None:
 def import_cmd(
     ctx: click.Context, paths: tuple[str, ...], encoding: str | None, batch_size: int, quiet: bool
 ) -> None:
-    """Import dated-text article files: files, directories, globs, or - for standard input."""
+    """Import dated-text article files or a `newsarchive export` file: files, directories,
+    globs, or - for standard input."""
     from app.ingest.importer import expand_paths, import_files
 
     archive = _open(ctx)
@@ -122,6 +123,30 @@ def import_cmd(
     )
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
+@click.pass_context
+def export(ctx: click.Context, output: str) -> None:
+    """Export every article as NDJSON; `newsarchive import FILE` restores it (either backend)."""
+    from app.articles import count_articles
+    from app.export import export_ndjson
+
+    archive = _open(ctx)
+    total = count_articles(archive)
+    with (
+        click.open_file(output, "w", encoding="utf-8") as out,
+        tqdm(total=total, unit=" articles", file=sys.stderr, disable=None) as bar,
+    ):
+        count = export_ndjson(archive, out, on_progress=bar.update)
+    click.echo(f"exported {count} articles", err=True)
 
 
 @main.command()

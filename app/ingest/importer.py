@@ -1,4 +1,5 @@
-"""Bulk import of dated-text files: batched writes; one bad file never stops the rest."""
+"""Bulk import (dated-text files, archive exports): batched writes; one bad file never stops
+the rest."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pathlib import Path
 from app.archive import Archive
 from app.articles import add_articles
 from app.ingest.dated_text import decode, parse_dated_text
+from app.ingest.export_reader import is_export, read_export
 from app.ingest.record import ArticleIn, InvalidArticle
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text", ".md", "", ".ndjson", ".jsonl"}
 
 
 @dataclass
@@ -89,14 +91,22 @@ def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
     return parse_dated_text(text, origin=origin)
 
 
-def _parsed(
-    files: list[str], *, max_bytes: int, encoding: str | None
+def read_records(
+    name: str, *, max_bytes: int, encoding: str | None
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
-    for name in files:
-        try:
-            yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
-        except InvalidArticle as exc:
-            yield name, None, str(exc)
+    """(label, article, error) for every record in one file: one for a dated-text file, one a
+    line for a `newsarchive export` file (recognised by its header line)."""
+    if name != "-" and is_export(Path(name)):
+        for label, record in read_export(Path(name), max_line_bytes=max_bytes):
+            if isinstance(record, str):
+                yield label, None, record
+            else:
+                yield label, record, None
+        return
+    try:
+        yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
+    except InvalidArticle as exc:
+        yield name, None, str(exc)
 
 
 def import_files(
@@ -132,23 +142,22 @@ def import_files(
                 summary.added += 1
             else:
                 summary.duplicates += 1
-        if on_progress:
-            on_progress(len(batch))
         batch.clear()
 
-    for name, item, error in _parsed(
-        files, max_bytes=archive.settings.max_article_bytes, encoding=encoding
-    ):
+    for name in files:
         summary.files += 1
-        if item is None:
-            summary.failed.append((name, error or "unreadable"))
-            if on_error:
-                on_error(name, error or "unreadable")
-            if on_progress:
-                on_progress(1)
-            continue
-        batch.append((name, item))
-        if len(batch) >= batch_size:
-            flush()
+        for label, item, error in read_records(
+            name, max_bytes=archive.settings.max_article_bytes, encoding=encoding
+        ):
+            if item is None:
+                summary.failed.append((label, error or "unreadable"))
+                if on_error:
+                    on_error(label, error or "unreadable")
+                continue
+            batch.append((label, item))
+            if len(batch) >= batch_size:
+                flush()
+        if on_progress:
+            on_progress(1)
     flush()
     return summary

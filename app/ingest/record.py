@@ -30,6 +30,10 @@ class ArticleIn:
     url: str | None = None
     language: str | None = None
     origin: str | None = None
+    # Set only when restoring an export: keep the article's id and timestamps.
+    id: int | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
 
 
 def content_hash(body: str) -> str:

@@ -1,0 +1,190 @@
+"""The whole app on PostgreSQL (a real server; skipped with the reason when none is available)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect
+
+from app.archive import open_archive
+from app.config import Settings
+from app.db import Base
+from app.index_sync import check
+from app.main import create_app
+from app.migrate import alembic_config, upgrade
+from tests.conftest import SEED
+from tests.test_export import roundtrip
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_export_sqlite_to_postgres_and_back(
+    settings: Settings, pg_settings: Settings, tmp_path: Path, migrated_db: Path
+) -> None:
+    (tmp_path / "to-pg").mkdir()
+    roundtrip(settings, pg_settings, tmp_path / "to-pg")
+    back_dir = tmp_path / "back"
+    back_dir.mkdir()
+    shutil.copy(migrated_db, back_dir / "archive.db")
+    sqlite_again = settings.model_copy(update={"data_dir": back_dir})
+    dump = tmp_path / "pg.ndjson"
+    from tests.test_export import cli, lines
+
+    assert cli(pg_settings, "export", "-o", str(dump)).exit_code == 0
+    assert cli(sqlite_again, "import", str(dump)).exit_code == 0
+    final = tmp_path / "final.ndjson"
+    assert cli(sqlite_again, "export", "-o", str(final)).exit_code == 0
+    assert lines(dump)[1:] == lines(final)[1:]
+
+
+def test_api_on_postgres(pg_settings: Settings, auth: dict[str, str]) -> None:
+    with TestClient(create_app(pg_settings)) as client:
+        r = client.post(
+            "/api/v1/articles",
+            content=SEED.read_bytes(),
+            headers={**auth, "Content-Type": "text/plain"},
+        )
+        assert r.status_code == 201, r.text
+        article = r.json()
+        assert (
+            client.post(
+                "/api/v1/articles",
+                content=SEED.read_bytes(),
+                headers={**auth, "Content-Type": "text/plain"},
+            ).status_code
+            == 409
+        )
+        data = client.get("/api/v1/search", params={"q": '"Nord Stream 2"'}).json()
+        assert data["total"] == 1
+        assert (
+            "<mark>Nord</mark> <mark>Stream</mark> <mark>2</mark>" in data["results"][0]["snippet"]
+        )
+        assert client.get("/api/v1/search", params={"q": "(bad"}).status_code == 400
+        html = client.get(article["links"]["html"], params={"q": "henhouse"}).text
+        assert "<mark>henhouse</mark>" in html
+        health = client.get("/api/v1/health").json()
+        assert health["database"] == "postgresql" and health["search_backend"] == "postgres"
+        assert health["in_sync"] is True and health["articles"] == 1
+        assert client.delete(article["links"]["self"], headers=auth).status_code == 204
+        assert client.get("/api/v1/search", params={"q": "henhouse"}).json()["total"] == 0
+
+
+def test_stats_names_database_and_backend(pg_settings: Settings) -> None:
+    from tests.test_export import cli
+
+    out = cli(pg_settings, "stats").output
+    assert "database:  postgresql" in out and "search:    postgres (PostgreSQL 1" in out
+    assert cli(pg_settings, "check").exit_code == 0
+    assert "indexed 0 articles" in cli(pg_settings, "reindex").output
+
+
+def test_concurrent_writers_on_postgres(
+    pg_settings: Settings, tmp_path: Path, auth: dict[str, str]
+) -> None:
+    procs = []
+    for name in ("alpha", "beta"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in range(40):
+            (folder / f"{i}.txt").write_text(
+                f"date 2020-01-{i % 28 + 1:02d}\ntitle {name} {i}\n\n{name} harbour story {i}.\n",
+                encoding="utf-8",
+            )
+        env = {
+            **os.environ,
+            "NEWSARCHIVE_DATA_DIR": str(pg_settings.data_dir),
+            "NEWSARCHIVE_DATABASE_URL": pg_settings.database_url or "",
+            "NEWSARCHIVE_SEARCH_BACKEND": "postgres",
+        }
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "import",
+                    "--quiet",
+                    "--batch-size",
+                    "5",
+                    str(folder),
+                ],
+                cwd=ROOT,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    statuses: list[int] = []
+    with TestClient(create_app(pg_settings)) as client:
+
+        def post(i: int) -> None:
+            r = client.post(
+                "/api/v1/articles",
+                headers=auth,
+                json={"date": "2021-01-01", "body": f"API harbour story {i}."},
+            )
+            statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        outputs = [p.communicate(timeout=120)[0] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        assert statuses == [201] * 6
+        assert client.get("/api/v1/search", params={"q": "harbour"}).json()["total"] == 86
+    archive = open_archive(pg_settings)
+    try:
+        assert check(archive).ok
+    finally:
+        archive.close()
+
+
+def test_migrations_on_postgres(pg_url: str) -> None:
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(
+                conn,
+                opts={
+                    "include_object": lambda obj, name, kind, reflected, compare_to: (
+                        not (
+                            # PostgreSQL-only search columns and indexes live outside the models
+                            (kind == "column" and name in ("search_vector", "title_vector"))
+                            or (
+                                kind == "index"
+                                and name
+                                and name.endswith(("_fts", "_vector", "lower_source", "lower_name"))
+                            )
+                        )
+                    )
+                },
+            ),
+            Base.metadata,
+        )
+    assert diff == []
+    cfg = alembic_config(pg_url)
+    command.downgrade(cfg, "base")
+    assert "articles" not in inspect(engine).get_table_names()
+    upgrade(pg_url)
+    columns = {c["name"] for c in inspect(engine).get_columns("articles")}
+    assert {"search_vector", "title_vector"} <= columns
+    engine.dispose()
+
+
+def test_postgres_backend_needs_postgres(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="needs a PostgreSQL database"):
+        open_archive(settings.model_copy(update={"search_backend": "postgres"}))
