@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# One PostgreSQL test database per checkout, so checkouts testing at once never share one.
+export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
 .PHONY: install migrate seed run serve test test-postgres test-fast lint format bench clean
 
