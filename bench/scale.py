@@ -43,22 +43,37 @@ def _q(kind: str, q: str | None, **kwargs: Any) -> BenchQuery:
 
 
 QUERY_MIX: tuple[BenchQuery, ...] = (
-    _q("word", "oil"), _q("word", "government"), _q("word", "election"), _q("word", "coffee"),
-    _q("word", "champion"), _q("word", "broadband"),
-    _q("two_words", "crude oil"), _q("two_words", "interest rates"),
-    _q("two_words", "film awards"), _q("two_words", "labour party"),
-    _q("phrase", '"prime minister"'), _q("phrase", '"trade deficit"'),
-    _q("phrase", '"mobile phone"'), _q("phrase", '"net loss"'),
-    _q("prefix", "export*"), _q("prefix", "elect*"), _q("prefix", "digit*"),
-    _q("boolean", "coffee OR cocoa"), _q("boolean", "oil NOT opec"),
+    _q("word", "oil"),
+    _q("word", "government"),
+    _q("word", "election"),
+    _q("word", "coffee"),
+    _q("word", "champion"),
+    _q("word", "broadband"),
+    _q("two_words", "crude oil"),
+    _q("two_words", "interest rates"),
+    _q("two_words", "film awards"),
+    _q("two_words", "labour party"),
+    _q("phrase", '"prime minister"'),
+    _q("phrase", '"trade deficit"'),
+    _q("phrase", '"mobile phone"'),
+    _q("phrase", '"net loss"'),
+    _q("prefix", "export*"),
+    _q("prefix", "elect*"),
+    _q("prefix", "digit*"),
+    _q("boolean", "coffee OR cocoa"),
+    _q("boolean", "oil NOT opec"),
     _q("boolean", "(gold OR silver) prices"),
-    _q("field", "title:oil"), _q("field", "title:profit"), _q("field", "author:garcia"),
+    _q("field", "title:oil"),
+    _q("field", "title:profit"),
+    _q("field", "author:garcia"),
     _q("date", "oil", date_from=_D(2001, 1, 1), date_to=_D(2001, 12, 31)),
     _q("date", "government", date_from=_D(2010, 1, 1), date_to=_D(2014, 12, 31)),
     _q("date", '"interest rates"', date_from=_D(1995, 6, 1), date_to=_D(1996, 5, 31)),
     _q("date", None, date_from=_D(2020, 3, 1), date_to=_D(2020, 3, 31)),
-    _q("source", "oil", sources=("Reuters",)), _q("source", "election", sources=("BBC", "CNN")),
-    _q("newest", "oil", sort="newest"), _q("newest", '"prime minister"', sort="newest"),
+    _q("source", "oil", sources=("Reuters",)),
+    _q("source", "election", sources=("BBC", "CNN")),
+    _q("newest", "oil", sort="newest"),
+    _q("newest", '"prime minister"', sort="newest"),
     _q("newest", None, sort="newest"),
 )
 
@@ -68,8 +83,11 @@ def postgres_url() -> str:
     import os
 
     out = subprocess.run(
-        [str(ROOT / "scripts" / "ensure-postgres")], env={**os.environ, **env},
-        capture_output=True, text=True, check=True,
+        [str(ROOT / "scripts" / "ensure-postgres")],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -79,24 +97,36 @@ def fresh_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-        for stmt in ("DROP TEXT SEARCH CONFIGURATION IF EXISTS na_english",
-                     "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_simple",
-                     "DROP TEXT SEARCH DICTIONARY IF EXISTS na_english_stem"):
+        for stmt in (
+            "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_english",
+            "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_simple",
+            "DROP TEXT SEARCH DICTIONARY IF EXISTS na_english_stem",
+        ):
             conn.execute(text(stmt))
     engine.dispose()
 
 
 def postgres_sizes(archive: Archive) -> dict[str, int]:
     with archive.engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT pg_total_relation_size('articles'), pg_relation_size('articles'), "
-            "pg_indexes_size('articles'), "
-            "pg_relation_size('ix_articles_search_vector') + pg_relation_size('ix_articles_title_vector'), "
-            "(SELECT sum(pg_column_size(search_vector) + pg_column_size(title_vector)) FROM articles), "
-            "pg_database_size(current_database())"
-        )).one()
-    keys = ["articles_total", "articles_heap", "articles_indexes", "fts_gin_indexes",
-            "fts_vectors", "database"]
+        row = conn.execute(
+            text(
+                "SELECT pg_total_relation_size('articles'), pg_relation_size('articles'), "
+                "pg_indexes_size('articles'), "
+                "pg_relation_size('ix_articles_search_vector') "
+                "+ pg_relation_size('ix_articles_title_vector'), "
+                "(SELECT sum(pg_column_size(search_vector) + pg_column_size(title_vector)) "
+                "FROM articles), "
+                "pg_database_size(current_database())"
+            )
+        ).one()
+    keys = [
+        "articles_total",
+        "articles_heap",
+        "articles_indexes",
+        "fts_gin_indexes",
+        "fts_vectors",
+        "database",
+    ]
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
@@ -124,12 +154,18 @@ def load(archive: Archive, start: int, count: int, batch: int, seed: int) -> dic
             added += o.status == "added"
             dup += o.status == "duplicate"
     elapsed = time.perf_counter() - started
-    return {"added": added, "duplicates": dup, "seconds": round(elapsed, 1),
-            "articles_per_s": round((added + dup) / elapsed, 1), "text_bytes": text_bytes}
+    return {
+        "added": added,
+        "duplicates": dup,
+        "seconds": round(elapsed, 1),
+        "articles_per_s": round((added + dup) / elapsed, 1),
+        "text_bytes": text_bytes,
+    }
 
 
-def run_backend(backend: str, sizes: list[int], work: Path, batch: int, seed: int,
-                runs: int) -> dict[str, Any]:
+def run_backend(
+    backend: str, sizes: list[int], work: Path, batch: int, seed: int, runs: int
+) -> dict[str, Any]:
     data = work / backend
     data.mkdir(parents=True)
     if backend == "postgres":
@@ -158,11 +194,20 @@ def run_backend(backend: str, sizes: list[int], work: Path, batch: int, seed: in
             else:
                 sizes_info["whoosh_index"] = disk_usage(settings.resolved_index_dir())
                 sizes_info["sqlite"] = disk_usage(data / "archive.db")
-            steps.append({"size": size, "import": step, "search": searches,
-                          "sizes": sizes_info, "rss_mb": round(max_rss_mb(), 1)})
-            print(f"  {backend} @ {size:,}: import {step['articles_per_s']}/s, search p50 "
-                  f"{searches['overall']['p50_ms']} ms p95 {searches['overall']['p95_ms']} ms",
-                  flush=True)
+            steps.append(
+                {
+                    "size": size,
+                    "import": step,
+                    "search": searches,
+                    "sizes": sizes_info,
+                    "rss_mb": round(max_rss_mb(), 1),
+                }
+            )
+            print(
+                f"  {backend} @ {size:,}: import {step['articles_per_s']}/s, search p50 "
+                f"{searches['overall']['p50_ms']} ms p95 {searches['overall']['p95_ms']} ms",
+                flush=True,
+            )
     finally:
         archive.close()
     return {"backend": backend, "steps": steps}
@@ -170,8 +215,10 @@ def run_backend(backend: str, sizes: list[int], work: Path, batch: int, seed: in
 
 def print_table(results: list[dict[str, Any]]) -> None:
     print("\nSYNTHETIC corpus (recombined Reuters + BBC sentences)")
-    print(f"{'backend':<10}{'articles':>10}{'import/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
-          f"{'index MB':>10}{'text MB':>9}")
+    print(
+        f"{'backend':<10}{'articles':>10}{'import/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'index MB':>10}{'text MB':>9}"
+    )
     for r in results:
         for s in r["steps"]:
             sizes = s["sizes"]
@@ -179,9 +226,11 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 index = sizes["fts_gin_indexes"] + sizes["fts_vectors"]
             else:
                 index = sizes["whoosh_index"]["disk_bytes"]
-            print(f"{r['backend']:<10}{s['size']:>10,}{s['import']['articles_per_s']:>10}"
-                  f"{s['search']['overall']['p50_ms']:>9}{s['search']['overall']['p95_ms']:>9}"
-                  f"{index / 2**20:>10.0f}{sizes['raw_text_bytes'] / 2**20:>9.0f}")
+            print(
+                f"{r['backend']:<10}{s['size']:>10,}{s['import']['articles_per_s']:>10}"
+                f"{s['search']['overall']['p50_ms']:>9}{s['search']['overall']['p95_ms']:>9}"
+                f"{index / 2**20:>10.0f}{sizes['raw_text_bytes'] / 2**20:>9.0f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,12 +251,22 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="na-scale-") as tmp:
         for backend in args.backends.split(","):
-            results.append(run_backend(backend, sizes, Path(tmp), args.batch, args.seed,
-                                       args.runs))
+            results.append(run_backend(backend, sizes, Path(tmp), args.batch, args.seed, args.runs))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine_info(), "synthetic": True, "sizes": sizes,
-                               "batch": args.batch, "results": results}, indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {
+                "machine": machine_info(),
+                "synthetic": True,
+                "sizes": sizes,
+                "batch": args.batch,
+                "results": results,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print_table(results)
     print(f"\nwrote {out}")
     return 0

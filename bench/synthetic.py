@@ -19,9 +19,18 @@ from app.ingest.record import ArticleIn
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 SOURCES = [
-    ("Reuters", 30), ("BBC", 20), ("Associated Press", 12), ("The Guardian", 8),
-    ("The New York Times", 8), ("CNN", 6), ("Bloomberg", 5), ("Al Jazeera", 3),
-    ("Financial Times", 3), ("Le Monde", 2), ("Der Spiegel", 2), ("NHK", 1),
+    ("Reuters", 30),
+    ("BBC", 20),
+    ("Associated Press", 12),
+    ("The Guardian", 8),
+    ("The New York Times", 8),
+    ("CNN", 6),
+    ("Bloomberg", 5),
+    ("Al Jazeera", 3),
+    ("Financial Times", 3),
+    ("Le Monde", 2),
+    ("Der Spiegel", 2),
+    ("NHK", 1),
 ]
 FIRST = "Ann Ben Carla Dev Elena Farid Grace Hiro Ines Jonas Kemi Liam Maya Nils Omar Priya".split()
 LAST = "Adams Brown Chen Diaz Evans Fischer Garcia Haddad Ito Jones Khan Lopez Moreau Nowak".split()
@@ -50,8 +59,9 @@ def load_sentences(corpora: Path = CORPORA) -> tuple[list[str], list[str]]:
     return sentences, [h for h in headlines if 10 <= len(h) <= 120]
 
 
-def generate(count: int, *, seed: int = 1987, start: int = 0,
-             corpora: Path = CORPORA) -> Iterator[ArticleIn]:
+def generate(
+    count: int, *, seed: int = 1987, start: int = 0, corpora: Path = CORPORA
+) -> Iterator[ArticleIn]:
     """Articles number `start` .. `start + count - 1` of the corpus for `seed`."""
     sentences, headlines = load_sentences(corpora)
     names = [f"{f} {last}" for f in FIRST for last in LAST]
