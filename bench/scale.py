@@ -92,9 +92,30 @@ def postgres_url() -> str:
     return out.stdout.strip()
 
 
-def fresh_postgres(url: str) -> None:
+# Session settings for a machine with RAM to spare (24 GiB here); applied per database with
+# --pg-tuned, so nothing else on the server changes. shared_buffers needs a restart and stays at
+# the server's value (Debian's default is 128 MB).
+PG_TUNING = {"work_mem": "64MB", "random_page_cost": "1.1", "effective_cache_size": "16GB"}
+
+
+def postgres_settings(url: str) -> dict[str, str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        names = ["shared_buffers", *PG_TUNING]
+        values = {n: str(conn.execute(text(f"SHOW {n}")).scalar()) for n in names}
+    engine.dispose()
+    return values
+
+
+def fresh_postgres(url: str, *, tuned: bool) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
+        database = conn.execute(text("SELECT current_database()")).scalar()
+        for name, value in PG_TUNING.items():
+            if tuned:
+                conn.execute(text(f"ALTER DATABASE {database} SET {name} = '{value}'"))
+            else:
+                conn.execute(text(f"ALTER DATABASE {database} RESET {name}"))
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
         for stmt in (
@@ -164,13 +185,20 @@ def load(archive: Archive, start: int, count: int, batch: int, seed: int) -> dic
 
 
 def run_backend(
-    backend: str, sizes: list[int], work: Path, batch: int, seed: int, runs: int
+    backend: str,
+    sizes: list[int],
+    work: Path,
+    batch: int,
+    seed: int,
+    runs: int,
+    *,
+    pg_tuned: bool = False,
 ) -> dict[str, Any]:
     data = work / backend
     data.mkdir(parents=True)
     if backend == "postgres":
         url = postgres_url()
-        fresh_postgres(url)
+        fresh_postgres(url, tuned=pg_tuned)
         settings = Settings(data_dir=data, database_url=url, search_backend="postgres")
     else:
         settings = Settings(data_dir=data, search_backend="whoosh")
@@ -210,7 +238,10 @@ def run_backend(
             )
     finally:
         archive.close()
-    return {"backend": backend, "steps": steps}
+    result: dict[str, Any] = {"backend": backend, "steps": steps}
+    if backend == "postgres":
+        result["server_settings"] = postgres_settings(settings.resolved_database_url())
+    return result
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
@@ -240,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--pg-tuned",
+        action="store_true",
+        help=f"set {', '.join(PG_TUNING)} on the benchmark database",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = parser.parse_args(argv)
     try:
@@ -251,7 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="na-scale-") as tmp:
         for backend in args.backends.split(","):
-            results.append(run_backend(backend, sizes, Path(tmp), args.batch, args.seed, args.runs))
+            results.append(
+                run_backend(
+                    backend,
+                    sizes,
+                    Path(tmp),
+                    args.batch,
+                    args.seed,
+                    args.runs,
+                    pg_tuned=args.pg_tuned,
+                )
+            )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
