@@ -274,3 +274,152 @@ def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
             select(func.min(Article.published), func.max(Article.published))
         ).one()
     return lo, hi
+
+
+class ArticleConflict(ValueError):
+    """An update would make this article a copy of another (same content or URL)."""
+
+    def __init__(self, message: str, *, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class ArticleChanges:
+    """New values for an update; None leaves a field as it is (`clear` names fields to empty)."""
+
+    title: str | None = None
+    title_derived: bool = False
+    body: str | None = None
+    published: dt.date | None = None
+    source: str | None = None
+    authors: list[str] | None = None
+    url: str | None = None
+    language: str | None = None
+    clear: frozenset[str] = frozenset()
+
+
+def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges) -> Article:
+    """Change an article and re-index it at once (row + outbox in one transaction)."""
+    with archive.write_lock():
+        drain_outbox(archive)
+        with archive.sessions() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise ArticleNotFound(article_id)
+            if changes.body is not None:
+                digest = content_hash(changes.body)
+                other = session.scalar(
+                    select(Article).where(Article.content_hash == digest, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this text", existing=other
+                    )
+                article.body = changes.body
+                article.content_hash = digest
+                article.word_count = count_words(changes.body)
+            if changes.url is not None:
+                other = session.scalar(
+                    select(Article).where(Article.url == changes.url, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this url", existing=other
+                    )
+                article.url = changes.url
+            if changes.title is not None:
+                article.title = " ".join(changes.title.split())
+                article.title_derived = changes.title_derived
+            if changes.published is not None:
+                article.published = changes.published
+            if changes.source is not None:
+                article.source = " ".join(changes.source.split())
+            if changes.language is not None:
+                article.language = changes.language
+            for name in changes.clear & {"source", "url", "language"}:
+                setattr(article, name, None)
+            if changes.authors is not None or "authors" in changes.clear:
+                names = [" ".join(n.split()) for n in changes.authors or [] if n.strip()]
+                kept = [p.name for p in article.people if p.role == "contributor"]
+                people = [(n, "author") for n in names] + [(n, "contributor") for n in kept]
+                article.people = [
+                    ArticlePerson(name=name, role=role, position=i)
+                    for i, (name, role) in enumerate(people)
+                ]
+            validate(
+                ArticleIn(
+                    body=article.body,
+                    published=article.published,
+                    title=article.title,
+                    source=article.source,
+                    url=article.url,
+                )
+            )
+            article.updated_at = utcnow()
+            session.add(IndexOutbox(article_id=article_id, op="upsert"))
+            try:
+                session.commit()
+            except IntegrityError as exc:  # only if the lock was bypassed; never silently
+                session.rollback()
+                raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
+            session.refresh(article)
+        drain_outbox(archive)
+    return article
+
+
+def person_counts(
+    archive: Archive, *, role: str | None = None, name_contains: str | None = None
+) -> list[tuple[str, int]]:
+    """Every author/contributor name with its number of articles, largest first."""
+    stmt = select(ArticlePerson.name, func.count(func.distinct(ArticlePerson.article_id)))
+    if role:
+        stmt = stmt.where(ArticlePerson.role == role)
+    if name_contains:
+        stmt = stmt.where(func.lower(ArticlePerson.name).contains(name_contains.casefold()))
+    stmt = stmt.group_by(ArticlePerson.name).order_by(
+        func.count(func.distinct(ArticlePerson.article_id)).desc(), ArticlePerson.name
+    )
+    with archive.sessions() as session:
+        return [(str(n), int(c)) for n, c in session.execute(stmt).all()]
+
+
+def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
+    """Article counts per (year, month), oldest first."""
+    year, month = extract("year", Article.published), extract("month", Article.published)
+    stmt = (
+        select(year.label("y"), month.label("m"), func.count(Article.id))
+        .group_by("y", "m")
+        .order_by("y", "m")
+    )
+    with archive.sessions() as session:
+        return [(int(y), int(m), int(n)) for y, m, n in session.execute(stmt).all()]
+
+
+def list_after(
+    archive: Archive,
+    *,
+    filters: ArticleFilters,
+    after: tuple[dt.date, int] | None,
+    limit: int,
+    oldest_first: bool = False,
+) -> list[Article]:
+    """A page of articles after a (published, id) key: keyset paging, stable under inserts."""
+    stmt = _filtered(select(Article), filters)
+    if after is not None:
+        day, last_id = after
+        if oldest_first:
+            stmt = stmt.where(
+                (Article.published > day) | ((Article.published == day) & (Article.id > last_id))
+            )
+        else:
+            stmt = stmt.where(
+                (Article.published < day) | ((Article.published == day) & (Article.id < last_id))
+            )
+    order = (
+        (Article.published.asc(), Article.id.asc())
+        if oldest_first
+        else (Article.published.desc(), Article.id.desc())
+    )
+    with archive.sessions() as session:
+        return list(session.scalars(stmt.order_by(*order).limit(limit)))

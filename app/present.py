@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import quote as _quote
 
 from app.models import Article
 from app.searching import SearchItem, SearchPage
@@ -17,6 +18,11 @@ def slugify(title: str, max_chars: int = 80) -> str:
     if len(slug) > max_chars:
         slug = slug[:max_chars].rsplit("-", 1)[0]
     return slug or "article"
+
+
+def quote(value: str) -> str:
+    """A value made safe for a query string."""
+    return _quote(value, safe="")
 
 
 def html_path(article: Article) -> str:
