@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install migrate seed run serve test test-fast lint format bench clean
+.PHONY: install migrate seed run serve test test-fast fuzz lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +32,13 @@ serve: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Schemathesis with a bigger budget and fresh random inputs (make test runs it with a few each).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	NEWSARCHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NEWSARCHIVE_FUZZ_RANDOM=1 $(BIN)/pytest -m fuzz -q $(PYTEST_ARGS)
+
 test-fast: install
-	$(BIN)/pytest -m "not slow" -x -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow and not fuzz" -x -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

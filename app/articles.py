@@ -132,6 +132,8 @@ def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
 
 def delete_article(archive: Archive, *, article_id: int) -> None:
     """Remove an article from the database and then from the index."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
     with archive.write_lock():
         with archive.sessions() as session:
             article = session.get(Article, article_id)
@@ -143,8 +145,13 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
         drain_outbox(archive)
 
 
+MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+
+
 def get_article(archive: Archive, *, article_id: int) -> Article:
     """One article by id."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
     with archive.sessions() as session:
         article = session.get(Article, article_id)
         if article is None:
@@ -301,6 +308,8 @@ class ArticleChanges:
 
 def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges) -> Article:
     """Change an article and re-index it at once (row + outbox in one transaction)."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
     with archive.write_lock():
         drain_outbox(archive)
         with archive.sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Any
@@ -60,8 +61,9 @@ def full(article: Article, base: str = "") -> dict[str, Any]:
         "body": article.body,
         "paragraphs": display_paragraphs(article.body),
         "content_hash": article.content_hash,
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
+        # Stored as naive UTC; sent with the offset so clients read them as RFC 3339.
+        "created_at": article.created_at.replace(tzinfo=dt.UTC),
+        "updated_at": article.updated_at.replace(tzinfo=dt.UTC),
     }
 
 
