@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.api import articles, bulk, lists
+from app.schemas import BulkLine
 
 router = APIRouter()
 router.include_router(lists.router)
@@ -47,6 +48,10 @@ def install_openapi(app: FastAPI) -> None:
                 "description": "NEWSARCHIVE_API_TOKEN or a token from `newsarchive tokens create`",
             }
             spec["security"] = [{"bearer": []}, {}]
+            # Named by hand in the bulk route's NDJSON response, so FastAPI does not emit it.
+            spec["components"]["schemas"]["BulkLine"] = BulkLine.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             app.openapi_schema = _truthful(spec)
         return app.openapi_schema
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import articles, present
 from app.api.common import (
+    ArticleId,
     READ_ERRORS,
     Fields,
     base_url,
@@ -140,7 +141,7 @@ def _article_response(
     },
 )
 def get_article(
-    request: Request, archive: ArchiveDep, article_id: int, fields: Fields = None
+    request: Request, archive: ArchiveDep, article_id: ArticleId, fields: Fields = None
 ) -> Any:
     """One article with its full text. Sends `ETag` and `Last-Modified`; answers 304 to a
     conditional GET whose copy is current."""
@@ -212,11 +213,20 @@ _UPDATE_ERRORS = errors(400, *WRITE_ERRORS, 404, 409, 412)
 @router.put(
     "/articles/{article_id}",
     response_model=ArticleFull,
-    openapi_extra=_json_body(ArticleUpdate, _CREATE_EXAMPLE),
+    openapi_extra=_json_body(
+        ArticleUpdate,
+        {
+            "title": "Budget passes after late vote",
+            "date": "2021-03-04",
+            "body": "The budget passed on Thursday after a late vote.",
+            "source": "Example Times",
+            "authors": ["Ann Lee", "Bo Chan"],
+        },
+    ),
     responses=_UPDATE_ERRORS,
 )
 async def replace_article(
-    request: Request, archive: ArchiveDep, principal: WriteDep, article_id: int
+    request: Request, archive: ArchiveDep, principal: WriteDep, article_id: ArticleId
 ) -> Any:
     """Replace an article (JSON, as for create; fields left out are emptied, a missing title
     is derived again). Re-indexed at once. `If-Match: <ETag>` guards against lost updates."""
@@ -245,7 +255,7 @@ async def replace_article(
     responses=_UPDATE_ERRORS,
 )
 async def patch_article(
-    request: Request, archive: ArchiveDep, principal: WriteDep, article_id: int
+    request: Request, archive: ArchiveDep, principal: WriteDep, article_id: ArticleId
 ) -> Any:
     """Change some fields of an article (JSON; `null` empties source, url, language or
     authors). Re-indexed at once. `If-Match: <ETag>` guards against lost updates."""
@@ -277,7 +287,7 @@ async def patch_article(
     status_code=204,
     responses=errors(400, 401, 403, 404, 429, 503),
 )
-def delete_article(archive: ArchiveDep, principal: WriteDep, article_id: int) -> Response:
+def delete_article(archive: ArchiveDep, principal: WriteDep, article_id: ArticleId) -> Response:
     """Delete an article (from the database, then the index)."""
     articles.delete_article(archive, article_id=article_id)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -106,6 +106,9 @@ Fields = Annotated[
         examples=["id,title,date"],
     ),
 ]
+
+
+ArticleId = Annotated[int, Path(description="The article's id", examples=[1])]
 
 
 def base_url(request: Request) -> str:

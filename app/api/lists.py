@@ -289,8 +289,14 @@ def list_authors(
 def date_counts(
     request: Request,
     archive: ArchiveDep,
-    year: Annotated[int | None, Query(ge=1, le=9999, examples=[2022])] = None,
-    month: Annotated[int | None, Query(ge=1, le=12, description="Needs `year`")] = None,
+    year: Annotated[
+        int | None,
+        Query(ge=1, le=9999, description="Count per month of this year", examples=[2022]),
+    ] = None,
+    month: Annotated[
+        int | None,
+        Query(ge=1, le=12, description="Count per day of this month (needs `year`)", examples=[1]),
+    ] = None,
 ) -> Any:
     """Article counts per year; per month of `year`; per day of `year` and `month` (the data
     behind the browse pages). Each count links to the API list of its articles."""
