@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import articles, present
 from app.api.common import (
-    ArticleId,
     READ_ERRORS,
+    ArticleId,
     Fields,
     base_url,
     errors,
