@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     )
     search_backend: str = Field("whoosh", description="Search backend name.")
     api_token: SecretStr | None = Field(
-        None, description="Bearer token for API writes; writes are refused when unset."
+        None,
+        description="A read-write API bearer token; named tokens live in the database.",
     )
     max_article_bytes: int = Field(
         5 * 1024 * 1024, description="Largest article file or request body accepted."
