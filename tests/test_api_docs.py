@@ -47,9 +47,11 @@ def test_docs_examples_run(tmp_path: Path, migrated_db: Path) -> None:
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         seeded = subprocess.run(
-            ["curl", "-fsS", "-X", "POST", f"{base}/api/v1/articles"]
-            + ["-H", f"Authorization: Bearer {TOKEN}", "-H", "Content-Type: text/plain"]
-            + ["--data-binary", f"@{SEED}"],
+            [
+                *("curl", "-fsS", "-X", "POST", f"{base}/api/v1/articles"),
+                *("-H", f"Authorization: Bearer {TOKEN}", "-H", "Content-Type: text/plain"),
+                *("--data-binary", f"@{SEED}"),
+            ],
             capture_output=True,
             text=True,
             timeout=60,
