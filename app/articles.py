@@ -13,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
 from app.index_sync import drain_outbox
+from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.textclean import split_paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +327,10 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                     raise ArticleConflict(
                         f"another article (id {other.id}) has this text", existing=other
                     )
+                if changes.title is None and article.title_derived:
+                    # the old title came from the old lead: derive it again from the new one
+                    lead = pick_lead(split_paragraphs(changes.body)) or changes.body
+                    article.title = " ".join(derive_title(lead).split())
                 article.body = changes.body
                 article.content_hash = digest
                 article.word_count = count_words(changes.body)

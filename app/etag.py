@@ -35,7 +35,7 @@ def not_modified(request: Request, *, etag: str, modified: dt.datetime) -> bool:
     if ims:
         try:
             since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return False  # an unreadable date is ignored, as the RFC says
         if since.tzinfo is None:
             since = since.replace(tzinfo=dt.UTC)

@@ -16,7 +16,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from app.articles import MAX_ID
+from app.params import MAX_PAGE
 from app.searching import InvalidParameter
+
+# Cursors are not secret (clients could forge one): bound what a forged one can ask for.
+MAX_OFFSET = MAX_PAGE * 10
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,18 @@ def decode(value: str, *, query: str) -> Cursor:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise bad
         page = int(data["p"])
         key = None
         if "k" in data:
             key = (dt.date.fromisoformat(data["k"][0]), int(data["k"][1]))
         offset = int(data["o"]) if "o" in data else None
-    except (ValueError, KeyError, TypeError, IndexError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError, binascii.Error):
         raise bad from None
-    if not isinstance(data, dict) or page < 1 or (offset is not None and offset < 0):
+    if page < 1 or page > MAX_PAGE or not 0 <= (offset or 0) <= MAX_OFFSET:
+        raise bad
+    if key is not None and not 0 <= key[1] <= MAX_ID:
         raise bad
     if data.get("q") != query:
         raise InvalidParameter(

@@ -46,7 +46,8 @@ SELECTABLE = ConfigDict(json_schema_extra=_fields_optional)
 
 
 class ArticleUpdate(ArticleCreate):
-    """PUT: the whole article again (fields left out are emptied; the title is re-derived)."""
+    """PUT: the whole article again. Fields left out are emptied and a missing title is derived
+    from the lead; contributors found in attribution lines are kept."""
 
 
 class ArticlePatch(BaseModel):

@@ -327,3 +327,44 @@ def test_huge_and_negative_ids_are_404(client: TestClient, auth: dict[str, str])
         assert client.get(url).status_code == 404
         assert client.delete(url, headers=auth).status_code == 404
         assert client.patch(url, headers=auth, json={"title": "x"}).status_code == 404
+
+
+def test_forged_cursors_are_refused_not_crashed(client: TestClient, auth: dict[str, str]) -> None:
+    import base64
+
+    from app import paging
+
+    post_json(client, auth, body="One.")
+    post_json(client, auth, body="Two.")
+    first = client.get("/api/v1/articles", params={"page_size": 1}).json()
+    query = json.loads(base64.urlsafe_b64decode(first["next"] + "==="))["q"]
+    for forged in [
+        {"p": 2, "q": query, "k": ["2021-03-04", 10**30]},
+        {"p": 10**9, "q": query, "k": ["2021-03-04", 1]},
+        {"p": 2, "q": query, "k": ["2021-02-30", 1]},
+        [1, 2],
+    ]:
+        raw = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+        r = client.get("/api/v1/articles", params={"page_size": 1, "cursor": raw})
+        assert r.status_code == 400, (forged, r.text)
+    assert paging.decode(first["next"], query=query).page == 2
+
+
+def test_patching_the_body_rederives_a_derived_title(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    a = post_json(client, auth, body="Ships sail again.\n\nMore text.")
+    assert a["title_derived"] is True and a["title"].startswith("Ships sail")
+    r = client.patch(a["links"]["self"], headers=auth, json={"body": "Trains run late."})
+    assert r.json()["title"].startswith("Trains run late") and r.json()["title_derived"]
+    b = post_json(client, auth, body="Kept title body.", title="Chosen")
+    r = client.patch(b["links"]["self"], headers=auth, json={"body": "New body words."})
+    assert r.json()["title"] == "Chosen"
+
+
+def test_name_lists_take_the_page_size_alias(client: TestClient, auth: dict[str, str]) -> None:
+    for i in range(3):
+        post_json(client, auth, body=f"Text {i}.", source=f"Source {i}")
+    data = client.get("/api/v1/sources", params={"page-size": 2, "page": 2}).json()
+    assert (data["page"], data["page_size"], len(data["results"]), data["next"]) == (2, 2, 1, None)
+    assert client.get("/api/v1/sources", params={"page-size": 999}).status_code == 400

@@ -31,7 +31,7 @@ from app.api.common import (
 )
 from app.articles import ArticleFilters
 from app.deps import ArchiveDep, ReadAuth, limit
-from app.params import QueryArgs, search_params
+from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.searching import InvalidParameter, SearchParams, search_articles
 from app.stats import api_stats, health
@@ -195,12 +195,11 @@ def _name_list(
     *,
     kind: str,
     param: str,
-    page: int | None,
-    page_size: int | None,
     cursor: str | None,
 ) -> Any:
-    settings = request.app.state.settings
-    size = page_size or settings.default_page_size
+    page_no, size = page_params(
+        QueryArgs(list(request.query_params.multi_items())), request.app.state.settings
+    )
     query_id = paging.fingerprint({"kind": kind, "q": request.query_params.get("q"), "n": size})
     if cursor:
         at = paging.decode(cursor, query=query_id)
@@ -208,7 +207,6 @@ def _name_list(
             raise InvalidParameter("cursor", f"cursor is not valid for {kind}")
         offset, page_no = at.offset, at.page
     else:
-        page_no = page or 1
         offset = (page_no - 1) * size
     chunk = counts[offset : offset + size]
     base = base_url(request)
@@ -246,6 +244,7 @@ def list_sources(
     q: NameQ = None,
     page: Page = None,
     page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
     cursor: Cursor = None,
 ) -> Any:
     """Every source with its number of articles, largest first."""
@@ -257,8 +256,6 @@ def list_sources(
         counts,
         kind="sources",
         param="source",
-        page=page,
-        page_size=page_size,
         cursor=cursor,
     )
 
@@ -270,6 +267,7 @@ def list_authors(
     q: NameQ = None,
     page: Page = None,
     page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
     cursor: Cursor = None,
 ) -> Any:
     """Every author and contributor with their number of articles, largest first."""
@@ -279,8 +277,6 @@ def list_authors(
         counts,
         kind="authors",
         param="author",
-        page=page,
-        page_size=page_size,
         cursor=cursor,
     )
 
