@@ -250,6 +250,8 @@ def date_counts(
     archive: Archive, *, year: int | None = None, month: int | None = None
 ) -> list[tuple[int, int]]:
     """Article counts per year, per month of `year`, or per day of `year`-`month`."""
+    if (year is not None and not 1 <= year <= 9999) or (month is not None and not 1 <= month <= 12):
+        return []  # no such date: nothing to count (and huge numbers would overflow SQLite)
     if year is None:
         part = extract("year", Article.published)
     elif month is None:

@@ -4,6 +4,7 @@ documented with examples, the examples work, and what the app answers matches wh
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,6 +83,15 @@ def test_every_api_route_is_in_the_spec_and_nothing_else(spec: dict[str, Any]) -
     documented.add(("/api/v1/openapi.json", "get"))
     assert routes <= documented, routes - documented
     assert documented - {("/api/v1/openapi.json", "get")} <= routes
+
+
+def test_every_reference_resolves(spec: dict[str, Any]) -> None:
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs and refs <= set(spec["components"]["schemas"]), refs - set(
+        spec["components"]["schemas"]
+    )
+    for name in ("ArticleCreate", "ArticleUpdate", "ArticlePatch"):
+        assert spec["components"]["schemas"][name]["additionalProperties"] is False
 
 
 def test_everything_is_described_with_examples(spec: dict[str, Any]) -> None:

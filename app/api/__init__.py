@@ -6,9 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from app.api import articles, bulk, lists
-from app.schemas import BulkLine
+from app.schemas import ArticleCreate, ArticlePatch, ArticleUpdate, BulkLine
+
+HAND_NAMED: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+    (ArticleCreate, "validation"),
+    (ArticleUpdate, "validation"),
+    (ArticlePatch, "validation"),
+    (BulkLine, "serialization"),
+]
 
 router = APIRouter()
 router.include_router(lists.router)
@@ -48,10 +57,12 @@ def install_openapi(app: FastAPI) -> None:
                 "description": "NEWSARCHIVE_API_TOKEN or a token from `newsarchive tokens create`",
             }
             spec["security"] = [{"bearer": []}, {}]
-            # Named by hand in the bulk route's NDJSON response, so FastAPI does not emit it.
-            spec["components"]["schemas"]["BulkLine"] = BulkLine.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
+            # Bodies the routes read themselves (JSON or text, NDJSON) are named by hand in
+            # openapi_extra, so FastAPI does not emit their schemas: add them.
+            for model, mode in HAND_NAMED:
+                spec["components"]["schemas"][model.__name__] = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}", mode=mode
+                )
             app.openapi_schema = _truthful(spec)
         return app.openapi_schema
 

@@ -82,12 +82,13 @@ def _content_type(request: Request) -> str:
 
 def item_from_json(data: ArticleCreate) -> ArticleIn:
     paragraphs = split_paragraphs(data.body)
+    title = data.title.strip() if data.title else None  # blank counts as missing
     return ArticleIn(
         body=data.body,
         published=data.date,
-        title=data.title or derive_title(pick_lead(paragraphs) or data.body),
-        title_derived=not data.title,
-        source=data.source,
+        title=title or derive_title(pick_lead(paragraphs) or data.body),
+        title_derived=not title,
+        source=data.source.strip() or None if data.source else None,
         authors=data.authors,
         url=data.url,
         language=data.language.lower() if data.language else None,
