@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -99,11 +100,11 @@ def search(
         if at.offset is None:
             raise InvalidParameter("cursor", "cursor is not valid for search")
         page_no = at.offset // params.page_size + 1
-        params = SearchParams(**{**params.__dict__, "page": page_no})
+        params = dataclasses.replace(params, page=page_no)
     result = search_articles(archive, params=params)
     body = present.search_response(result, base_url(request))
     offset = (params.page - 1) * params.page_size
-    more = offset + len(result.items) < result.total and result.items
+    more = bool(result.items) and offset + len(result.items) < result.total
     body["next"] = (
         paging.encode(
             paging.Cursor(page=params.page + 1, offset=offset + params.page_size),
