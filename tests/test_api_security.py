@@ -169,3 +169,19 @@ def test_request_ids_in_responses_and_log(
     lines = [rec.getMessage() for rec in caplog.records if rec.name == "newsarchive.http"]
     assert any(line.startswith("abc-123 GET /api/v1/health 200") for line in lines)
     assert any(line.startswith(f"{generated} GET /api/v1/articles/999 404") for line in lines)
+
+
+def test_request_id_and_envelope_on_middleware_and_method_errors(
+    settings: Settings, auth: dict[str, str]
+) -> None:
+    small = settings.model_copy(update={"max_request_bytes": 100})
+    with TestClient(create_app(small)) as c:
+        r = c.post(
+            "/api/v1/articles",
+            content=b"x" * 500,
+            headers={**auth, "Content-Type": "text/plain", "X-Request-ID": "req-413"},
+        )
+        assert r.status_code == 413 and r.headers["x-request-id"] == "req-413"
+        r = c.post("/api/v1/stats", headers={"X-Request-ID": "req-405"})
+        assert r.status_code == 405 and r.headers["x-request-id"] == "req-405"
+        assert r.json()["error"]["code"] == "method_not_allowed"
