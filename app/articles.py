@@ -132,6 +132,9 @@ def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
     return add_articles(archive, items=[item])[0]
 
 
+MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+
+
 def delete_article(archive: Archive, *, article_id: int) -> None:
     """Remove an article from the database and then from the index."""
     if not 0 <= article_id <= MAX_ID:
@@ -145,9 +148,6 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
             session.add(IndexOutbox(article_id=article_id, op="delete"))
             session.commit()
         drain_outbox(archive)
-
-
-MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
 
 
 def get_article(archive: Archive, *, article_id: int) -> Article:
@@ -381,7 +381,11 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                 session.rollback()
                 raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
             session.refresh(article)
-        drain_outbox(archive)
+        try:
+            drain_outbox(archive)
+        except Exception:
+            # Stored safely; the outbox keeps the index work for the next writer or `check`.
+            log.exception("indexing failed; the index will catch up on the next write")
     return article
 
 
