@@ -121,6 +121,11 @@ def test_rate_limit_on_writes_and_searches(settings: Settings, auth: dict[str, s
         assert codes == [200, 200, 200, 429]
         assert c.get("/api/v1/articles").status_code == 200
         assert c.get("/api/v1/search").status_code == 200  # no query: cheap
+    with TestClient(create_app(tight)) as c:
+        # a prefix search costs 5 plain ones: it empties a full bucket on its own
+        assert c.get("/api/v1/search", params={"q": "diplom*"}).status_code == 200
+        r = c.get("/api/v1/search", params={"q": "plain"})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 20
 
 
 def test_token_bucket_refills() -> None:

@@ -52,6 +52,12 @@ def _params(request: Request, archive: Any, default_sort: str = "relevance") -> 
     return search_params(args, archive.settings, default_sort=default_sort)  # type: ignore[arg-type]
 
 
+def search_cost(q: str, depth: int) -> float:
+    """Rate-limit cost of a search: prefix terms expand to many words and deep pages rank many
+    hits, so each counts as several plain searches."""
+    return 1.0 + (4.0 if "*" in q else 0.0) + (4.0 if depth > 1000 else 0.0)
+
+
 def _query_id(params: SearchParams, kind: str) -> str:
     return paging.fingerprint(
         {
@@ -93,7 +99,7 @@ def search(
     selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score"))
     params = _params(request, archive)
     if params.q:
-        limit(request, "search")
+        limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
     query_id = _query_id(params, "search")
     if cursor:
         at = paging.decode(cursor, query=query_id)
