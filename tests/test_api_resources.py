@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
@@ -368,3 +369,27 @@ def test_name_lists_take_the_page_size_alias(client: TestClient, auth: dict[str,
     data = client.get("/api/v1/sources", params={"page-size": 2, "page": 2}).json()
     assert (data["page"], data["page_size"], len(data["results"]), data["next"]) == (2, 2, 1, None)
     assert client.get("/api/v1/sources", params={"page-size": 999}).status_code == 400
+
+
+def test_bulk_reports_a_busy_batch_per_line(
+    settings: Settings, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import articles
+    from app.archive import WriteBusy
+
+    real = articles.add_articles
+    calls = []
+
+    def busy_second_time(archive, *, items):  # type: ignore[no-untyped-def]
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise WriteBusy("another writer (simulated)")
+        return real(archive, items=items)
+
+    monkeypatch.setattr(articles, "add_articles", busy_second_time)
+    with TestClient(create_app(settings.model_copy(update={"bulk_batch_size": 2}))) as c:
+        body = ndjson(*({"date": "2021-01-01", "body": f"B{i}."} for i in range(5)))
+        lines = bulk(c, auth, body)
+    assert [x.get("status") for x in lines[:-1]] == ["added", "added", "error", "error", "added"]
+    assert lines[2]["error"]["code"] == "busy" and calls == [2, 2, 1]
+    assert lines[-1]["summary"] == {"lines": 5, "added": 3, "duplicate": 0, "error": 2}

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from app import articles
 from app.api.articles import item_from_json, validation_error
 from app.api.common import errors
-from app.archive import Archive
+from app.archive import Archive, WriteBusy
 from app.deps import ArchiveDep, WriteDep
 from app.errors import ApiError
 from app.ingest.record import ArticleIn, InvalidArticle
@@ -101,7 +101,12 @@ def _parse(number: int, raw: bytes | None, max_line: int) -> ArticleIn | dict[st
 
 
 def _store(archive: Archive, batch: list[tuple[int, ArticleIn]]) -> list[dict[str, Any]]:
-    outcomes = articles.add_articles(archive, items=[item for _, item in batch])
+    try:
+        outcomes = articles.add_articles(archive, items=[item for _, item in batch])
+    except (InvalidArticle, WriteBusy) as exc:
+        # This batch is not stored (one transaction); earlier ones are: report it per line.
+        code = "busy" if isinstance(exc, WriteBusy) else "invalid_article"
+        return [_error(number, code, str(exc)) for number, _ in batch]
     return [
         {"line": number, "status": o.status, "id": o.article.id}
         for (number, _), o in zip(batch, outcomes, strict=True)
