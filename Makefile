@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast lint format bench clean
+.PHONY: install migrate seed run serve test test-postgres test-fast fuzz lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,8 +42,13 @@ test-postgres: install
 	NEWSARCHIVE_TEST_POSTGRES_URL="$${NEWSARCHIVE_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres)}" \
 		$(BIN)/pytest -m postgres $(PYTEST_ARGS)
 
+# Schemathesis with a bigger budget and fresh random inputs (make test runs it with a few each).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	NEWSARCHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NEWSARCHIVE_FUZZ_RANDOM=1 $(BIN)/pytest -m fuzz -q $(PYTEST_ARGS)
+
 test-fast: install
-	$(BIN)/pytest -m "not slow" -x -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow and not fuzz" -x -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
 from app.index_sync import drain_outbox
+from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.textclean import split_paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +154,13 @@ def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
     return add_articles(archive, items=[item])[0]
 
 
+MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+
+
 def delete_article(archive: Archive, *, article_id: int) -> None:
     """Remove an article from the database and then from the index."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
     with archive.write_lock():
         with archive.sessions() as session:
             article = session.get(Article, article_id)
@@ -168,6 +175,8 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
 
 def get_article(archive: Archive, *, article_id: int) -> Article:
     """One article by id."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
     with archive.sessions() as session:
         article = session.get(Article, article_id)
         if article is None:
@@ -264,6 +273,8 @@ def date_counts(
     archive: Archive, *, year: int | None = None, month: int | None = None
 ) -> list[tuple[int, int]]:
     """Article counts per year, per month of `year`, or per day of `year`-`month`."""
+    if (year is not None and not 1 <= year <= 9999) or (month is not None and not 1 <= month <= 12):
+        return []  # no such date: nothing to count (and huge numbers would overflow SQLite)
     if year is None:
         part = extract("year", Article.published)
     elif month is None:
@@ -297,3 +308,163 @@ def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
             select(func.min(Article.published), func.max(Article.published))
         ).one()
     return lo, hi
+
+
+class ArticleConflict(ValueError):
+    """An update would make this article a copy of another (same content or URL)."""
+
+    def __init__(self, message: str, *, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class ArticleChanges:
+    """New values for an update; None leaves a field as it is (`clear` names fields to empty)."""
+
+    title: str | None = None
+    title_derived: bool = False
+    body: str | None = None
+    published: dt.date | None = None
+    source: str | None = None
+    authors: list[str] | None = None
+    url: str | None = None
+    language: str | None = None
+    clear: frozenset[str] = frozenset()
+
+
+def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges) -> Article:
+    """Change an article and re-index it at once (row + outbox in one transaction)."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
+    with archive.write_lock():
+        drain_outbox(archive)
+        with archive.sessions() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise ArticleNotFound(article_id)
+            if changes.body is not None:
+                digest = content_hash(changes.body)
+                other = session.scalar(
+                    select(Article).where(Article.content_hash == digest, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this text", existing=other
+                    )
+                if changes.title is None and article.title_derived:
+                    # the old title came from the old lead: derive it again from the new one
+                    lead = pick_lead(split_paragraphs(changes.body)) or changes.body
+                    article.title = " ".join(derive_title(lead).split())
+                article.body = changes.body
+                article.content_hash = digest
+                article.word_count = count_words(changes.body)
+            if changes.url is not None:
+                other = session.scalar(
+                    select(Article).where(Article.url == changes.url, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this url", existing=other
+                    )
+                article.url = changes.url
+            if changes.title is not None:
+                article.title = " ".join(changes.title.split())
+                article.title_derived = changes.title_derived
+            if changes.published is not None:
+                article.published = changes.published
+            if changes.source is not None:
+                article.source = " ".join(changes.source.split())
+            if changes.language is not None:
+                article.language = changes.language
+            for name in changes.clear & {"source", "url", "language"}:
+                setattr(article, name, None)
+            if changes.authors is not None or "authors" in changes.clear:
+                names = [" ".join(n.split()) for n in changes.authors or [] if n.strip()]
+                kept = [p.name for p in article.people if p.role == "contributor"]
+                people = [(n, "author") for n in names] + [(n, "contributor") for n in kept]
+                article.people = [
+                    ArticlePerson(name=name, role=role, position=i)
+                    for i, (name, role) in enumerate(people)
+                ]
+            validate(
+                ArticleIn(
+                    body=article.body,
+                    published=article.published,
+                    title=article.title,
+                    source=article.source,
+                    url=article.url,
+                )
+            )
+            article.updated_at = utcnow()
+            if not archive.search.transactional:
+                session.add(IndexOutbox(article_id=article_id, op="upsert"))
+            try:
+                session.commit()
+            except IntegrityError as exc:  # only if the lock was bypassed; never silently
+                session.rollback()
+                raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
+            session.refresh(article)
+        try:
+            drain_outbox(archive)
+        except Exception:
+            # Stored safely; the outbox keeps the index work for the next writer or `check`.
+            log.exception("indexing failed; the index will catch up on the next write")
+    return article
+
+
+def person_counts(
+    archive: Archive, *, role: str | None = None, name_contains: str | None = None
+) -> list[tuple[str, int]]:
+    """Every author/contributor name with its number of articles, largest first."""
+    stmt = select(ArticlePerson.name, func.count(func.distinct(ArticlePerson.article_id)))
+    if role:
+        stmt = stmt.where(ArticlePerson.role == role)
+    if name_contains:
+        stmt = stmt.where(func.lower(ArticlePerson.name).contains(name_contains.casefold()))
+    stmt = stmt.group_by(ArticlePerson.name).order_by(
+        func.count(func.distinct(ArticlePerson.article_id)).desc(), ArticlePerson.name
+    )
+    with archive.sessions() as session:
+        return [(str(n), int(c)) for n, c in session.execute(stmt).all()]
+
+
+def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
+    """Article counts per (year, month), oldest first."""
+    year, month = extract("year", Article.published), extract("month", Article.published)
+    stmt = (
+        select(year.label("y"), month.label("m"), func.count(Article.id))
+        .group_by("y", "m")
+        .order_by("y", "m")
+    )
+    with archive.sessions() as session:
+        return [(int(y), int(m), int(n)) for y, m, n in session.execute(stmt).all()]
+
+
+def list_after(
+    archive: Archive,
+    *,
+    filters: ArticleFilters,
+    after: tuple[dt.date, int] | None,
+    limit: int,
+    oldest_first: bool = False,
+) -> list[Article]:
+    """A page of articles after a (published, id) key: keyset paging, stable under inserts."""
+    stmt = _filtered(select(Article), filters)
+    if after is not None:
+        day, last_id = after
+        if oldest_first:
+            stmt = stmt.where(
+                (Article.published > day) | ((Article.published == day) & (Article.id > last_id))
+            )
+        else:
+            stmt = stmt.where(
+                (Article.published < day) | ((Article.published == day) & (Article.id < last_id))
+            )
+    order = (
+        (Article.published.asc(), Article.id.asc())
+        if oldest_first
+        else (Article.published.desc(), Article.id.desc())
+    )
+    with archive.sessions() as session:
+        return list(session.scalars(stmt.order_by(*order).limit(limit)))

@@ -237,5 +237,81 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {year}: {n}")
 
 
+@main.group()
+def tokens() -> None:
+    """API tokens: create, list, revoke (stored hashed; shown once)."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "write"]),
+    default="read",
+    show_default=True,
+    help="read: GET endpoints only; write: also create, change and delete.",
+)
+@click.pass_context
+def tokens_create(ctx: click.Context, name: str, scope: str) -> None:
+    """Create a named token and print it (this is the only time it is shown)."""
+    from app.tokens import TokenError, create_token
+
+    try:
+        _, plain = create_token(_open(ctx), name=name, scope=scope)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(plain)
+    click.echo(
+        f"token {name!r} ({scope}) created; it is stored hashed and will not be shown again",
+        err=True,
+    )
+
+
+@tokens.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def tokens_list(ctx: click.Context, as_json: bool) -> None:
+    """List tokens (names, scopes, dates; never the tokens themselves)."""
+    from app.tokens import list_tokens
+
+    rows = [
+        {
+            "name": t.name,
+            "scope": t.scope,
+            "created_at": t.created_at.isoformat(timespec="seconds"),
+            "last_used_at": t.last_used_at.isoformat(timespec="seconds")
+            if t.last_used_at
+            else None,
+            "revoked_at": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else None,
+        }
+        for t in list_tokens(_open(ctx))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no tokens (create one with `newsarchive tokens create NAME`)")
+    for r in rows:
+        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
+        used = r["last_used_at"] or "never"
+        click.echo(
+            f"{r['name']:<24} {r['scope']:<5} created {r['created_at']}  used {used}  {state}"
+        )
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke a token by name; requests with it are refused from now on."""
+    from app.tokens import TokenError, revoke_token
+
+    try:
+        revoke_token(_open(ctx), name=name)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {name!r} revoked")
+
+
 if __name__ == "__main__":
     main()

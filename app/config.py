@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     )
     search_backend: str = Field("whoosh", description="Search backend name.")
     api_token: SecretStr | None = Field(
-        None, description="Bearer token for API writes; writes are refused when unset."
+        None,
+        description="A read-write API bearer token; named tokens live in the database.",
     )
     max_article_bytes: int = Field(
         5 * 1024 * 1024, description="Largest article file or request body accepted."
@@ -40,6 +41,28 @@ class Settings(BaseSettings):
         120.0, description="Seconds a writer waits for another writer before giving up."
     )
     base_url: str = Field("", description="Public URL prefix for absolute links (optional).")
+    read_requires_token: bool = Field(
+        False, description="Whether API reads need a token too (read or write scope)."
+    )
+    max_bulk_bytes: int = Field(
+        200 * 1024 * 1024, description="Largest body for POST /api/v1/articles/bulk (NDJSON)."
+    )
+    bulk_batch_size: int = Field(200, description="Bulk lines stored per transaction.")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed to call the API from a browser ('*')."
+    )
+    rate_limit_writes: float = Field(
+        120.0, description="API writes per minute per token or IP (0: no limit)."
+    )
+    rate_limit_write_burst: int = Field(60, description="Writes allowed in a burst.")
+    rate_limit_searches: float = Field(
+        600.0, description="API searches with a query per minute per token or IP (0: no limit)."
+    )
+    rate_limit_search_burst: int = Field(120, description="Searches allowed in a burst.")
+
+    def cors_origin_list(self) -> list[str]:
+        """The CORS origins, parsed from the comma-separated setting."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite inside the data directory."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import uuid
 from typing import Any
 
 log = logging.getLogger("newsarchive.http")
@@ -20,16 +22,19 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    """Refuse bodies over `max_bytes` (per-path `overrides`, e.g. a larger one for bulk)."""
+
+    def __init__(self, app: Any, max_bytes: int, overrides: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = overrides or {}
 
-    async def _refuse(self, send: Any) -> None:
+    async def _refuse(self, send: Any, max_bytes: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "too_large",
-                    "message": f"request body larger than {self.max_bytes:,} bytes",
+                    "message": f"request body larger than {max_bytes:,} bytes",
                 }
             }
         ).encode()
@@ -49,14 +54,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.overrides.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > max_bytes
                 except ValueError:
                     too_big = True
                 if too_big:
-                    await self._refuse(send)
+                    await self._refuse(send, max_bytes)
                     return
         seen = 0
         started = False
@@ -66,7 +72,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise BodyTooLarge()
             return message
 
@@ -80,11 +86,25 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def request_id(scope: Scope) -> str:
+    """The client's X-Request-ID when it is a sane token, else a new one."""
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _REQUEST_ID.match(text):
+                return text
+    return uuid.uuid4().hex
 
 
 class RequestTiming:
-    """Logs each request with its status and duration, and adds a Server-Timing header."""
+    """Logs each request with its id, status and duration; adds Server-Timing and X-Request-ID
+    headers (the id is accepted from the client or generated, and kept in scope["state"])."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -95,6 +115,8 @@ class RequestTiming:
             return
         started = time.perf_counter()
         status = 500
+        rid = request_id(scope)
+        scope.setdefault("state", {})["request_id"] = rid
 
         async def timed_send(message: Any) -> None:
             nonlocal status
@@ -103,6 +125,7 @@ class RequestTiming:
                 elapsed = (time.perf_counter() - started) * 1000
                 headers = list(message.get("headers", []))
                 headers.append((b"server-timing", f"app;dur={elapsed:.1f}".encode()))
+                headers.append((b"x-request-id", rid.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -110,7 +133,8 @@ class RequestTiming:
             await self.app(scope, receive, timed_send)
         finally:
             log.info(
-                "%s %s %d %.1fms",
+                "%s %s %s %d %.1fms",
+                rid,
                 scope.get("method"),
                 scope.get("path"),
                 status,

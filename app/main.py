@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors
 from app.archive import open_archive
 from app.config import Settings
 from app.limits import BodySizeLimit, RequestTiming
+from app.ratelimit import RateLimiter
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -61,9 +63,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app import api, web
 
     app.include_router(api.router)
+    api.install_openapi(app)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    app.state.rate_limiter = RateLimiter(
+        {
+            "write": (settings.rate_limit_writes, settings.rate_limit_write_burst),
+            "search": (settings.rate_limit_searches, settings.rate_limit_search_burst),
+        }
+    )
+    if settings.cors_origin_list():
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list(),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Last-Modified", "Location", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        overrides={"/api/v1/articles/bulk": settings.max_bulk_bytes},
+    )
+    # Outermost: every response, even a 413 or a CORS refusal, carries the request id.
     app.add_middleware(RequestTiming)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -97,3 +97,17 @@ class IndexOutbox(Base):
 
 
 Index("ix_articles_published_id", Article.published, Article.id)
+
+
+class ApiToken(Base):
+    """A named API bearer token. Only its sha256 is stored; the token is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "read" or "write" (write includes read)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

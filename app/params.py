@@ -84,3 +84,12 @@ def search_params(
         page=page,
         page_size=page_size,
     )
+
+
+def page_params(args: QueryArgs, settings: Settings) -> tuple[int, int]:
+    """`page` and `page_size` (or an alias) alone, for lists without search filters."""
+    page_size = _int(args, "page_size", settings.default_page_size, 1, settings.max_page_size)
+    page = _int(args, "page", 1, 1, MAX_PAGE)
+    if page * page_size > MAX_PAGE * 10:
+        raise InvalidParameter("page", "that page is too deep")
+    return page, page_size

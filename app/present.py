@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import quote as _quote
 
 from app.models import Article
 from app.searching import SearchItem, SearchPage
@@ -17,6 +19,11 @@ def slugify(title: str, max_chars: int = 80) -> str:
     if len(slug) > max_chars:
         slug = slug[:max_chars].rsplit("-", 1)[0]
     return slug or "article"
+
+
+def quote(value: str) -> str:
+    """A value made safe for a query string."""
+    return _quote(value, safe="")
 
 
 def html_path(article: Article) -> str:
@@ -54,8 +61,9 @@ def full(article: Article, base: str = "") -> dict[str, Any]:
         "body": article.body,
         "paragraphs": display_paragraphs(article.body),
         "content_hash": article.content_hash,
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
+        # Stored as naive UTC; sent with the offset so clients read them as RFC 3339.
+        "created_at": article.created_at.replace(tzinfo=dt.UTC),
+        "updated_at": article.updated_at.replace(tzinfo=dt.UTC),
     }
 
 

@@ -6,6 +6,13 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
+
+# What the validators below enforce, stated in the spec too (the fuzzer holds us to it);
+# the validators stay, for clearer messages than a failed pattern.
+HAS_TEXT: JsonDict = {"pattern": r"\S"}
+NAMES: JsonDict = {"items": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"}}
 
 
 class ArticleCreate(BaseModel):
@@ -15,9 +22,13 @@ class ArticleCreate(BaseModel):
 
     title: str | None = Field(None, max_length=500, examples=["Blinken warns Russia"])
     date: dt.date = Field(examples=["2022-01-06"])
-    body: str = Field(min_length=1, examples=["The top US diplomat said…"])
+    body: str = Field(
+        min_length=1, examples=["The top US diplomat said…"], json_schema_extra=HAS_TEXT
+    )
     source: str | None = Field(None, max_length=200, examples=["CNN"])
-    authors: list[str] = Field(default_factory=list, max_length=50, examples=[["Kevin Liptak"]])
+    authors: list[str] = Field(
+        default_factory=list, max_length=50, examples=[["Kevin Liptak"]], json_schema_extra=NAMES
+    )
     url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
     language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
@@ -37,12 +48,62 @@ class ArticleCreate(BaseModel):
         return names
 
 
+def _fields_optional(schema: dict[str, Any]) -> None:
+    # `fields=` may leave any field out, so the spec must not call them required.
+    schema.pop("required", None)
+
+
+SELECTABLE = ConfigDict(json_schema_extra=_fields_optional)
+
+
+class ArticleUpdate(ArticleCreate):
+    """PUT: the whole article again. Fields left out are emptied and a missing title is derived
+    from the lead; contributors found in attribution lines are kept."""
+
+
+class ArticlePatch(BaseModel):
+    """PATCH: only the fields given change; `null` empties source, url, language or authors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # title, date and body cannot be emptied: null is refused, and the spec says so
+    title: str | SkipJsonSchema[None] = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        examples=["A corrected title"],
+        json_schema_extra=HAS_TEXT,
+    )
+    date: dt.date | SkipJsonSchema[None] = Field(None, examples=["2022-01-07"])
+    body: str | SkipJsonSchema[None] = Field(None, min_length=1, json_schema_extra=HAS_TEXT)
+    source: str | None = Field(None, max_length=200)
+    authors: list[str] | None = Field(None, max_length=50, json_schema_extra=NAMES)
+    url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+    @field_validator("body", "title")
+    @classmethod
+    def has_text(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must have some text")
+        return value
+
+    @field_validator("authors")
+    @classmethod
+    def authors_are_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        return ArticleCreate.authors_are_names(value)
+
+
 class Links(BaseModel):
     self: str
     html: str
 
 
 class ArticleSummary(BaseModel):
+    model_config = SELECTABLE
+
     id: int
     title: str
     date: dt.date
@@ -80,21 +141,89 @@ class SearchQueryEcho(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class SearchResponse(BaseModel):
-    query: SearchQueryEcho
-    total: int
-    page: int
+class Envelope(BaseModel):
+    """Every list: the total, where this page is, its results and a cursor to the next page."""
+
+    total: int = Field(description="Exact number of matches.")
+    page: int = Field(description="This page's number, from 1.")
     page_size: int
-    pages: int
+    pages: int = Field(description="Number of pages (0 when nothing matched).")
+    next: str | None = Field(
+        description="Opaque cursor: pass it back as `cursor` with the same filters for the next "
+        "page; null on the last page."
+    )
+
+
+class SearchResponse(Envelope):
+    query: SearchQueryEcho
     results: list[SearchResult]
 
 
-class ArticleList(BaseModel):
-    total: int
-    page: int
-    page_size: int
-    pages: int
+class ArticleList(Envelope):
     results: list[ArticleSummary]
+
+
+class NameCount(BaseModel):
+    name: str
+    articles: int
+    links: dict[str, str] = Field(description="`articles`: the API list of this name's articles.")
+
+
+class NameList(Envelope):
+    results: list[NameCount]
+
+
+class DateCount(BaseModel):
+    key: int = Field(description="The year, month or day.")
+    date: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD")
+    articles: int
+    links: dict[str, str]
+
+
+class DateCounts(BaseModel):
+    """Article counts by year, by month of a year, or by day of a month (the browse pages)."""
+
+    level: str = Field(description="year, month or day")
+    year: int | None
+    month: int | None
+    total: int
+    results: list[DateCount]
+
+
+class MonthCount(BaseModel):
+    year: int
+    month: int
+    articles: int
+
+
+class IndexStats(BaseModel):
+    documents: int | None
+    in_sync: bool
+    pending: int
+    detail: str
+
+
+class Stats(BaseModel):
+    articles: int
+    sources: int
+    authors: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    database: str
+    search_backend: str
+    index: IndexStats
+    years: list[DateCount]
+    months: list[MonthCount]
+
+
+class BulkLine(BaseModel):
+    """One line of the NDJSON answer to a bulk upload (the last line has `summary` instead)."""
+
+    line: int | None = None
+    status: str | None = Field(None, description="added, duplicate or error")
+    id: int | None = None
+    error: dict[str, Any] | None = None
+    summary: dict[str, int] | None = None
 
 
 class Health(BaseModel):

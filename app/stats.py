@@ -48,3 +48,30 @@ def archive_stats(archive: Archive) -> dict[str, Any]:
         "sources": source_counts(archive),
         "years": date_counts(archive),
     }
+
+
+def api_stats(archive: Archive, *, base: str = "") -> dict[str, Any]:
+    """Totals, per-year and per-month counts and index health, for /api/v1/stats."""
+    from app.articles import month_counts, person_counts
+
+    data = archive_stats(archive)
+    return {
+        "articles": data["articles"],
+        "sources": len(data["sources"]),
+        "authors": len(person_counts(archive)),
+        "first_date": data["first_date"],
+        "last_date": data["last_date"],
+        "database": data["database"],
+        "search_backend": data["search_backend"],
+        "index": data["index"],
+        "years": [
+            {
+                "key": year,
+                "date": f"{year:04d}",
+                "articles": n,
+                "links": {"articles": f"{base}/api/v1/articles?from={year:04d}&to={year:04d}"},
+            }
+            for year, n in data["years"]
+        ],
+        "months": [{"year": y, "month": m, "articles": n} for y, m, n in month_counts(archive)],
+    }

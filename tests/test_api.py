@@ -191,7 +191,7 @@ def test_search_response_shape(client: TestClient, auth: dict[str, str]) -> None
     r = client.get("/api/v1/search", params={"q": '"Nord Stream 2"'})
     assert r.status_code == 200
     data = r.json()
-    assert set(data) == {"query", "total", "page", "page_size", "pages", "results"}
+    assert set(data) == {"query", "total", "page", "page_size", "pages", "results", "next"}
     assert data["query"] == {
         "q": '"Nord Stream 2"',
         "from": None,

@@ -1,0 +1,351 @@
+"""List and read-only endpoints: search, articles, sources, authors, dates, stats, health."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from app import articles, paging, present
+from app.api.common import (
+    READ_ERRORS,
+    Author,
+    BeginDate,
+    Cursor,
+    EndDate,
+    Fields,
+    From,
+    FromDate,
+    Page,
+    PageSize,
+    PageSizeAlias,
+    Q,
+    Source,
+    To,
+    ToDate,
+    base_url,
+    errors,
+    json_response,
+    parse_fields,
+    pick,
+)
+from app.articles import ArticleFilters
+from app.deps import ArchiveDep, ReadAuth, limit
+from app.params import QueryArgs, page_params, search_params
+from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
+from app.searching import InvalidParameter, SearchParams, search_articles
+from app.stats import api_stats, health
+
+router = APIRouter(prefix="/api/v1", tags=["read"], dependencies=[ReadAuth])
+
+SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links")
+Sort = Annotated[
+    str | None,
+    Query(description="relevance, newest or oldest", examples=["newest"]),
+]
+OrderBy = Annotated[str | None, Query(alias="order-by", description="Guardian alias of `sort`")]
+
+
+def _params(request: Request, archive: Any, default_sort: str = "relevance") -> SearchParams:
+    args = QueryArgs(list(request.query_params.multi_items()))
+    return search_params(args, archive.settings, default_sort=default_sort)  # type: ignore[arg-type]
+
+
+def search_cost(q: str, depth: int) -> float:
+    """Rate-limit cost of a search: prefix terms expand to many words and deep pages rank many
+    hits, so each counts as several plain searches."""
+    return 1.0 + (4.0 if "*" in q else 0.0) + (4.0 if depth > 1000 else 0.0)
+
+
+def _query_id(params: SearchParams, kind: str) -> str:
+    return paging.fingerprint(
+        {
+            "kind": kind,
+            "q": params.q,
+            "from": params.date_from,
+            "to": params.date_to,
+            "source": params.sources,
+            "author": params.authors,
+            "sort": params.sort,
+            "page_size": params.page_size,
+        }
+    )
+
+
+@router.get("/search", response_model=SearchResponse, responses=errors(*READ_ERRORS, 429, 503))
+def search(
+    request: Request,
+    archive: ArchiveDep,
+    q: Q = None,
+    from_: From = None,
+    from_date: FromDate = None,
+    begin_date: BeginDate = None,
+    to: To = None,
+    to_date: ToDate = None,
+    end_date: EndDate = None,
+    source: Source = None,
+    author: Author = None,
+    sort: Sort = None,
+    order_by: OrderBy = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
+    cursor: Cursor = None,
+    fields: Fields = None,
+) -> Any:
+    """Search articles (`total` is exact). Searches with a query count against the search rate
+    limit; follow `next` (an opaque cursor) or use `page` to page through."""
+    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score"))
+    params = _params(request, archive)
+    if params.q:
+        limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
+    query_id = _query_id(params, "search")
+    if cursor:
+        at = paging.decode(cursor, query=query_id)
+        if at.offset is None:
+            raise InvalidParameter("cursor", "cursor is not valid for search")
+        page_no = at.offset // params.page_size + 1
+        params = dataclasses.replace(params, page=page_no)
+    result = search_articles(archive, params=params)
+    body = present.search_response(result, base_url(request))
+    offset = (params.page - 1) * params.page_size
+    more = bool(result.items) and offset + len(result.items) < result.total
+    body["next"] = (
+        paging.encode(
+            paging.Cursor(page=params.page + 1, offset=offset + params.page_size),
+            query=query_id,
+        )
+        if more
+        else None
+    )
+    body["results"] = [pick(r, selected) for r in body["results"]]
+    return json_response(body)
+
+
+@router.get("/articles", response_model=ArticleList, responses=errors(*READ_ERRORS))
+def list_articles(
+    request: Request,
+    archive: ArchiveDep,
+    from_: From = None,
+    from_date: FromDate = None,
+    begin_date: BeginDate = None,
+    to: To = None,
+    to_date: ToDate = None,
+    end_date: EndDate = None,
+    source: Source = None,
+    author: Author = None,
+    sort: Annotated[
+        str | None, Query(description="newest (default) or oldest", examples=["oldest"])
+    ] = None,
+    order_by: OrderBy = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
+    cursor: Cursor = None,
+    fields: Fields = None,
+) -> Any:
+    """Articles in date order with the same filters as search. `next` pages by keyset on
+    (date, id), so articles added meanwhile do not shift the pages."""
+    selected = parse_fields(fields, SUMMARY_FIELDS)
+    params = _params(request, archive, default_sort="newest")
+    if params.sort == "relevance":
+        raise InvalidParameter("sort", "articles are listed newest or oldest first")
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise InvalidParameter("from", "the from date is after the to date")
+    filters = ArticleFilters(params.date_from, params.date_to, params.sources, params.authors)
+    oldest = params.sort == "oldest"
+    query_id = _query_id(params, "articles")
+    if cursor:
+        at = paging.decode(cursor, query=query_id)
+        if at.key is None:
+            raise InvalidParameter("cursor", "cursor is not valid for articles")
+        page_no = at.page
+        rows = articles.list_after(
+            archive, filters=filters, after=at.key, limit=params.page_size + 1, oldest_first=oldest
+        )
+        total = articles.list_articles(archive, filters=filters, offset=0, limit=0)[1]
+    else:
+        page_no = params.page
+        rows, total = articles.list_articles(
+            archive,
+            filters=filters,
+            offset=(params.page - 1) * params.page_size,
+            limit=params.page_size + 1,
+            oldest_first=oldest,
+        )
+    more = len(rows) > params.page_size
+    rows = rows[: params.page_size]
+    next_cursor = (
+        paging.encode(
+            paging.Cursor(page=page_no + 1, key=(rows[-1].published, rows[-1].id)),
+            query=query_id,
+        )
+        if more
+        else None
+    )
+    base = base_url(request)
+    return json_response(
+        paging.envelope(
+            total=total,
+            page=page_no,
+            page_size=params.page_size,
+            results=[pick(present.summary(a, base), selected) for a in rows],
+            next_cursor=next_cursor,
+        )
+    )
+
+
+def _name_list(
+    request: Request,
+    counts: list[tuple[str, int]],
+    *,
+    kind: str,
+    param: str,
+    cursor: str | None,
+) -> Any:
+    page_no, size = page_params(
+        QueryArgs(list(request.query_params.multi_items())), request.app.state.settings
+    )
+    query_id = paging.fingerprint({"kind": kind, "q": request.query_params.get("q"), "n": size})
+    if cursor:
+        at = paging.decode(cursor, query=query_id)
+        if at.offset is None:
+            raise InvalidParameter("cursor", f"cursor is not valid for {kind}")
+        offset, page_no = at.offset, at.page
+    else:
+        offset = (page_no - 1) * size
+    chunk = counts[offset : offset + size]
+    base = base_url(request)
+    results = [
+        {
+            "name": name,
+            "articles": n,
+            "links": {"articles": f"{base}/api/v1/articles?{param}={present.quote(name)}"},
+        }
+        for name, n in chunk
+    ]
+    more = offset + size < len(counts)
+    return json_response(
+        paging.envelope(
+            total=len(counts),
+            page=page_no,
+            page_size=size,
+            results=results,
+            next_cursor=paging.encode(
+                paging.Cursor(page=page_no + 1, offset=offset + size), query=query_id
+            )
+            if more
+            else None,
+        )
+    )
+
+
+NameQ = Annotated[str | None, Query(max_length=200, description="Only names containing this text")]
+
+
+@router.get("/sources", response_model=NameList, responses=errors(*READ_ERRORS))
+def list_sources(
+    request: Request,
+    archive: ArchiveDep,
+    q: NameQ = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
+    cursor: Cursor = None,
+) -> Any:
+    """Every source with its number of articles, largest first."""
+    counts = articles.source_counts(archive)
+    if q:
+        counts = [(s, n) for s, n in counts if q.casefold() in s.casefold()]
+    return _name_list(
+        request,
+        counts,
+        kind="sources",
+        param="source",
+        cursor=cursor,
+    )
+
+
+@router.get("/authors", response_model=NameList, responses=errors(*READ_ERRORS))
+def list_authors(
+    request: Request,
+    archive: ArchiveDep,
+    q: NameQ = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    page_size_alias: PageSizeAlias = None,
+    cursor: Cursor = None,
+) -> Any:
+    """Every author and contributor with their number of articles, largest first."""
+    counts = articles.person_counts(archive, name_contains=q)
+    return _name_list(
+        request,
+        counts,
+        kind="authors",
+        param="author",
+        cursor=cursor,
+    )
+
+
+@router.get("/dates", response_model=DateCounts, responses=errors(*READ_ERRORS))
+def date_counts(
+    request: Request,
+    archive: ArchiveDep,
+    year: Annotated[
+        int | None,
+        Query(ge=1, le=9999, description="Count per month of this year", examples=[2022]),
+    ] = None,
+    month: Annotated[
+        int | None,
+        Query(ge=1, le=12, description="Count per day of this month (needs `year`)", examples=[1]),
+    ] = None,
+) -> Any:
+    """Article counts per year; per month of `year`; per day of `year` and `month` (the data
+    behind the browse pages). Each count links to the API list of its articles."""
+    if month is not None and year is None:
+        raise InvalidParameter("month", "month needs a year")
+    counts = articles.date_counts(archive, year=year, month=month)
+    level = "year" if year is None else "month" if month is None else "day"
+    base = base_url(request)
+    results = []
+    for key, n in counts:
+        if level == "year":
+            label = f"{key:04d}"
+        elif level == "month":
+            label = f"{year:04d}-{key:02d}"
+        else:
+            label = f"{year:04d}-{month:02d}-{key:02d}"
+        results.append(
+            {
+                "key": key,
+                "date": label,
+                "articles": n,
+                "links": {"articles": f"{base}/api/v1/articles?from={label}&to={label}"},
+            }
+        )
+    return json_response(
+        {
+            "level": level,
+            "year": year,
+            "month": month,
+            "total": sum(n for _, n in counts),
+            "results": results,
+        }
+    )
+
+
+@router.get("/stats", response_model=Stats, responses=errors(*READ_ERRORS))
+def stats(request: Request, archive: ArchiveDep) -> Any:
+    """Totals, counts per year and month, and index health."""
+    return json_response(api_stats(archive, base=base_url(request)))
+
+
+health_router = APIRouter(prefix="/api/v1", tags=["read"])
+
+
+@health_router.get("/health", response_model=Health)
+def get_health(archive: ArchiveDep) -> Any:
+    """Status, article count, index document count, and whether they agree (never needs a
+    token, for monitoring)."""
+    return json_response(health(archive))
