@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install migrate seed run serve test test-fast lint format bench clean
+.PHONY: install migrate seed run serve test test-fast test-browser lint format bench bench-pages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,7 +33,12 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -m "not slow" -x -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow and not browser" -x -q $(PYTEST_ARGS)
+
+# Real Chromium (Debian's /usr/bin/chromium) against a live server; screenshots land in
+# test-artifacts/screenshots/.
+test-browser: install
+	$(BIN)/pytest -m browser $(PYTEST_ARGS) tests/browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -46,6 +51,9 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench.reuters
+
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

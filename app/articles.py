@@ -274,3 +274,38 @@ def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
             select(func.min(Article.published), func.max(Article.published))
         ).one()
     return lo, hi
+
+
+def author_counts(archive: Archive, *, limit: int | None = None) -> list[tuple[str, int]]:
+    """Every author (not contributor) with their number of articles, most prolific first."""
+    n = func.count(func.distinct(ArticlePerson.article_id))
+    stmt = (
+        select(ArticlePerson.name, n)
+        .where(ArticlePerson.role == "author")
+        .group_by(ArticlePerson.name)
+        .order_by(n.desc(), ArticlePerson.name)
+        .limit(limit)
+    )
+    with archive.sessions() as session:
+        return [(str(a), int(c)) for a, c in session.execute(stmt).all()]
+
+
+@dataclass(frozen=True)
+class ArticleStub:
+    """Just enough of an article to link to it (sitemaps list every article)."""
+
+    id: int
+    title: str
+    published: dt.date
+    updated_at: dt.datetime
+
+
+def article_stubs(archive: Archive, *, limit: int) -> list[ArticleStub]:
+    """The newest `limit` articles as id, title and dates, without loading bodies."""
+    stmt = (
+        select(Article.id, Article.title, Article.published, Article.updated_at)
+        .order_by(Article.published.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    with archive.sessions() as session:
+        return [ArticleStub(*row) for row in session.execute(stmt).all()]
