@@ -341,6 +341,7 @@ def source_page(request: Request, archive: ArchiveDep, name: str) -> Response:
         missing=f"The archive has no articles from {name!r}.",
         heading=name,
         crumb=("/sources", "Sources"),
+        hide_source=True,  # every row is from this source
         search_within=f"/search?{urlencode({'source': name})}",
         feed=(f"/feeds/sources/{quote(name, safe='')}.atom", f"Latest from {name}"),
     )
@@ -370,5 +371,6 @@ def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
         missing=f"The archive has no articles by {name!r}.",
         heading=name,
         crumb=("/authors", "Authors"),
+        hide_source=False,
         search_within=f"/search?{urlencode({'author': name})}",
     )
