@@ -87,8 +87,9 @@ def render_error_page(
     return response
 
 
-def _api(path: str, **params: str) -> str:
-    query = urlencode({k: v for k, v in params.items() if v})
+def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
+    """The API URL of a page's JSON twin (re-encoded, never the raw query string)."""
+    query = urlencode([*pairs, *((k, v) for k, v in params.items() if v)])
     return f"/api/v1{path}" + (f"?{query}" if query else "")
 
 
@@ -128,7 +129,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         request,
         "search.html",
         status=400 if error else 200,
-        alternate=f"/api/v1/search?{request.url.query}" if request.url.query else "/api/v1/search",
+        alternate=_api("/search", *request.query_params.multi_items()),
         result=result,
         error=error,
         form=form,

@@ -107,9 +107,11 @@ def test_authors_pages(client: TestClient, archive: Archive, seed_text: str) -> 
     listing = client.get("/authors").text
     assert re.search(r'href="/authors/Ann%20Lee">Ann Lee</a> <span>2</span>', listing)
     assert 'href="/authors/Bo%20Chan"' in listing and "Kevin Liptak" not in listing
+    assert '<a href="/authors" aria-current="page">Authors</a>' in listing
     lee = client.get("/authors/ann lee").text  # names match whatever the case
     assert "First by Lee" in lee and "Second by Lee" in lee and "2 articles" in lee
     assert lee.index("Second by Lee") < lee.index("First by Lee")  # newest first
+    assert '<a href="/authors" aria-current="true">Authors</a>' in lee
     assert client.get("/authors/Nobody").status_code == 404
     assert client.get("/sources/Nowhere").status_code == 404
 
@@ -223,3 +225,18 @@ def test_citations(client: TestClient, archive: Archive, seed_text: str) -> None
     assert client.get(f"/articles/{a.id}/cite.txt").text.startswith("José Núñez")
     assert client.get(f"/articles/{a.id}/cite.doc").status_code == 404
     assert client.get("/articles/999/cite.bib").status_code == 404
+
+
+def test_counts_follow_adds_and_deletes(client: TestClient, archive: Archive) -> None:
+    from app.articles import delete_article
+
+    [first] = add(archive, make_item("One.", source="Wire", date="2020-01-01"))
+    assert re.search(r'href="/sources/Wire">Wire</a> <span>1</span>', client.get("/").text)
+    add(archive, make_item("Two.", source="Wire", date="2021-01-01", authors=["Ann Lee"]))
+    home = client.get("/").text
+    assert re.search(r'href="/sources/Wire">Wire</a> <span>2</span>', home)
+    assert 'href="/browse/2021"' in home and 'href="/authors/Ann%20Lee"' in home
+    delete_article(archive, article_id=first.id)
+    home = client.get("/").text
+    assert re.search(r'href="/sources/Wire">Wire</a> <span>1</span>', home)
+    assert 'href="/browse/2020"' not in home
