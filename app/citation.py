@@ -23,7 +23,8 @@ def plain(article: Article, *, permalink: str, accessed: str) -> str:
     if article.source:
         parts.append(f"{article.source},")
     parts.append(article.published.strftime("%-d %B %Y") + ".")
-    parts.append(f"{article.url or permalink}.")
+    if article.url:
+        parts.append(f"{article.url}.")
     parts.append(f"Archived copy: {permalink} (accessed {accessed}).")
     return " ".join(parts)
 

@@ -214,7 +214,10 @@ def test_citations(client: TestClient, archive: Archive, seed_text: str) -> None
     assert "AU  - José Núñez" in record and "AU  - Ann Lee" in record
     assert "DA  - 2021/03/04" in record and "T2  - Daily & Co" in record
     text = plain(a, permalink=link, accessed="2026-01-01")
-    assert text.startswith("José Núñez, Ann Lee. “Prices up {again} 50%_.” Daily & Co, 4 March")
+    assert text == (
+        "José Núñez, Ann Lee. “Prices up {again} 50%_.” Daily & Co, 4 March 2021. "
+        "https://daily.example/prices. Archived copy: http://x/articles/1/p (accessed 2026-01-01)."
+    )
 
     page = client.get(_canonical(client, a.id)).text
     assert "Daily &amp; Co" in page and f'href="/articles/{a.id}/cite.bib"' in page
@@ -240,3 +243,15 @@ def test_counts_follow_adds_and_deletes(client: TestClient, archive: Archive) ->
     home = client.get("/").text
     assert re.search(r'href="/sources/Wire">Wire</a> <span>1</span>', home)
     assert 'href="/browse/2020"' not in home
+
+
+def test_citation_without_original_url(
+    client: TestClient, archive: Archive, seed_text: str
+) -> None:
+    [seed] = add(archive, parse_dated_text(seed_text, origin="seed"))
+    text = client.get(f"/articles/{seed.id}/cite.txt").text
+    assert text.startswith("“The top US diplomat") and "CNN, 6 January 2022." in text
+    assert text.count("http://testserver/articles/") == 1  # the archive copy, once
+    record = client.get(f"/articles/{seed.id}/cite.ris").text.splitlines()
+    assert not any(line.startswith("AU  -") for line in record)  # Liptak only contributed
+    assert "UR  - http://testserver" + _canonical(client, seed.id) in record

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.conftest import LiveServer, Watch
+from tests.browser.conftest import SCREENSHOTS, LiveServer, Watch
 
 
 def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> None:
@@ -160,6 +160,8 @@ def test_print_stylesheet_shows_only_the_article(page: Any, live_server: LiveSer
     assert page.locator(".print-cite").is_visible()  # a printed copy says how to cite it
     assert page.locator("details.cite").is_hidden()
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "article-print.png"), full_page=True)
 
 
 def test_404_offers_a_search(page: Any, live_server: LiveServer, watch: Watch) -> None:
