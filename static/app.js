@@ -44,17 +44,15 @@
     next.className = "match-next";
     next.textContent = "Next ↓";
     next.setAttribute("aria-keyshortcuts", "n");
-    counter = document.createElement("span");
-    counter.className = "matchpos";
-    counter.setAttribute("aria-live", "polite");
+    counter = bar.querySelector(".matchcount .pos");
     prev.addEventListener("click", function () { show(current - 1); });
     next.addEventListener("click", function () { show(current + 1); });
     var hide = bar.querySelector(".match-hide");
     bar.insertBefore(prev, hide);
     bar.insertBefore(next, hide);
-    bar.insertBefore(counter, hide);
     var fromHash = marks.findIndex(function (m) { return "#" + m.id === location.hash; });
-    if (fromHash >= 0) show(fromHash);
+    // after the browser's own jump to the anchor, so ours (centred) wins
+    if (fromHash >= 0) window.addEventListener("load", function () { show(fromHash); });
   }
 
   document.addEventListener("keydown", function (e) {

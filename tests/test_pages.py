@@ -103,7 +103,7 @@ def test_reading_page_highlights_search_words(
     assert [int(n) for n, _ in marks] == list(range(1, len(marks) + 1))  # anchors in order
     words = [w.lower() for _, w in marks]
     assert "henhouse" in words and "arms" in words and "control" in words
-    assert f"{len(marks)} matches for" in html and 'href="#m1"' in html
+    assert f"{len(marks)} matches</span> for" in html and 'href="#m1"' in html
     assert f'href="#m{len(marks)}"' in html
     assert "<mark" not in client.get(url).text
     nothing = client.get(url, params={"q": "zzyzx"}).text

@@ -44,7 +44,7 @@ def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> Non
     assert n >= 2 and page.locator("nav.matches").get_attribute("data-count") == str(n)
     page.locator("button.match-next").click()
     assert page.locator("mark.current").get_attribute("id") == "m1"
-    assert page.locator(".matchpos").inner_text() == f"Match 1 of {n}"
+    assert page.locator(".matchcount .pos").inner_text() == f"Match 1 of {n}"
     page.keyboard.press("n")
     assert page.locator("mark.current").get_attribute("id") == "m2"
     page.keyboard.press("p")
@@ -175,3 +175,14 @@ def test_404_offers_a_search(page: Any, live_server: LiveServer, watch: Watch) -
     page.press("#err-q", "Enter")
     page.wait_for_url(re.compile(r"/search\?q=library"))
     assert int(page.locator("p.count").inner_text().split()[0]) > 0
+
+
+def test_a_match_link_lands_in_view(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"/articles/{live_server.seed_id}?q=russia#m3")
+    page.wait_for_function("document.querySelector('mark.current')")
+    assert page.locator("mark.current").get_attribute("id") == "m3"
+    bar = page.locator("nav.matches").bounding_box()
+    mark = page.locator("#m3").bounding_box()
+    assert bar is not None and mark is not None
+    assert mark["y"] >= bar["y"] + bar["height"], "the match is hidden under the sticky bar"
+    assert mark["y"] + mark["height"] <= 900
