@@ -52,7 +52,8 @@ def _page_url(request: Request, page: int) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     if page > 1:
         params.append(("page", str(page)))
-    return request.url.path + ("?" + urlencode(params) if params else "")
+    # scope["path"] is decoded ("/sources/Port News"): quote it back for the link
+    return quote(request.url.path) + ("?" + urlencode(params) if params else "")
 
 
 def _pager(request: Request, page: int, pages: int) -> dict[str, Any]:

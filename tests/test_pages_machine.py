@@ -124,6 +124,10 @@ def test_list_pagination_has_rel_links(client: TestClient, archive: Archive) -> 
     second = client.get("/sources/Wire", params={"page": 2}).text
     assert '<link rel="prev" href="/sources/Wire">' in second and "Page 2 of 2" in second
     assert client.get("/sources/Wire", params={"page": 3}).status_code == 404
+    add(archive, *[make_item(f"Note {i}.", authors=["Ann Lee"]) for i in range(31)])
+    lee = client.get("/authors/Ann%20Lee").text
+    assert '<link rel="next" href="/authors/Ann%20Lee?page=2">' in lee
+    assert 'rel="next" href="/authors/Ann%20Lee?page=2">Next' in lee
 
 
 def test_month_is_a_calendar(client: TestClient, archive: Archive) -> None:
