@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast fuzz lint format bench clean
+.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,7 +48,12 @@ fuzz: install
 	NEWSARCHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NEWSARCHIVE_FUZZ_RANDOM=1 $(BIN)/pytest -m fuzz -q $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -m "not slow and not fuzz" -x -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow and not browser and not fuzz" -x -q $(PYTEST_ARGS)
+
+# Real Chromium (Debian's /usr/bin/chromium) against a live server; screenshots land in
+# test-artifacts/screenshots/.
+test-browser: install
+	$(BIN)/pytest -m browser $(PYTEST_ARGS) tests/browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -61,6 +66,9 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench.reuters
+
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

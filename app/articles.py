@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import Select, extract, func, select, text
+from sqlalchemy import Engine, Select, extract, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
@@ -269,10 +271,43 @@ def neighbours(archive: Archive, *, article: Article) -> tuple[Article | None, A
     return prev, nxt
 
 
+T = TypeVar("T")
+COUNTS_TTL = 30.0  # seconds; bounds staleness from edits the fingerprint cannot see
+_counts: weakref.WeakKeyDictionary[Engine, dict[Any, tuple[tuple[Any, ...], float, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
+    """Archive-wide counts are GROUP BYs over every row (tens of ms at 20k articles) and change
+    only when articles are added, changed or removed: reuse them while the article count, the
+    highest id and the latest update time stay the same (so a deleted-then-reused id or an edit
+    is noticed), for at most COUNTS_TTL seconds. Other processes' writes change it too."""
+    with archive.sessions() as session:
+        n, top, touched = session.execute(
+            select(func.count(Article.id), func.max(Article.id), func.max(Article.updated_at))
+        ).one()
+    fingerprint: tuple[Any, ...] = (int(n), int(top or 0), touched)
+    store = _counts.setdefault(archive.engine, {})
+    hit = store.get(key)
+    now = time.monotonic()
+    if hit and hit[0] == fingerprint and now - hit[1] < COUNTS_TTL:
+        return cast(T, hit[2])
+    value = compute()
+    store[key] = (fingerprint, now, value)
+    return value
+
+
 def date_counts(
     archive: Archive, *, year: int | None = None, month: int | None = None
 ) -> list[tuple[int, int]]:
     """Article counts per year, per month of `year`, or per day of `year`-`month`."""
+    return _remembered(
+        archive, ("dates", year, month), lambda: _date_counts(archive, year=year, month=month)
+    )
+
+
+def _date_counts(archive: Archive, *, year: int | None, month: int | None) -> list[tuple[int, int]]:
     if (year is not None and not 1 <= year <= 9999) or (month is not None and not 1 <= month <= 12):
         return []  # no such date: nothing to count (and huge numbers would overflow SQLite)
     if year is None:
@@ -292,6 +327,10 @@ def date_counts(
 
 def source_counts(archive: Archive) -> list[tuple[str, int]]:
     """Every source with its number of articles, largest first."""
+    return _remembered(archive, "sources", lambda: _source_counts(archive))
+
+
+def _source_counts(archive: Archive) -> list[tuple[str, int]]:
     stmt = (
         select(Article.source, func.count(Article.id).label("n"))
         .where(Article.source.is_not(None))
@@ -468,3 +507,43 @@ def list_after(
     )
     with archive.sessions() as session:
         return list(session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def author_counts(archive: Archive, *, limit: int | None = None) -> list[tuple[str, int]]:
+    """Every author (not contributor) with their number of articles, most prolific first."""
+    return _remembered(archive, ("authors", limit), lambda: _author_counts(archive, limit=limit))
+
+
+def _author_counts(archive: Archive, *, limit: int | None) -> list[tuple[str, int]]:
+    # DISTINCT first, then a plain count: twice as fast as count(DISTINCT) per group at 20k.
+    pairs = (
+        select(ArticlePerson.article_id, ArticlePerson.name)
+        .where(ArticlePerson.role == "author")
+        .distinct()
+        .subquery()
+    )
+    n = func.count()
+    stmt = select(pairs.c.name, n).group_by(pairs.c.name).order_by(n.desc(), pairs.c.name)
+    with archive.sessions() as session:
+        return [(str(a), int(c)) for a, c in session.execute(stmt.limit(limit)).all()]
+
+
+@dataclass(frozen=True)
+class ArticleStub:
+    """Just enough of an article to link to it (sitemaps list every article)."""
+
+    id: int
+    title: str
+    published: dt.date
+    updated_at: dt.datetime
+
+
+def article_stubs(archive: Archive, *, limit: int) -> list[ArticleStub]:
+    """The newest `limit` articles as id, title and dates, without loading bodies."""
+    stmt = (
+        select(Article.id, Article.title, Article.published, Article.updated_at)
+        .order_by(Article.published.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    with archive.sessions() as session:
+        return [ArticleStub(*row) for row in session.execute(stmt).all()]

@@ -83,7 +83,7 @@ def test_reading_page(client: TestClient, archive: Archive, seed_text: str) -> N
     assert page.headers["link"] == (
         f'</api/v1/articles/{article_id}>; rel="alternate"; type="application/json"'
     )
-    assert '<time datetime="2022-01-06">6 January 2022</time>' in html
+    assert '<time datetime="2022-01-06">Thursday, 6 January 2022</time>' in html
     assert "Kevin Liptak" in html and ">CNN</a>" in html
     assert html.count("<p>") >= 17
     # display clean-up: ". ." noise gone, words kept
@@ -99,8 +99,15 @@ def test_reading_page_highlights_search_words(
     article_id = seed(archive, seed_text)
     url = client.get(f"/articles/{article_id}", follow_redirects=False).headers["location"]
     html = client.get(url, params={"q": 'henhouse OR "arms control"'}).text
-    assert "<mark>henhouse</mark>" in html and "<mark>arms</mark> <mark>control</mark>" in html
-    assert "<mark>" not in client.get(url).text.replace("<mark>highlighted</mark>", "")
+    marks = re.findall(r'<mark id="m(\d+)">([^<]*)</mark>', html)
+    assert [int(n) for n, _ in marks] == list(range(1, len(marks) + 1))  # anchors in order
+    words = [w.lower() for _, w in marks]
+    assert "henhouse" in words and "arms" in words and "control" in words
+    assert f"{len(marks)} matches</span> for" in html and 'href="#m1"' in html
+    assert f'href="#m{len(marks)}"' in html
+    assert "<mark" not in client.get(url).text
+    nothing = client.get(url, params={"q": "zzyzx"}).text
+    assert "No words of" in nothing and "<mark" not in nothing
 
 
 def test_browse_by_date_and_source(client: TestClient, archive: Archive, seed_text: str) -> None:
@@ -117,6 +124,12 @@ def test_browse_by_date_and_source(client: TestClient, archive: Archive, seed_te
     assert client.get("/browse/1999").status_code == 404
     assert client.get("/browse/2022/13").status_code == 404
     assert client.get("/browse/2022/2/30").status_code == 404
+    for huge in (
+        "/browse/2022/1/999999999999999999999",
+        "/browse/99999999999999999999",
+        "/browse/2022/99999999999999999999",
+    ):
+        assert client.get(huge).status_code == 404, huge
     sources = client.get("/sources").text
     assert 'href="/sources/CNN"' in sources and 'href="/sources/BBC"' in sources
     cnn = client.get("/sources/CNN").text

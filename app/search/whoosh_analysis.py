@@ -11,6 +11,7 @@ These classes are pickled into the index schema: renaming or moving them needs a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -69,6 +70,20 @@ def stem_analyzer() -> Any:
     return exact_analyzer() | PossessiveFilter() | StemFilter(lang="en", cachesize=100_000)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _stem_word(word: str) -> str:
+    """Possessive stripped, then stemmed; shared by every snippet (a filter is made per snippet,
+    so a per-instance cache would start cold every time)."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    elif word.endswith("'"):
+        word = word[:-1]
+    return str(_STEMMER._stem(word))
+
+
+_STEMMER = StemFilter(lang="en", cachesize=0)
+
+
 class MarkMatchesFilter(Filter):
     """For highlighting: replaces the text of every token that matches the query with a marker,
     so Whoosh's highlighter can find matches by exact form, by stem, or by prefix at once."""
@@ -79,15 +94,9 @@ class MarkMatchesFilter(Filter):
         self.exact = exact
         self.stems = stems
         self.prefixes = prefixes
-        self._possessive = PossessiveFilter()
-        self._stemmer = StemFilter(lang="en", cachesize=100_000)
 
     def stem(self, word: str) -> str:
-        if word.endswith("'s"):
-            word = word[:-2]
-        elif word.endswith("'"):
-            word = word[:-1]
-        return str(self._stemmer._stem(word))
+        return _stem_word(word)
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
