@@ -14,7 +14,7 @@ from app.archive import Archive
 from app.articles import get_articles
 from app.models import Article
 from app.search.base import SearchFilters, SearchRequest, Sort
-from app.search.query import QuerySyntaxError, parse_query
+from app.search.query import Node, QuerySyntaxError, parse_query
 from app.textclean import split_paragraphs
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -86,6 +86,24 @@ def lead_snippet(body: str, chars: int = 240) -> Markup:
     return Markup.escape(text)
 
 
+# Snippets look for matches in the opening of the article first: most matches are there, and
+# highlighting costs time in proportion to the text analysed. Only when the opening has none is
+# the whole body searched.
+SNIPPET_SCAN_CHARS = 3000
+
+
+def make_snippet(archive: Archive, node: Node, body: str) -> Markup | None:
+    """The best passage of `body` for the query, matches marked; None when no word matches."""
+    flat = " ".join(body.split())
+    if len(flat) > SNIPPET_SCAN_CHARS:
+        # cut on a space, so no word is split in two
+        head = flat[: flat.rfind(" ", 0, SNIPPET_SCAN_CHARS)]
+        snippet = archive.search.highlight(node, head)
+        if snippet is not None:
+            return snippet
+    return archive.search.highlight(node, flat)
+
+
 def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
     """Run one search. Raises QuerySyntaxError for a malformed query."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
@@ -102,8 +120,7 @@ def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
     scores = dict(zip(hits.ids, hits.scores, strict=True))
     items = []
     for article in get_articles(archive, ids=hits.ids):
-        flat = " ".join(article.body.split())
-        snippet = archive.search.highlight(node, flat) if node is not None else None
+        snippet = make_snippet(archive, node, article.body) if node is not None else None
         items.append(SearchItem(article, snippet or lead_snippet(article.body), scores[article.id]))
     pages = max(1, math.ceil(hits.total / params.page_size)) if hits.total else 0
     return SearchPage(params=params, total=hits.total, pages=pages, items=items)
