@@ -31,3 +31,13 @@ def pending(engine: Engine) -> tuple[str | None, str | None]:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return current, script.get_current_head()
+
+
+def reset_postgres_schema(engine: Engine) -> None:
+    """Drop everything in a PostgreSQL database's `public` schema (tables, the text search
+    configurations, functions) so migrations run from scratch. For tests and benchmarks only."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from app.archive import Archive, open_archive
 from app.articles import add_articles
 from app.config import Settings
-from app.migrate import upgrade
+from app.migrate import reset_postgres_schema, upgrade
 from app.searching import SearchParams
 from bench.reuters import BenchQuery, disk_usage, machine_info, max_rss_mb, run_searches
 from bench.synthetic import generate
@@ -116,14 +116,7 @@ def fresh_postgres(url: str, *, tuned: bool) -> None:
                 conn.execute(text(f"ALTER DATABASE {database} SET {name} = '{value}'"))
             else:
                 conn.execute(text(f"ALTER DATABASE {database} RESET {name}"))
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-        for stmt in (
-            "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_english",
-            "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_simple",
-            "DROP TEXT SEARCH DICTIONARY IF EXISTS na_english_stem",
-        ):
-            conn.execute(text(stmt))
+    reset_postgres_schema(engine)
     engine.dispose()
 
 

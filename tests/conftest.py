@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.archive import Archive, open_archive
 from app.config import Settings
 from app.main import create_app
-from app.migrate import upgrade
+from app.migrate import reset_postgres_schema, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "blinken-2022-01-06.txt"
@@ -79,7 +79,7 @@ PG_TABLES = "article_people, index_outbox, articles"
 def pg_url() -> str:
     import os
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     url = os.environ.get("NEWSARCHIVE_TEST_POSTGRES_URL", "")
     required = os.environ.get("NEWSARCHIVE_REQUIRE_POSTGRES") == "1"
@@ -92,16 +92,8 @@ def pg_url() -> str:
         pytest.skip(reason)
     engine = create_engine(url)
     try:
-        with engine.begin() as conn:
-            # A clean schema per test session: the migrations run from scratch.
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-            for stmt in (
-                "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_english",
-                "DROP TEXT SEARCH CONFIGURATION IF EXISTS na_simple",
-                "DROP TEXT SEARCH DICTIONARY IF EXISTS na_english_stem",
-            ):
-                conn.execute(text(stmt))
+        # A clean schema per test session: the migrations run from scratch.
+        reset_postgres_schema(engine)
     except Exception as exc:
         reason = (
             f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} unreachable: {exc}"

@@ -189,26 +189,22 @@ class WhooshBackend:
             for doc_id in ids:
                 writer.delete_by_term("id", str(doc_id))
 
-    def clear(self) -> None:
+    def _index_or_new(self) -> Any:
+        """The index, or a new empty one when the folder cannot be read (before a rebuild)."""
         try:
-            ix = self._index()
+            return self._index()
         except SearchUnavailable:
-            # Unreadable: start again from an empty folder.
             self.close()
             shutil.rmtree(self.path, ignore_errors=True)
-            ix = self._index()
-        writer = ix.writer(timeout=self.writer_timeout, delay=0.05)
+            return self._index()
+
+    def clear(self) -> None:
+        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05)
         writer.commit(mergetype=CLEAR)
 
     def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
         """Replace the whole index in one commit: searches see the old index until it is done."""
-        try:
-            ix = self._index()
-        except SearchUnavailable:
-            self.close()
-            shutil.rmtree(self.path, ignore_errors=True)
-            ix = self._index()
-        writer = ix.writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
         count = 0
         try:
             for batch in batches:
