@@ -86,7 +86,7 @@ def lead_snippet(body: str, chars: int = 240) -> Markup:
     return Markup.escape(text)
 
 
-def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
+def search_articles(archive: Archive, *, params: SearchParams, snippets: bool = True) -> SearchPage:
     """Run one search. Raises QuerySyntaxError for a malformed query."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
@@ -102,9 +102,13 @@ def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
     scores = dict(zip(hits.ids, hits.scores, strict=True))
     items = []
     for article in get_articles(archive, ids=hits.ids):
-        flat = " ".join(article.body.split())
-        snippet = archive.search.highlight(node, flat) if node is not None else None
-        items.append(SearchItem(article, snippet or lead_snippet(article.body), scores[article.id]))
+        # Callers that only need the ranking (exports, the relevance bench) skip highlighting.
+        snippet = None
+        if snippets and node is not None:
+            snippet = archive.search.highlight(node, " ".join(article.body.split()))
+        if snippet is None:
+            snippet = lead_snippet(article.body) if snippets else Markup("")
+        items.append(SearchItem(article, snippet, scores[article.id]))
     pages = max(1, math.ceil(hits.total / params.page_size)) if hits.total else 0
     return SearchPage(params=params, total=hits.total, pages=pages, items=items)
 

@@ -57,6 +57,8 @@ class IndexDoc:
     source: str | None
     people: tuple[str, ...]
     content_hash: str
+    # A title made from the lead's first words: ranking should not count those words twice.
+    title_derived: bool = False
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import shutil
 import threading
 import time
@@ -46,8 +47,25 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "articles_v1"
 TITLE_BOOST = 2.0
 EXACT_BOOST = 1.0
+DERIVED_TITLE_BOOST = 0.1
 SNIPPET_CHARS = 240
 POOL_SIZE = 8
+BM25_K1 = 2.0
+BM25_B = 0.5
+
+
+class NewsBM25F(BM25F):
+    """Whoosh's BM25F with the Robertson-Sparck Jones idf of BM25 proper.
+
+    Whoosh's own idf (1 + log(N / (n + 1))) still gives a word found in nearly every article
+    about a sixth of the weight of a rare name, so long any-word queries are ranked by their
+    common words; this idf makes such words almost free (docs/relevance.md has the figures)."""
+
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        return math.log(1.0 + (total - n + 0.5) / (n + 0.5))
 
 
 def make_schema() -> Schema:
@@ -132,7 +150,7 @@ class WhooshBackend:
                     candidate.close()
         if searcher is None:
             try:
-                searcher = _retry(lambda: ix.searcher(weighting=BM25F()))
+                searcher = _retry(lambda: ix.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1)))
             except Exception as exc:
                 raise SearchUnavailable(
                     f"the search index cannot be read ({exc}); run `newsarchive reindex`"
@@ -173,6 +191,10 @@ class WhooshBackend:
             "source_key": source_key(doc.source),
             "person_key": ",".join(" ".join(p.split()) for p in people),
             "date": date_key(doc.published),
+            # Index-time field boosts: a derived title still matches `title:` searches but
+            # scores like a few body words, not like a headline.
+            "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
+            "_title_exact_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
         }
 
     def upsert(self, docs: list[IndexDoc]) -> None:
