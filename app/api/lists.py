@@ -32,6 +32,7 @@ from app.api.common import (
 )
 from app.articles import ArticleFilters
 from app.deps import ArchiveDep, ReadAuth, limit
+from app.facets import parse_facets, parse_interval, search_facets, search_histogram
 from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.searching import InvalidParameter, SearchParams, search_articles
@@ -45,6 +46,17 @@ Sort = Annotated[
     Query(description="relevance, newest or oldest", examples=["newest"]),
 ]
 OrderBy = Annotated[str | None, Query(alias="order-by", description="Guardian alias of `sort`")]
+Facets = Annotated[
+    str | None,
+    Query(
+        description="Comma-separated facets to count over all matches: source, author, year, month",
+        examples=["source,author,year"],
+    ),
+]
+HistogramParam = Annotated[
+    str | None,
+    Query(description="Matches per period: day, month, year or auto", examples=["month"]),
+]
 
 
 def _params(request: Request, archive: Any, default_sort: str = "relevance") -> SearchParams:
@@ -93,10 +105,15 @@ def search(
     page_size_alias: PageSizeAlias = None,
     cursor: Cursor = None,
     fields: Fields = None,
+    facets: Facets = None,
+    histogram: HistogramParam = None,
 ) -> Any:
     """Search articles (`total` is exact). Searches with a query count against the search rate
-    limit; follow `next` (an opaque cursor) or use `page` to page through."""
+    limit; follow `next` (an opaque cursor) or use `page` to page through. `facets` and
+    `histogram` add counts over every match (not just this page)."""
     selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score"))
+    facet_names = parse_facets(facets)
+    interval = parse_interval(histogram) if histogram is not None else None
     params = _params(request, archive)
     if params.q:
         limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
@@ -120,6 +137,26 @@ def search(
         else None
     )
     body["results"] = [pick(r, selected) for r in body["results"]]
+    if facet_names:
+        counts = search_facets(archive, params=params, facets=facet_names)
+        body["facets"] = {
+            name: [{"value": v.value, "count": v.count} for v in values]
+            for name, values in counts.items()
+        }
+    if interval is not None:
+        series = search_histogram(archive, params=params, interval=interval)
+        body["histogram"] = {
+            "interval": series.interval,
+            "buckets": [
+                {
+                    "key": b.key,
+                    "start": b.start.isoformat(),
+                    "end": b.end.isoformat(),
+                    "count": b.count,
+                }
+                for b in series.buckets
+            ],
+        }
     return json_response(body)
 
 

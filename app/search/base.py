@@ -16,6 +16,8 @@ from markupsafe import Markup
 from app.search.query import Node
 
 Sort = Literal["relevance", "newest", "oldest"]
+# What matches can be counted by: source and author names case-folded, days as YYYY-MM-DD.
+FacetField = Literal["source", "author", "day"]
 
 
 class SearchUnavailable(RuntimeError):
@@ -84,6 +86,13 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchHits:
         """Ids in rank order for one page, and the exact number of matches."""
+        ...
+
+    def facet_counts(
+        self, query: Node | None, filters: SearchFilters, *, field: FacetField
+    ) -> dict[str, int]:
+        """Number of matches per value of `field`; articles without a value are left out
+        (an article with two authors counts for both)."""
         ...
 
     def highlight(self, query: Node | None, text: str, *, whole: bool = False) -> Markup | None:

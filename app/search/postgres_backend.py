@@ -20,7 +20,14 @@ from sqlalchemy.sql import ColumnElement, column
 
 from app.models import Article, ArticlePerson
 from app.search import query as q
-from app.search.base import IndexDoc, IndexHealth, SearchFilters, SearchHits, SearchRequest
+from app.search.base import (
+    FacetField,
+    IndexDoc,
+    IndexHealth,
+    SearchFilters,
+    SearchHits,
+    SearchRequest,
+)
 from app.search.query import QuerySyntaxError
 
 # Constants, never user input: the configurations created by the migration.
@@ -120,6 +127,32 @@ class PostgresBackend:
         ids = [int(r[0]) for r in rows]
         scores = [float(r[1]) if sort == "relevance" else None for r in rows]
         return SearchHits(ids=ids, scores=scores, total=total)
+
+    def facet_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, field: FacetField
+    ) -> dict[str, int]:
+        condition = self._condition(query) if query is not None else true()
+        where = and_(condition, *self._filters(filters))
+        key: Any
+        if field == "source":
+            key = func.lower(Article.source)
+            stmt = select(key, func.count(Article.id)).where(where, Article.source.is_not(None))
+        elif field == "author":
+            key = func.lower(ArticlePerson.name)
+            # An article counts once per distinct name, whatever its roles.
+            stmt = (
+                select(key, func.count(func.distinct(Article.id)))
+                .join(ArticlePerson, ArticlePerson.article_id == Article.id)
+                .where(where)
+            )
+        else:
+            key = Article.published
+            stmt = select(key, func.count(Article.id)).where(where)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.group_by(key)).all()
+        if field == "day":
+            return {r[0].isoformat(): int(r[1]) for r in rows}
+        return {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
 
     # -- translation -------------------------------------------------------------------------
     def _filters(self, f: SearchFilters) -> list[ColumnElement[bool]]:

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from whoosh import highlight as wh
 from whoosh import index as windex
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -31,6 +32,7 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from app.search import query as q
 from app.search.base import (
+    FacetField,
     IndexDoc,
     IndexHealth,
     SearchFilters,
@@ -282,6 +284,30 @@ class WhooshBackend:
                 float(hit.score) if sort == "relevance" and hit.score else None for hit in page
             ]
         return SearchHits(ids=ids, scores=scores, total=total)
+
+    def facet_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, field: FacetField
+    ) -> dict[str, int]:
+        wquery = self._translate(query) if query is not None else wq.Every()
+        wfilter = self._filter(filters)
+        facet = {
+            "source": sorting.FieldFacet("source_key"),
+            "author": sorting.FieldFacet("person_key", allow_overlap=True),
+            "day": sorting.FieldFacet("date"),
+        }[field]
+        with self._searcher() as s:
+            # See search(): an empty filter must mean no matches, not no filter.
+            if wfilter is not None and next(iter(s.docs_for_query(wfilter)), None) is None:
+                return {}
+            results = s.search(
+                wquery, limit=None, filter=wfilter, groupedby={field: facet}, maptype=sorting.Count
+            )
+            groups = results.groups(field)
+        if field == "day":
+            return {
+                f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": n for k, n in groups.items()
+            }
+        return {str(k): int(n) for k, n in groups.items() if k}
 
     def _filter(self, f: SearchFilters) -> Any:
         parts: list[Any] = []

@@ -1,0 +1,183 @@
+"""Facet counts and the date histogram of a search: the same query and filters as the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from app.archive import Archive
+from app.models import Article, ArticlePerson
+from app.search.base import SearchFilters
+from app.search.query import parse_query
+from app.searching import InvalidParameter, SearchParams
+
+FACETS = ("source", "author", "year", "month")
+INTERVALS = ("auto", "day", "month", "year")
+Interval = Literal["day", "month", "year"]
+MAX_FACET_VALUES = 50
+# "auto" picks the finest interval that keeps the chart readable.
+MAX_AUTO_BUCKETS = 120
+MAX_BUCKETS = 5000
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # what to filter by: a name, YYYY or YYYY-MM
+    count: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: dt.date
+    end: dt.date
+    key: str  # YYYY, YYYY-MM or YYYY-MM-DD
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    interval: Interval
+    buckets: list[Bucket]
+
+
+def parse_facets(value: str | None) -> tuple[str, ...]:
+    """`source,author,year` -> the named facets, or InvalidParameter naming the unknown one."""
+    names: list[str] = []
+    for part in (value or "").split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in FACETS:
+            raise InvalidParameter(
+                "facets", f"facets: unknown facet {part!r}; choose from {', '.join(FACETS)}"
+            )
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def parse_interval(value: str) -> str:
+    """`histogram=` value: auto, day, month or year."""
+    name = value.strip().lower()
+    if name not in INTERVALS:
+        raise InvalidParameter(
+            "histogram", f"histogram must be one of {', '.join(INTERVALS)}, not {value!r}"
+        )
+    return name
+
+
+def _filters(params: SearchParams) -> SearchFilters:
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise InvalidParameter("from", "the from date is after the to date")
+    return SearchFilters(params.date_from, params.date_to, params.sources, params.authors)
+
+
+def _day_counts(archive: Archive, params: SearchParams) -> dict[dt.date, int]:
+    counts = archive.search.facet_counts(parse_query(params.q), _filters(params), field="day")
+    return {dt.date.fromisoformat(k): n for k, n in counts.items()}
+
+
+def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]:
+    """Display names for case-folded keys (the most common spelling in the archive)."""
+    if not keys:
+        return {}
+    column = Article.source if facet == "source" else ArticlePerson.name
+    wanted = set(keys)
+    labels: dict[str, tuple[int, str]] = {}
+    with archive.sessions() as session:
+        rows = session.execute(
+            select(column, func.count())
+            .where(func.lower(column).in_(list(wanted)))
+            .group_by(column)
+        ).all()
+    for name, count in rows:
+        key = " ".join(str(name).split()).casefold()
+        if key in wanted and count > labels.get(key, (0, ""))[0]:
+            labels[key] = (count, str(name))
+    return {k: v[1] for k, v in labels.items()}
+
+
+def search_facets(
+    archive: Archive, *, params: SearchParams, facets: Sequence[str], limit: int = MAX_FACET_VALUES
+) -> dict[str, list[FacetValue]]:
+    """Counts of the search's matches per source and author (most first) and per year and
+    month (in date order), for the facets asked for."""
+    out: dict[str, list[FacetValue]] = {}
+    days: dict[dt.date, int] | None = None
+    for facet in facets:
+        if facet in ("source", "author"):
+            raw = archive.search.facet_counts(
+                parse_query(params.q),
+                _filters(params),
+                field=facet,  # type: ignore[arg-type]
+            )
+            merged: Counter[str] = Counter()
+            for key, count in raw.items():
+                merged[" ".join(key.split()).casefold()] += count
+            top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            labels = _labels(archive, facet, [k for k, _ in top])
+            out[facet] = [FacetValue(labels.get(k, k), n) for k, n in top]
+        else:
+            if days is None:
+                days = _day_counts(archive, params)
+            width = 4 if facet == "year" else 7
+            per: Counter[str] = Counter()
+            for day, count in days.items():
+                per[day.isoformat()[:width]] += count
+            out[facet] = [FacetValue(k, per[k]) for k in sorted(per)]
+    return out
+
+
+def _bucket_start(day: dt.date, interval: Interval) -> dt.date:
+    if interval == "year":
+        return day.replace(month=1, day=1)
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_start(start: dt.date, interval: Interval) -> dt.date:
+    if interval == "year":
+        return start.replace(year=start.year + 1)
+    if interval == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=1)
+
+
+def _auto(first: dt.date, last: dt.date) -> Interval:
+    if (last - first).days < MAX_AUTO_BUCKETS:
+        return "day"
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return "month" if months <= MAX_AUTO_BUCKETS else "year"
+
+
+def search_histogram(archive: Archive, *, params: SearchParams, interval: str) -> Histogram:
+    """Matches per day, month or year ("auto": chosen from the span), gaps filled with zeros."""
+    days = _day_counts(archive, params)
+    if not days:
+        return Histogram("month" if interval == "auto" else interval, [])  # type: ignore[arg-type]
+    first, last = min(days), max(days)
+    chosen: Interval = _auto(first, last) if interval == "auto" else interval  # type: ignore[assignment]
+    span = {"day": (last - first).days, "month": (last.year - first.year) * 12, "year": 0}
+    if span[chosen] + (last.year - first.year) > MAX_BUCKETS:
+        raise InvalidParameter(
+            "histogram",
+            f"histogram: more than {MAX_BUCKETS} {chosen}s; narrow the dates or ask for months",
+        )
+    per: Counter[dt.date] = Counter()
+    for day, count in days.items():
+        per[_bucket_start(day, chosen)] += count
+    width = {"year": 4, "month": 7, "day": 10}[chosen]
+    buckets = []
+    start = _bucket_start(first, chosen)
+    while start <= last:
+        following = _next_start(start, chosen)
+        key = start.isoformat()[:width]
+        buckets.append(Bucket(start, following - dt.timedelta(days=1), key, per[start]))
+        start = following
+    return Histogram(chosen, buckets)
