@@ -171,6 +171,10 @@ class HistogramSeries(BaseModel):
     buckets: list[HistogramBucket] = Field(description="Every period from first to last match.")
 
 
+class RelatedList(BaseModel):
+    results: list[ArticleSummary] = Field(description="Most alike first; never the article itself.")
+
+
 class SearchResponse(Envelope):
     query: SearchQueryEcho
     results: list[SearchResult]

@@ -393,3 +393,45 @@ def test_histogram_fills_gaps_and_picks_an_interval(
         search_histogram(archive, params=SearchParams(q="nothingmatches"), interval="year").buckets
         == []
     )
+
+
+# -- related articles ----------------------------------------------------------------------------
+
+
+def test_related_articles_share_distinctive_words(backend_archive: Archive, seed_text: str) -> None:
+    from app.related import key_terms, related_articles
+
+    seed = add(backend_archive, parse_dated_text(seed_text, origin="seed"))[0]
+    near, far, _also = add(
+        backend_archive,
+        make_item(
+            "Blinken and Russian diplomats met in Geneva; NATO warned of deterrence if Russia "
+            "moved troops into Ukraine. De-escalation talks go on.",
+            title="Geneva talks on Ukraine",
+            date="2022-01-10",
+        ),
+        make_item(
+            "The cat sat on the mat while the council said the budget would be late.",
+            title="Cats and budgets",
+            date="2021-05-01",
+        ),
+        make_item(
+            "Ukraine asked NATO allies for help as the council met on the budget.",
+            title="Ukraine and allies",
+            date="2022-01-12",
+        ),
+    )
+    assert backend_archive.search.doc_frequencies(["ukraine", "geneva", "zebra"]) == {
+        "ukraine": 3,
+        "geneva": 2,
+        "zebra": 0,
+    }
+    terms = key_terms(backend_archive, article=seed)
+    assert {"blinken", "russia", "escalation"} <= set(terms)
+    # In 3 articles of 4, "ukraine" tells them apart no better than "the".
+    assert "ukraine" not in terms and "the" not in terms and "cat" not in terms
+    related = [a.id for a in related_articles(backend_archive, article_id=seed.id, limit=5)]
+    assert seed.id not in related
+    assert related[0] == near.id
+    assert far.id not in related  # shares no distinctive word with the seed
+    assert related_articles(backend_archive, article_id=far.id, limit=1) != []

@@ -95,6 +95,10 @@ class SearchBackend(Protocol):
         (an article with two authors counts for both)."""
         ...
 
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        """For each word, the number of articles whose text has it in any stemmed form."""
+        ...
+
     def highlight(self, query: Node | None, text: str, *, whole: bool = False) -> Markup | None:
         """Escaped text with the query's matching words in <mark>; None when nothing matches.
         A fragment around the best matches, or the whole text when `whole`."""

@@ -154,6 +154,17 @@ class PostgresBackend:
             return {r[0].isoformat(): int(r[1]) for r in rows}
         return {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
 
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for word in words:
+                if not _WORD.search(word):
+                    out[word] = 0
+                    continue
+                match = search_vector.op("@@")(_tsquery(STEMMED, word))
+                out[word] = int(conn.scalar(select(func.count(Article.id)).where(match)) or 0)
+        return out
+
     # -- translation -------------------------------------------------------------------------
     def _filters(self, f: SearchFilters) -> list[ColumnElement[bool]]:
         parts: list[ColumnElement[bool]] = []

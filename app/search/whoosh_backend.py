@@ -309,6 +309,16 @@ class WhooshBackend:
             }
         return {str(k): int(n) for k, n in groups.items() if k}
 
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        with self._searcher() as s:
+            out = {}
+            reader = s.reader()
+            for word in words:
+                stems = self._tokens(self._stem, word)
+                # Deleted documents still count until a merge: close enough for weighting.
+                out[word] = int(reader.doc_frequency("body", stems[0])) if stems else 0
+        return out
+
     def _filter(self, f: SearchFilters) -> Any:
         parts: list[Any] = []
         if f.date_from or f.date_to:

@@ -1,0 +1,30 @@
+"""GET /api/v1/articles/{id}/related."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.test_api import post_json, post_seed
+
+
+def test_related_articles(client: TestClient, auth: dict[str, str]) -> None:
+    seed = post_seed(client, auth)
+    near = post_json(
+        client,
+        auth,
+        date="2022-01-10",
+        title="Geneva talks",
+        body="Blinken met Russian diplomats in Geneva about de-escalation on the Ukraine border.",
+    )
+    post_json(client, auth, body="The cat sat on the mat.", title="Cats")
+    post_json(client, auth, body="Bread prices rose again in the spring.", title="Bread")
+    r = client.get(f"/api/v1/articles/{seed['id']}/related", params={"limit": 2})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [a["id"] for a in results] == [near["id"]]
+    assert results[0]["title"] == "Geneva talks" and "links" in results[0]
+
+    missing = client.get("/api/v1/articles/999999/related")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    bad = client.get(f"/api/v1/articles/{seed['id']}/related", params={"limit": 0})
+    assert 400 <= bad.status_code < 500 and "error" in bad.json()
