@@ -184,6 +184,11 @@ class SearchResponse(Envelope):
     histogram: HistogramSeries | None = Field(
         None, description="Only when `histogram` is asked for: matches per period."
     )
+    suggestion: str | None = Field(
+        None,
+        description="Only when the query found few or no articles and a spelling from the "
+        'archive\'s own vocabulary finds more: the corrected query ("did you mean").',
+    )
 
 
 class ArticleList(Envelope):

@@ -28,3 +28,11 @@ def test_related_articles(client: TestClient, auth: dict[str, str]) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     bad = client.get(f"/api/v1/articles/{seed['id']}/related", params={"limit": 0})
     assert 400 <= bad.status_code < 500 and "error" in bad.json()
+
+
+def test_search_suggests_a_spelling(client: TestClient, auth: dict[str, str]) -> None:
+    post_seed(client, auth)
+    data = client.get("/api/v1/search", params={"q": "diplomcy"}).json()
+    assert data["total"] == 0 and data["suggestion"] == "diplomacy"
+    assert client.get("/api/v1/search", params={"q": data["suggestion"]}).json()["total"] == 1
+    assert "suggestion" not in client.get("/api/v1/search", params={"q": "diplomacy"}).json()

@@ -435,3 +435,27 @@ def test_related_articles_share_distinctive_words(backend_archive: Archive, seed
     assert related[0] == near.id
     assert far.id not in related  # shares no distinctive word with the seed
     assert related_articles(backend_archive, article_id=far.id, limit=1) != []
+
+
+# -- did you mean --------------------------------------------------------------------------------
+
+
+def test_did_you_mean_corrects_unknown_words_from_the_archive(loaded: Archive) -> None:
+    from app.suggest import did_you_mean
+
+    def suggest(text: str, **kw: object) -> str | None:
+        params = SearchParams(q=text, **kw)  # type: ignore[arg-type]
+        total = search_articles(loaded, params=params).total
+        return did_you_mean(loaded, params=params, total=total)
+
+    assert suggest("diplomcy") == "diplomacy"  # a letter dropped
+    assert suggest("Blinkne") == "blinken"
+    # "deescalation" has no spelling one edit away in the archive ("de-escalation" is two
+    # words), so the corrected query would still find nothing: no suggestion.
+    assert suggest("blinkne deescalation") is None
+    assert suggest("blinken russai") == "blinken russia"  # two letters swapped
+    assert suggest("title:running NOT catz") is None  # only NOT words are unknown
+    assert suggest("diplomacy") is None  # nothing to correct
+    assert suggest("zzqxv") is None  # nothing near in the archive
+    # Correct, but nothing more would be found: no suggestion.
+    assert suggest("diplomcy", sources=("BBC",)) is None

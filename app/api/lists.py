@@ -37,6 +37,7 @@ from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.searching import InvalidParameter, SearchParams, search_articles
 from app.stats import api_stats, health
+from app.suggest import did_you_mean
 
 router = APIRouter(prefix="/api/v1", tags=["read"], dependencies=[ReadAuth])
 
@@ -137,6 +138,8 @@ def search(
         else None
     )
     body["results"] = [pick(r, selected) for r in body["results"]]
+    if suggestion := did_you_mean(archive, params=params, total=result.total):
+        body["suggestion"] = suggestion
     if facet_names:
         counts = search_facets(archive, params=params, facets=facet_names)
         body["facets"] = {

@@ -14,7 +14,19 @@ import re
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, exists, func, literal, literal_column, not_, or_, select, true
+from sqlalchemy import (
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement, column
 
@@ -155,14 +167,20 @@ class PostgresBackend:
         return {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
+        out = {word: 0 for word in words}
+        wanted = [w for w in dict.fromkeys(words) if _WORD.search(w)]
+        if not wanted:
+            return out
+        # One round trip: an index-backed count per word (the words are bound, never spliced).
+        stmt = text(
+            "SELECT w, (SELECT count(*) FROM articles a WHERE a.search_vector @@ "
+            "phraseto_tsquery('na_english'::regconfig, na_word.n)) "
+            "FROM unnest(CAST(:words AS text[]), CAST(:normal AS text[])) AS na_word(w, n)"
+        )
+        params = {"words": wanted, "normal": [_normalize(w) for w in wanted]}
         with self.engine.connect() as conn:
-            for word in words:
-                if not _WORD.search(word):
-                    out[word] = 0
-                    continue
-                match = search_vector.op("@@")(_tsquery(STEMMED, word))
-                out[word] = int(conn.scalar(select(func.count(Article.id)).where(match)) or 0)
+            for word, count in conn.execute(stmt, params):
+                out[str(word)] = int(count or 0)
         return out
 
     # -- translation -------------------------------------------------------------------------
