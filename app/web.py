@@ -18,7 +18,9 @@ from app.articles import ArticleFilters
 from app.deps import ArchiveDep
 from app.errors import ApiError
 from app.params import QueryArgs, search_params
+from app.related import related_articles
 from app.search.query import QuerySyntaxError
+from app.search_page import search_extras
 from app.searching import InvalidParameter, SearchPage, highlight_paragraphs, search_articles
 from app.textclean import display_paragraphs
 
@@ -89,9 +91,12 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     error = None
     result: SearchPage | None = None
     params = None
+    extras = None
     try:
         params = search_params(args, archive.settings)
         result = search_articles(archive, params=params)
+        query = list(request.query_params.multi_items())
+        extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:
         error = (
             f"{exc}"
@@ -106,6 +111,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         result=result,
         params=params,
         error=error,
+        extras=extras,
         form={k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
         | {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))},
         pager=_pager(request, result.params.page, result.pages) if result else None,
@@ -134,6 +140,7 @@ def article_page(
         prev=prev,
         next=nxt,
         highlighted=bool(q),
+        related=related_articles(archive, article_id=article.id),
     )
     response.headers["Link"] = (
         f'<{present.api_path(article)}>; rel="alternate"; type="application/json"'
