@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.archive import Archive
 from app.models import Article, ArticlePerson
-from app.search.base import SearchFilters
+from app.search.base import FacetField, SearchFilters
 from app.search.query import parse_query
 from app.searching import InvalidParameter, SearchParams
 
@@ -77,8 +77,7 @@ def _filters(params: SearchParams) -> SearchFilters:
     return SearchFilters(params.date_from, params.date_to, params.sources, params.authors)
 
 
-def _day_counts(archive: Archive, params: SearchParams) -> dict[dt.date, int]:
-    counts = archive.search.facet_counts(parse_query(params.q), _filters(params), field="day")
+def _days(counts: dict[str, int]) -> dict[dt.date, int]:
     return {dt.date.fromisoformat(k): n for k, n in counts.items()}
 
 
@@ -102,35 +101,62 @@ def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]
     return {k: v[1] for k, v in labels.items()}
 
 
-def search_facets(
-    archive: Archive, *, params: SearchParams, facets: Sequence[str], limit: int = MAX_FACET_VALUES
-) -> dict[str, list[FacetValue]]:
-    """Counts of the search's matches per source and author (most first) and per year and
-    month (in date order), for the facets asked for."""
+@dataclass
+class SearchSummary:
+    facets: dict[str, list[FacetValue]]
+    histogram: Histogram | None
+
+
+def search_summary(
+    archive: Archive,
+    *,
+    params: SearchParams,
+    facets: Sequence[str] = (),
+    interval: str | None = None,
+    limit: int = MAX_FACET_VALUES,
+) -> SearchSummary:
+    """Facet counts over all the search's matches (sources and authors most first, years and
+    months in date order) and its histogram, from one pass of the backend."""
+    fields: list[FacetField] = [f for f in ("source", "author") if f in facets]
+    if interval is not None or "year" in facets or "month" in facets:
+        fields.append("day")
+    raw = (
+        archive.search.facet_counts(parse_query(params.q), _filters(params), fields=tuple(fields))
+        if fields
+        else {}
+    )
+    days = _days(raw.get("day", {}))
     out: dict[str, list[FacetValue]] = {}
-    days: dict[dt.date, int] | None = None
     for facet in facets:
         if facet in ("source", "author"):
-            raw = archive.search.facet_counts(
-                parse_query(params.q),
-                _filters(params),
-                field=facet,  # type: ignore[arg-type]
-            )
             merged: Counter[str] = Counter()
-            for key, count in raw.items():
+            for key, count in raw.get(facet, {}).items():  # type: ignore[call-overload]
                 merged[" ".join(key.split()).casefold()] += count
             top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             labels = _labels(archive, facet, [k for k, _ in top])
             out[facet] = [FacetValue(labels.get(k, k), n) for k, n in top]
         else:
-            if days is None:
-                days = _day_counts(archive, params)
             width = 4 if facet == "year" else 7
             per: Counter[str] = Counter()
             for day, count in days.items():
                 per[day.isoformat()[:width]] += count
             out[facet] = [FacetValue(k, per[k]) for k in sorted(per)]
-    return out
+    histogram = _histogram(days, interval) if interval is not None else None
+    return SearchSummary(out, histogram)
+
+
+def search_facets(
+    archive: Archive, *, params: SearchParams, facets: Sequence[str], limit: int = MAX_FACET_VALUES
+) -> dict[str, list[FacetValue]]:
+    """Counts of the search's matches per value of each facet asked for."""
+    return search_summary(archive, params=params, facets=facets, limit=limit).facets
+
+
+def search_histogram(archive: Archive, *, params: SearchParams, interval: str) -> Histogram:
+    """Matches per day, month or year ("auto": chosen from the span), gaps filled with zeros."""
+    histogram = search_summary(archive, params=params, interval=interval).histogram
+    assert histogram is not None
+    return histogram
 
 
 def _bucket_start(day: dt.date, interval: Interval) -> dt.date:
@@ -156,9 +182,7 @@ def _auto(first: dt.date, last: dt.date) -> Interval:
     return "month" if months <= MAX_AUTO_BUCKETS else "year"
 
 
-def search_histogram(archive: Archive, *, params: SearchParams, interval: str) -> Histogram:
-    """Matches per day, month or year ("auto": chosen from the span), gaps filled with zeros."""
-    days = _day_counts(archive, params)
+def _histogram(days: dict[dt.date, int], interval: str) -> Histogram:
     if not days:
         return Histogram("month" if interval == "auto" else interval, [])  # type: ignore[arg-type]
     first, last = min(days), max(days)

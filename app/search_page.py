@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app.archive import Archive
-from app.facets import FACETS, Histogram, search_facets, search_histogram
+from app.facets import FACETS, Histogram, search_summary
 from app.searching import SearchPage, SearchParams
 from app.suggest import did_you_mean
 
@@ -91,8 +91,10 @@ def search_extras(
                 extras.active.append(Link(f"{key}: {value}", _href(_without(query, key, value))))
     if not result.total:
         return extras
-    counts = search_facets(archive, params=params, facets=FACETS, limit=PAGE_FACET_VALUES)
-    for name, values in counts.items():
+    summary = search_summary(
+        archive, params=params, facets=FACETS, interval="auto", limit=PAGE_FACET_VALUES
+    )
+    for name, values in summary.facets.items():
         links = []
         for v in values[-PAGE_FACET_VALUES:] if name in ("year", "month") else values:
             if name in ("source", "author"):
@@ -105,7 +107,8 @@ def search_extras(
                 ]
             links.append(Link(v.value, _href(narrowed), v.count))
         extras.facets[name] = links
-    histogram = search_histogram(archive, params=params, interval="auto")
+    histogram = summary.histogram
+    assert histogram is not None
     extras.interval = histogram.interval
     extras.bars = _bars(histogram, query)
     return extras

@@ -41,7 +41,7 @@ from typing import Any
 
 from app.archive import Archive, open_archive
 from app.config import Settings
-from app.facets import FACETS, search_facets, search_histogram
+from app.facets import FACETS, search_summary
 from app.ingest.importer import ImportSummary, import_files
 from app.migrate import upgrade
 from app.searching import SearchParams, search_articles
@@ -349,8 +349,7 @@ def _timed_search(
     started = time.perf_counter()
     page = search_articles(archive, params=query.params)
     if facets:  # what a results page with facets and a timeline asks for
-        search_facets(archive, params=query.params, facets=FACETS)
-        search_histogram(archive, params=query.params, interval="auto")
+        search_summary(archive, params=query.params, facets=FACETS, interval="auto")
     elapsed_ms = (time.perf_counter() - started) * 1000
     return elapsed_ms, page.total, len(page.items)
 

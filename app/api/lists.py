@@ -32,7 +32,7 @@ from app.api.common import (
 )
 from app.articles import ArticleFilters
 from app.deps import ArchiveDep, ReadAuth, limit
-from app.facets import parse_facets, parse_interval, search_facets, search_histogram
+from app.facets import parse_facets, parse_interval, search_summary
 from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.searching import InvalidParameter, SearchParams, search_articles
@@ -140,26 +140,26 @@ def search(
     body["results"] = [pick(r, selected) for r in body["results"]]
     if suggestion := did_you_mean(archive, params=params, total=result.total):
         body["suggestion"] = suggestion
-    if facet_names:
-        counts = search_facets(archive, params=params, facets=facet_names)
-        body["facets"] = {
-            name: [{"value": v.value, "count": v.count} for v in values]
-            for name, values in counts.items()
-        }
-    if interval is not None:
-        series = search_histogram(archive, params=params, interval=interval)
-        body["histogram"] = {
-            "interval": series.interval,
-            "buckets": [
-                {
-                    "key": b.key,
-                    "start": b.start.isoformat(),
-                    "end": b.end.isoformat(),
-                    "count": b.count,
-                }
-                for b in series.buckets
-            ],
-        }
+    if facet_names or interval is not None:
+        summary = search_summary(archive, params=params, facets=facet_names, interval=interval)
+        if facet_names:
+            body["facets"] = {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in summary.facets.items()
+            }
+        if summary.histogram is not None:
+            body["histogram"] = {
+                "interval": summary.histogram.interval,
+                "buckets": [
+                    {
+                        "key": b.key,
+                        "start": b.start.isoformat(),
+                        "end": b.end.isoformat(),
+                        "count": b.count,
+                    }
+                    for b in summary.histogram.buckets
+                ],
+            }
     return json_response(body)
 
 

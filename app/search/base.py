@@ -89,10 +89,10 @@ class SearchBackend(Protocol):
         ...
 
     def facet_counts(
-        self, query: Node | None, filters: SearchFilters, *, field: FacetField
-    ) -> dict[str, int]:
-        """Number of matches per value of `field`; articles without a value are left out
-        (an article with two authors counts for both)."""
+        self, query: Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
+    ) -> dict[FacetField, dict[str, int]]:
+        """For each field, the number of matches per value; articles without a value are left
+        out (an article with two authors counts for both)."""
         ...
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:

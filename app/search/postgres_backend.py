@@ -141,30 +141,38 @@ class PostgresBackend:
         return SearchHits(ids=ids, scores=scores, total=total)
 
     def facet_counts(
-        self, query: q.Node | None, filters: SearchFilters, *, field: FacetField
-    ) -> dict[str, int]:
+        self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
+    ) -> dict[FacetField, dict[str, int]]:
+        if not fields:
+            return {}
         condition = self._condition(query) if query is not None else true()
         where = and_(condition, *self._filters(filters))
-        key: Any
-        if field == "source":
-            key = func.lower(Article.source)
-            stmt = select(key, func.count(Article.id)).where(where, Article.source.is_not(None))
-        elif field == "author":
-            key = func.lower(ArticlePerson.name)
-            # An article counts once per distinct name, whatever its roles.
-            stmt = (
-                select(key, func.count(func.distinct(Article.id)))
-                .join(ArticlePerson, ArticlePerson.article_id == Article.id)
-                .where(where)
-            )
-        else:
-            key = Article.published
-            stmt = select(key, func.count(Article.id)).where(where)
+        out: dict[FacetField, dict[str, int]] = {}
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt.group_by(key)).all()
-        if field == "day":
-            return {r[0].isoformat(): int(r[1]) for r in rows}
-        return {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
+            for field in fields:
+                key: Any
+                if field == "source":
+                    key = func.lower(Article.source)
+                    stmt = select(key, func.count(Article.id)).where(
+                        where, Article.source.is_not(None)
+                    )
+                elif field == "author":
+                    key = func.lower(ArticlePerson.name)
+                    # An article counts once per distinct name, whatever its roles.
+                    stmt = (
+                        select(key, func.count(func.distinct(Article.id)))
+                        .join(ArticlePerson, ArticlePerson.article_id == Article.id)
+                        .where(where)
+                    )
+                else:
+                    key = Article.published
+                    stmt = select(key, func.count(Article.id)).where(where)
+                rows = conn.execute(stmt.group_by(key)).all()
+                if field == "day":
+                    out[field] = {r[0].isoformat(): int(r[1]) for r in rows}
+                else:
+                    out[field] = {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
+        return out
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
         out = {word: 0 for word in words}
