@@ -6,6 +6,7 @@ import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from app import articles, paging, present
 from app.api.common import (
@@ -35,6 +36,7 @@ from app.deps import ArchiveDep, ReadAuth, limit
 from app.facets import parse_facets, parse_interval, search_summary
 from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
+from app.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
 from app.searching import InvalidParameter, SearchParams, search_articles
 from app.stats import api_stats, health
 from app.suggest import did_you_mean
@@ -54,6 +56,7 @@ Facets = Annotated[
         examples=["source,author,year"],
     ),
 ]
+ExportFormat = Annotated[str, Query(description="ndjson or csv", examples=["csv"])]
 HistogramParam = Annotated[
     str | None,
     Query(description="Matches per period: day, month, year or auto", examples=["month"]),
@@ -160,7 +163,53 @@ def search(
                     for b in summary.histogram.buckets
                 ],
             }
-    return json_response(body)
+    headers = {}
+    if body["next"]:
+        following = request.url.remove_query_params("page").include_query_params(
+            cursor=body["next"]
+        )
+        headers["Link"] = f'<{following}>; rel="next"'
+    return json_response(body, headers=headers)
+
+
+@router.get(
+    "/search/export",
+    responses={
+        **errors(*READ_ERRORS, 429, 503),
+        200: {
+            "description": "Every match, one JSON object per line (ndjson) or a CSV table",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        },
+    },
+)
+def search_export(
+    request: Request,
+    archive: ArchiveDep,
+    q: Q = None,
+    from_: From = None,
+    to: To = None,
+    source: Source = None,
+    author: Author = None,
+    sort: Sort = None,
+    format: ExportFormat = "ndjson",
+) -> Any:
+    """Every article matching a search, streamed (no result cap), with its full text."""
+    fmt = format.strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidParameter("format", f"format must be one of {', '.join(FORMATS)}")
+    params = _params(request, archive)
+    limit(request, "search", cost=10.0)
+    ids = export_ids(archive, params=params)
+    lines = ndjson_lines if fmt == "ndjson" else csv_lines
+    media = "application/x-ndjson" if fmt == "ndjson" else "text/csv; charset=utf-8"
+    return StreamingResponse(
+        lines(archive, ids=ids),
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="search.{fmt}"',
+            "X-Total-Count": str(len(ids)),
+        },
+    )
 
 
 @router.get("/articles", response_model=ArticleList, responses=errors(*READ_ERRORS))
