@@ -39,6 +39,7 @@ class SearchExtras:
     facets: dict[str, list[Link]] = field(default_factory=dict)
     interval: str = ""
     bars: list[Bar] = field(default_factory=list)
+    feed: str = ""
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
 
@@ -82,6 +83,9 @@ def search_extras(
 ) -> SearchExtras:
     """Everything around the results, for the current query string `query`."""
     extras = SearchExtras()
+    extras.feed = "/feeds/search.atom?" + urlencode(
+        [(k, v) for k, v in query if v and k not in ("page", "cursor", "sort")]
+    )
     suggestion = did_you_mean(archive, params=params, total=result.total)
     if suggestion:
         extras.suggestion = Link(suggestion, _href([*_without(query, "q"), ("q", suggestion)]))

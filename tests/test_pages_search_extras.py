@@ -37,6 +37,7 @@ def test_facets_timeline_and_filters_on_the_search_page(
     assert "/search?q=budget&source=Reuters" in hrefs  # a facet value filters
     assert "/search?q=budget&from=2021-05&to=2021-05" in hrefs  # a month facet narrows the dates
     # 101 days from first to last match: one bar a day; a bar narrows the dates to its day.
+    assert "/feeds/search.atom?q=budget" in hrefs
     assert "Matches per day" in html and html.count("<rect") == 101
     assert "/search?q=budget&from=2021-05-03&to=2021-05-03" in hrefs
     # Following the facet link filters the results and lists the filter with a remove link.
