@@ -182,13 +182,15 @@ def _auto(first: dt.date, last: dt.date) -> Interval:
     return "month" if months <= MAX_AUTO_BUCKETS else "year"
 
 
-def _histogram(days: dict[dt.date, int], interval: str) -> Histogram:
-    if not days:
+def _histogram(
+    days: dict[dt.date, int], interval: str, span: tuple[dt.date, dt.date] | None = None
+) -> Histogram:
+    if not days and span is None:
         return Histogram("month" if interval == "auto" else interval, [])  # type: ignore[arg-type]
-    first, last = min(days), max(days)
+    first, last = span or (min(days), max(days))
     chosen: Interval = _auto(first, last) if interval == "auto" else interval  # type: ignore[assignment]
-    span = {"day": (last - first).days, "month": (last.year - first.year) * 12, "year": 0}
-    if span[chosen] + (last.year - first.year) > MAX_BUCKETS:
+    sizes = {"day": (last - first).days, "month": (last.year - first.year) * 12, "year": 0}
+    if sizes[chosen] + (last.year - first.year) > MAX_BUCKETS:
         raise InvalidParameter(
             "histogram",
             f"histogram: more than {MAX_BUCKETS} {chosen}s; narrow the dates or ask for months",
@@ -205,3 +207,53 @@ def _histogram(days: dict[dt.date, int], interval: str) -> Histogram:
         buckets.append(Bucket(start, following - dt.timedelta(days=1), key, per[start]))
         start = following
     return Histogram(chosen, buckets)
+
+
+@dataclass(frozen=True)
+class Series:
+    q: str | None
+    total: int
+    counts: list[int]
+    # Matches as a share of all the archive's articles (same filters) in each period.
+    shares: list[float | None]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    interval: Interval
+    buckets: list[Bucket]  # counts of all articles in each period (the normaliser)
+    series: list[Series]
+
+
+MAX_COMPARED = 3
+
+
+def compare_histograms(
+    archive: Archive, *, params: SearchParams, queries: Sequence[str], interval: str
+) -> Comparison:
+    """Matches per period for up to three queries on one time axis, each also as a share of all
+    articles in that period (so a busy month does not look like more attention)."""
+    if not 1 <= len(queries) <= MAX_COMPARED:
+        raise InvalidParameter("q", f"compare 1 to {MAX_COMPARED} queries")
+    filters = _filters(params)
+    per_query = [
+        _days(archive.search.facet_counts(parse_query(q), filters, fields=("day",))["day"])
+        for q in queries
+    ]
+    everything = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
+    matched = [day for days in per_query for day in days]
+    if not matched:
+        chosen = "month" if interval == "auto" else interval
+        empty = [Series(q, 0, [], []) for q in queries]
+        return Comparison(chosen, [], empty)  # type: ignore[arg-type]
+    span = (min(matched), max(matched))
+    base = _histogram(everything, interval, span)
+    series = []
+    for q, days in zip(queries, per_query, strict=True):
+        counts = [b.count for b in _histogram(days, base.interval, span).buckets]
+        shares = [
+            round(c / b.count, 6) if b.count else None
+            for c, b in zip(counts, base.buckets, strict=True)
+        ]
+        series.append(Series(q, sum(days.values()), counts, shares))
+    return Comparison(base.interval, base.buckets, series)

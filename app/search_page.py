@@ -40,6 +40,7 @@ class SearchExtras:
     interval: str = ""
     bars: list[Bar] = field(default_factory=list)
     feed: str = ""
+    csv: str = ""
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
 
@@ -114,5 +115,9 @@ def search_extras(
     histogram = summary.histogram
     assert histogram is not None
     extras.interval = histogram.interval
+    csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author")]
+    extras.csv = "/api/v1/search/histogram?" + urlencode(
+        [*csv_query, ("interval", histogram.interval), ("format", "csv")]
+    )
     extras.bars = _bars(histogram, query)
     return extras

@@ -67,3 +67,38 @@ def test_bad_facet_or_histogram_is_400(client: TestClient, auth: dict[str, str])
     assert r.status_code == 400 and "histogram" in r.json()["error"]["message"]
     r = client.get("/api/v1/search", params={"q": "talks", "histogram": "auto"})
     assert r.json()["histogram"]["interval"] == "year"
+
+
+def test_compare_queries_over_time(client: TestClient, auth: dict[str, str]) -> None:
+    # May: 4 articles, 2 about budget; August: 1 article, about budget and rail.
+    for date, body in [
+        ("2021-05-01", "Budget talks resumed."),
+        ("2021-05-03", "Budget talks stalled."),
+        ("2021-05-04", "Rail strike called off."),
+        ("2021-05-05", "Weather was fine."),
+        ("2021-08-09", "Budget passed as the rail strike began."),
+    ]:
+        post_json(client, auth, date=date, body=body, title=body[:12])
+    params = [("q", "budget"), ("q", "rail"), ("interval", "month")]
+    r = client.get("/api/v1/search/histogram", params=params)
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["interval"] == "month"
+    assert [p["key"] for p in data["periods"]] == ["2021-05", "2021-06", "2021-07", "2021-08"]
+    assert [p["articles"] for p in data["periods"]] == [4, 0, 0, 1]
+    budget, rail = data["series"]
+    assert (budget["q"], budget["total"], budget["counts"]) == ("budget", 3, [2, 0, 0, 1])
+    # Normalised: half of May's articles, all of August's; no articles, no share.
+    assert budget["shares"] == [0.5, None, None, 1.0]
+    assert rail["counts"] == [1, 0, 0, 1] and rail["shares"] == [0.25, None, None, 1.0]
+
+    r = client.get("/api/v1/search/histogram", params=[*params, ("format", "csv")])
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    lines = r.text.splitlines()
+    assert lines[0] == "period,start,end,articles,q1_count,q1_share,q2_count,q2_share"
+    assert lines[1] == "2021-05,2021-05-01,2021-05-31,4,2,0.5,1,0.25"
+    assert r.headers["x-queries"] == "q1 = budget; q2 = rail"
+
+    for bad in ([], [("q", "a"), ("q", "b"), ("q", "c"), ("q", "d")], [("q", '"open')]):
+        r = client.get("/api/v1/search/histogram", params=bad)
+        assert r.status_code == 400 and "error" in r.json(), (bad, r.text)

@@ -38,6 +38,7 @@ def test_facets_timeline_and_filters_on_the_search_page(
     assert "/search?q=budget&from=2021-05&to=2021-05" in hrefs  # a month facet narrows the dates
     # 101 days from first to last match: one bar a day; a bar narrows the dates to its day.
     assert "/feeds/search.atom?q=budget" in hrefs
+    assert "/api/v1/search/histogram?q=budget&interval=day&format=csv" in hrefs
     assert "Matches per day" in html and html.count("<rect") == 101
     assert "/search?q=budget&from=2021-05-03&to=2021-05-03" in hrefs
     # Following the facet link filters the results and lists the filter with a remove link.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import articles, paging, present
@@ -33,7 +35,7 @@ from app.api.common import (
 )
 from app.articles import ArticleFilters
 from app.deps import ArchiveDep, ReadAuth, limit
-from app.facets import parse_facets, parse_interval, search_summary
+from app.facets import compare_histograms, parse_facets, parse_interval, search_summary
 from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
@@ -170,6 +172,80 @@ def search(
         )
         headers["Link"] = f'<{following}>; rel="next"'
     return json_response(body, headers=headers)
+
+
+@router.get(
+    "/search/histogram",
+    responses={
+        **errors(*READ_ERRORS, 429),
+        200: {
+            "description": "Matches per period for each query (JSON, or CSV with format=csv)",
+            "content": {"application/json": {}, "text/csv": {}},
+        },
+    },
+)
+def search_histogram_compare(
+    request: Request,
+    archive: ArchiveDep,
+    q: Annotated[
+        list[str] | None,
+        Query(description="One to three queries to compare (repeat q)", examples=[["oil"]]),
+    ] = None,
+    from_: From = None,
+    to: To = None,
+    source: Source = None,
+    author: Author = None,
+    interval: Annotated[
+        str, Query(description="day, month, year or auto", examples=["month"])
+    ] = "auto",
+    format: Annotated[str, Query(description="json or csv", examples=["csv"])] = "json",
+) -> Any:
+    """Attention over time: matches per period for up to three queries on one axis, each also as
+    a share of all articles in the period (`share`), plus the articles per period."""
+    fmt = format.strip().lower()
+    if fmt not in ("json", "csv"):
+        raise InvalidParameter("format", "format must be json or csv")
+    queries = [v.strip() for k, v in request.query_params.multi_items() if k == "q" and v.strip()]
+    params = dataclasses.replace(_params(request, archive), q=None)
+    limit(request, "search", cost=float(len(queries) or 1))
+    result = compare_histograms(
+        archive, params=params, queries=queries, interval=parse_interval(interval)
+    )
+    if fmt == "csv":
+        header = ["period", "start", "end", "articles"]
+        for i in range(len(result.series)):
+            header += [f"q{i + 1}_count", f"q{i + 1}_share"]
+        rows = [header]
+        for j, b in enumerate(result.buckets):
+            row: list[Any] = [b.key, b.start.isoformat(), b.end.isoformat(), b.count]
+            for series in result.series:
+                share = series.shares[j]
+                row += [series.counts[j], "" if share is None else share]
+            rows.append(row)
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        legend = "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="histogram.csv"',
+                "X-Queries": legend.encode("ascii", "replace").decode(),
+            },
+        )
+    return json_response(
+        {
+            "interval": result.interval,
+            "periods": [
+                {"key": b.key, "start": b.start, "end": b.end, "articles": b.count}
+                for b in result.buckets
+            ],
+            "series": [
+                {"q": s.q, "total": s.total, "counts": s.counts, "shares": s.shares}
+                for s in result.series
+            ],
+        }
+    )
 
 
 @router.get(
