@@ -68,6 +68,8 @@ class SearchItem:
     article: Article
     snippet: Markup
     score: float | None
+    # Near-duplicates of this article further down the same page (app.dedup.collapse).
+    similar: list[Article] = field(default_factory=list)
 
 
 @dataclass

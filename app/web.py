@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from app import articles, present
 from app.articles import ArticleFilters
+from app.dedup import collapse
 from app.deps import ArchiveDep
 from app.errors import ApiError
 from app.params import QueryArgs, search_params
@@ -94,7 +95,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     extras = None
     try:
         params = search_params(args, archive.settings)
-        result = search_articles(archive, params=params)
+        result = collapse(search_articles(archive, params=params))
         query = list(request.query_params.multi_items())
         extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:

@@ -34,6 +34,7 @@ from app.api.common import (
     pick,
 )
 from app.articles import ArticleFilters
+from app.dedup import collapse as fold_near_duplicates
 from app.deps import ArchiveDep, ReadAuth, limit
 from app.facets import compare_histograms, parse_facets, parse_interval, search_summary
 from app.params import QueryArgs, page_params, search_params
@@ -113,11 +114,15 @@ def search(
     fields: Fields = None,
     facets: Facets = None,
     histogram: HistogramParam = None,
+    collapse: Annotated[
+        bool,
+        Query(description="Fold near-duplicates on this page under their best-ranked copy"),
+    ] = False,
 ) -> Any:
     """Search articles (`total` is exact). Searches with a query count against the search rate
     limit; follow `next` (an opaque cursor) or use `page` to page through. `facets` and
     `histogram` add counts over every match (not just this page)."""
-    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score"))
+    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score", "similar"))
     facet_names = parse_facets(facets)
     interval = parse_interval(histogram) if histogram is not None else None
     params = _params(request, archive)
@@ -131,9 +136,12 @@ def search(
         page_no = at.offset // params.page_size + 1
         params = dataclasses.replace(params, page=page_no)
     result = search_articles(archive, params=params)
+    shown = len(result.items)  # before folding: paging counts every match
+    if collapse:
+        result = fold_near_duplicates(result)
     body = present.search_response(result, base_url(request))
     offset = (params.page - 1) * params.page_size
-    more = bool(result.items) and offset + len(result.items) < result.total
+    more = bool(shown) and offset + shown < result.total
     body["next"] = (
         paging.encode(
             paging.Cursor(page=params.page + 1, offset=offset + params.page_size),
