@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages clean
+.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages bench-relevance clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -69,6 +69,9 @@ bench: install
 
 bench-pages: install
 	$(BIN)/python -m bench.pages
+
+bench-relevance: install
+	$(BIN)/python -m bench.relevance
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

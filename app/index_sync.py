@@ -30,6 +30,7 @@ def to_index_doc(article: Article) -> IndexDoc:
         source=article.source,
         people=tuple(article.all_people),
         content_hash=article.content_hash,
+        title_derived=article.title_derived,
     )
 
 

@@ -60,9 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
 
-    from app import api, web
+    from app import api, help_page, search_feed, web
 
     app.include_router(api.router)
+    app.include_router(search_feed.router)
+    app.include_router(help_page.router)
     api.install_openapi(app)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -68,7 +68,10 @@ def full(article: Article, base: str = "") -> dict[str, Any]:
 
 
 def search_result(item: SearchItem, base: str = "") -> dict[str, Any]:
-    return {**summary(item.article, base), "snippet": str(item.snippet), "score": item.score}
+    out = {**summary(item.article, base), "snippet": str(item.snippet), "score": item.score}
+    if item.similar:
+        out["similar"] = [summary(a, base) for a in item.similar]
+    return out
 
 
 def search_response(page: SearchPage, base: str = "") -> dict[str, Any]:

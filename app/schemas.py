@@ -154,9 +154,41 @@ class Envelope(BaseModel):
     )
 
 
+class FacetCount(BaseModel):
+    value: str = Field(description="A source or author name, a year (YYYY) or a month (YYYY-MM).")
+    count: int = Field(description="Matches with this value (with every other filter applied).")
+
+
+class HistogramBucket(BaseModel):
+    key: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD")
+    start: str = Field(description="First day of the period, YYYY-MM-DD")
+    end: str = Field(description="Last day of the period, YYYY-MM-DD")
+    count: int
+
+
+class HistogramSeries(BaseModel):
+    interval: str = Field(description="day, month or year (the one chosen for `auto`)")
+    buckets: list[HistogramBucket] = Field(description="Every period from first to last match.")
+
+
+class RelatedList(BaseModel):
+    results: list[ArticleSummary] = Field(description="Most alike first; never the article itself.")
+
+
 class SearchResponse(Envelope):
     query: SearchQueryEcho
     results: list[SearchResult]
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None, description="Only when `facets` is asked for: counts per value, per facet."
+    )
+    histogram: HistogramSeries | None = Field(
+        None, description="Only when `histogram` is asked for: matches per period."
+    )
+    suggestion: str | None = Field(
+        None,
+        description="Only when the query found few or no articles and a spelling from the "
+        'archive\'s own vocabulary finds more: the corrected query ("did you mean").',
+    )
 
 
 class ArticleList(Envelope):

@@ -68,6 +68,8 @@ class SearchItem:
     article: Article
     snippet: Markup
     score: float | None
+    # Near-duplicates of this article further down the same page (app.dedup.collapse).
+    similar: list[Article] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +106,7 @@ def make_snippet(archive: Archive, node: Node, body: str) -> Markup | None:
     return archive.search.highlight(node, flat)
 
 
-def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
+def search_articles(archive: Archive, *, params: SearchParams, snippets: bool = True) -> SearchPage:
     """Run one search. Raises QuerySyntaxError for a malformed query."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
@@ -120,8 +122,13 @@ def search_articles(archive: Archive, *, params: SearchParams) -> SearchPage:
     scores = dict(zip(hits.ids, hits.scores, strict=True))
     items = []
     for article in get_articles(archive, ids=hits.ids):
-        snippet = make_snippet(archive, node, article.body) if node is not None else None
-        items.append(SearchItem(article, snippet or lead_snippet(article.body), scores[article.id]))
+        # Callers that only need the ranking (exports, the relevance bench) skip highlighting.
+        snippet = None
+        if snippets and node is not None:
+            snippet = make_snippet(archive, node, article.body)
+        if snippet is None:
+            snippet = lead_snippet(article.body) if snippets else Markup("")
+        items.append(SearchItem(article, snippet, scores[article.id]))
     pages = max(1, math.ceil(hits.total / params.page_size)) if hits.total else 0
     return SearchPage(params=params, total=hits.total, pages=pages, items=items)
 

@@ -17,10 +17,13 @@ from starlette.templating import Jinja2Templates
 
 from app import articles, citation, metadata, present, web_feeds
 from app.articles import ArticleFilters
+from app.dedup import collapse
 from app.deps import ArchiveDep
 from app.errors import ApiError
 from app.params import QueryArgs, search_params
+from app.related import related_articles
 from app.search.query import QuerySyntaxError
+from app.search_page import search_extras
 from app.searching import InvalidParameter, SearchPage, highlight_paragraphs, search_articles
 from app.textclean import display_paragraphs
 
@@ -115,9 +118,12 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     args = QueryArgs(list(request.query_params.multi_items()))
     error = None
     result: SearchPage | None = None
+    extras = None
     try:
         params = search_params(args, archive.settings)
-        result = search_articles(archive, params=params)
+        result = collapse(search_articles(archive, params=params))
+        query = list(request.query_params.multi_items())
+        extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:
         error = (
             f"{exc}"
@@ -135,7 +141,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         error=error,
         form=form,
         chips=_filter_chips(request),
-        facets=_source_facets(request, archive, form["source"]),
+        extras=extras,
         pager=_pager(request, result.params.page, result.pages) if result else None,
     )
 
@@ -152,17 +158,6 @@ def _filter_chips(request: Request) -> list[tuple[str, str]]:
             rest = [(k, v) for j, (k, v) in enumerate(items) if j != i and k != "page"]
             chips.append((f"{_CHIP_LABELS[key]}: {value}", "/search?" + urlencode(rest)))
     return chips
-
-
-def _source_facets(request: Request, archive: ArchiveDep, active: str) -> list[tuple[str, str]]:
-    """(source, URL narrowing this search to it) for the largest sources not already chosen."""
-    if active:
-        return []
-    rest = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
-    return [
-        (name, "/search?" + urlencode([*rest, ("source", name)]))
-        for name, _ in articles.source_counts(archive)[:8]
-    ]
 
 
 def _number_marks(paragraphs: list[Markup]) -> tuple[list[Markup], int]:
@@ -214,6 +209,7 @@ def article_page(
         json_ld=metadata.json_ld(metadata.news_article(article, base=base)),
         opengraph=metadata.opengraph(article, base=base),
         description=metadata.description(article),
+        related=related_articles(archive, article_id=article.id),
     )
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 from app.archive import Archive, open_archive
 from app.config import Settings
+from app.facets import FACETS, search_summary
 from app.ingest.importer import ImportSummary, import_files
 from app.migrate import upgrade
 from app.searching import SearchParams, search_articles
@@ -342,20 +343,26 @@ def latency_stats(samples: Sequence[float]) -> dict[str, float | int]:
     }
 
 
-def _timed_search(archive: Archive, query: BenchQuery) -> tuple[float, int, int]:
+def _timed_search(
+    archive: Archive, query: BenchQuery, facets: bool = False
+) -> tuple[float, int, int]:
     started = time.perf_counter()
     page = search_articles(archive, params=query.params)
+    if facets:  # what a results page with facets and a timeline asks for
+        search_summary(archive, params=query.params, facets=FACETS, interval="auto")
     elapsed_ms = (time.perf_counter() - started) * 1000
     return elapsed_ms, page.total, len(page.items)
 
 
-def run_searches(archive: Archive, mix: Sequence[BenchQuery], runs: int) -> dict[str, Any]:
+def run_searches(
+    archive: Archive, mix: Sequence[BenchQuery], runs: int, facets: bool = False
+) -> dict[str, Any]:
     per_query: list[dict[str, Any]] = []
     usable: list[tuple[BenchQuery, dict[str, Any]]] = []
     for query in mix:  # warm-up pass: also records hit counts and errors
         row: dict[str, Any] = {"kind": query.kind, "query": query.label}
         try:
-            ms, total, shown = _timed_search(archive, query)
+            ms, total, shown = _timed_search(archive, query, facets)
         except Exception as exc:  # a broken query is a finding, not a crash
             row["error"] = f"{exc.__class__.__name__}: {exc}"
         else:
@@ -365,7 +372,7 @@ def run_searches(archive: Archive, mix: Sequence[BenchQuery], runs: int) -> dict
 
     for _ in range(runs):
         for query, row in usable:
-            ms, _, _ = _timed_search(archive, query)
+            ms, _, _ = _timed_search(archive, query, facets)
             row["samples_ms"].append(round(ms, 3))
 
     all_samples: list[float] = []
@@ -377,6 +384,7 @@ def run_searches(archive: Archive, mix: Sequence[BenchQuery], runs: int) -> dict
     return {
         "page_size": PAGE_SIZE,
         "runs": runs,
+        "with_facets_and_histogram": facets,
         "queries": len(mix),
         "errors": sum(1 for row in per_query if "error" in row),
         "overall": latency_stats(all_samples),
@@ -522,6 +530,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the temp folder (files and archive) afterwards"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--facets",
+        action="store_true",
+        help="time each search with all four facets and an auto histogram too",
+    )
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -545,7 +558,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         log(f"importing {len(conv.files):,} files into {data_dir}")
         imported = run_import(archive, conv, quiet=args.quiet)
         log(f"searching: {len(QUERY_MIX)} queries, 1 warm-up + {args.runs} runs")
-        searched = run_searches(archive, QUERY_MIX, args.runs)
+        searched = run_searches(archive, QUERY_MIX, args.runs, args.facets)
         index_docs = archive.search.doc_count()
     finally:
         archive.close()  # the last connection closing checkpoints SQLite's WAL into the file

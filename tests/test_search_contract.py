@@ -294,3 +294,168 @@ def test_filter_matching_nothing_gives_zero_across_segments(backend_archive: Arc
     nothing = search_articles(backend_archive, params=SearchParams(authors=("Nobody",)))
     assert nothing.total == 0
     assert search_articles(backend_archive, params=SearchParams(q="gold")).total == 159
+
+
+# -- facets and histogram ------------------------------------------------------------------------
+
+
+def _facet_archive(archive: Archive, seed_text: str) -> Archive:
+    # Three commits, so Whoosh counts across segments; one source spelled two ways.
+    add(archive, parse_dated_text(seed_text, origin="seed"))
+    add(
+        archive,
+        make_item(
+            "Oil prices rose after the cartel cut output.",
+            title="Oil up",
+            date="2021-05-01",
+            source="Reuters",
+            authors=["Jane Doe", "John Roe"],
+        ),
+        make_item(
+            "Oil tankers queued off the coast as the strike went on.",
+            title="Tankers wait",
+            date="2021-05-20",
+            source="reuters",
+            authors=["jane doe"],
+        ),
+    )
+    add(
+        archive,
+        make_item(
+            "Oil and gas shares fell in early trading.",
+            title="Shares fall",
+            date="2022-02-01",
+            source="BBC",
+        ),
+        make_item("Gold held steady.", title="Gold", date="2021-07-04", source="BBC"),
+    )
+    return archive
+
+
+def _facets(archive: Archive, q: str | None, names: tuple[str, ...], **kw: object) -> dict:
+    from app.facets import search_facets
+
+    params = SearchParams(q=q, **kw)  # type: ignore[arg-type]
+    return {
+        name: [(v.value, v.count) for v in values]
+        for name, values in search_facets(archive, params=params, facets=names).items()
+    }
+
+
+def test_facet_counts_follow_the_query_and_filters(
+    backend_archive: Archive, seed_text: str
+) -> None:
+    archive = _facet_archive(backend_archive, seed_text)
+    counts = _facets(archive, "oil", ("source", "author", "year", "month"))
+    assert counts["source"] == [("Reuters", 2), ("BBC", 1)]
+    # Names are counted case-insensitively; each article counts once per name.
+    assert [n for _, n in counts["author"]] == [2, 1]
+    assert counts["author"][0][0].casefold() == "jane doe"
+    assert counts["author"][1] == ("John Roe", 1)
+    assert counts["year"] == [("2021", 2), ("2022", 1)]
+    assert counts["month"] == [("2021-05", 2), ("2022-02", 1)]
+
+    filtered = _facets(archive, "oil", ("source", "year"), sources=("BBC",))
+    assert filtered == {"source": [("BBC", 1)], "year": [("2022", 1)]}
+    everything = _facets(archive, None, ("source", "year"))
+    assert ("Reuters", 2) in everything["source"] and ("BBC", 2) in everything["source"]
+    assert sum(n for _, n in everything["year"]) == 5
+    assert _facets(archive, "oil", ("source",), sources=("Nobody",)) == {"source": []}
+
+
+def test_histogram_fills_gaps_and_picks_an_interval(
+    backend_archive: Archive, seed_text: str
+) -> None:
+    from app.facets import search_histogram
+
+    archive = _facet_archive(backend_archive, seed_text)
+    months = search_histogram(archive, params=SearchParams(q="oil"), interval="month")
+    assert months.interval == "month"
+    assert months.buckets[0].key == "2021-05" and months.buckets[-1].key == "2022-02"
+    assert len(months.buckets) == 10  # May 2021 .. February 2022, empty months included
+    assert sum(b.count for b in months.buckets) == 3
+    assert [b.count for b in months.buckets if b.count] == [2, 1]
+    assert months.buckets[1].start == dt.date(2021, 6, 1)
+    assert months.buckets[1].end == dt.date(2021, 6, 30)
+
+    auto = search_histogram(archive, params=SearchParams(q="oil"), interval="auto")
+    assert auto.interval == "month"  # nine months: too long for days
+    days = search_histogram(
+        archive,
+        params=SearchParams(q="oil", date_to=dt.date(2021, 12, 31)),
+        interval="auto",
+    )
+    assert days.interval == "day" and [b.key for b in days.buckets if b.count] == [
+        "2021-05-01",
+        "2021-05-20",
+    ]
+    assert (
+        search_histogram(archive, params=SearchParams(q="nothingmatches"), interval="year").buckets
+        == []
+    )
+
+
+# -- related articles ----------------------------------------------------------------------------
+
+
+def test_related_articles_share_distinctive_words(backend_archive: Archive, seed_text: str) -> None:
+    from app.related import key_terms, related_articles
+
+    seed = add(backend_archive, parse_dated_text(seed_text, origin="seed"))[0]
+    near, far, _also = add(
+        backend_archive,
+        make_item(
+            "Blinken and Russian diplomats met in Geneva; NATO warned of deterrence if Russia "
+            "moved troops into Ukraine. De-escalation talks go on.",
+            title="Geneva talks on Ukraine",
+            date="2022-01-10",
+        ),
+        make_item(
+            "The cat sat on the mat while the council said the budget would be late.",
+            title="Cats and budgets",
+            date="2021-05-01",
+        ),
+        make_item(
+            "Ukraine asked NATO allies for help as the council met on the budget.",
+            title="Ukraine and allies",
+            date="2022-01-12",
+        ),
+    )
+    assert backend_archive.search.doc_frequencies(["ukraine", "geneva", "zebra"]) == {
+        "ukraine": 3,
+        "geneva": 2,
+        "zebra": 0,
+    }
+    terms = key_terms(backend_archive, article=seed)
+    assert {"blinken", "russia", "escalation"} <= set(terms)
+    # In 3 articles of 4, "ukraine" tells them apart no better than "the".
+    assert "ukraine" not in terms and "the" not in terms and "cat" not in terms
+    related = [a.id for a in related_articles(backend_archive, article_id=seed.id, limit=5)]
+    assert seed.id not in related
+    assert related[0] == near.id
+    assert far.id not in related  # shares no distinctive word with the seed
+    assert related_articles(backend_archive, article_id=far.id, limit=1) != []
+
+
+# -- did you mean --------------------------------------------------------------------------------
+
+
+def test_did_you_mean_corrects_unknown_words_from_the_archive(loaded: Archive) -> None:
+    from app.suggest import did_you_mean
+
+    def suggest(text: str, **kw: object) -> str | None:
+        params = SearchParams(q=text, **kw)  # type: ignore[arg-type]
+        total = search_articles(loaded, params=params).total
+        return did_you_mean(loaded, params=params, total=total)
+
+    assert suggest("diplomcy") == "diplomacy"  # a letter dropped
+    assert suggest("Blinkne") == "blinken"
+    # "deescalation" has no spelling one edit away in the archive ("de-escalation" is two
+    # words), so the corrected query would still find nothing: no suggestion.
+    assert suggest("blinkne deescalation") is None
+    assert suggest("blinken russai") == "blinken russia"  # two letters swapped
+    assert suggest("title:running NOT catz") is None  # only NOT words are unknown
+    assert suggest("diplomacy") is None  # nothing to correct
+    assert suggest("zzqxv") is None  # nothing near in the archive
+    # Correct, but nothing more would be found: no suggestion.
+    assert suggest("diplomcy", sources=("BBC",)) is None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -27,7 +27,8 @@ from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn
 from app.models import Article
-from app.schemas import ArticleCreate, ArticleFull, ArticlePatch, ArticleUpdate
+from app.related import related_articles
+from app.schemas import ArticleCreate, ArticleFull, ArticlePatch, ArticleUpdate, RelatedList
 from app.textclean import split_paragraphs
 
 M = TypeVar("M", bound=BaseModel)
@@ -154,6 +155,24 @@ def get_article(
             status_code=304, headers={"ETag": etag, "Last-Modified": last_modified(article)}
         )
     return _article_response(request, article, fields=selected)
+
+
+@router.get(
+    "/articles/{article_id}/related",
+    response_model=RelatedList,
+    dependencies=[ReadAuth],
+    responses=errors(*READ_ERRORS, 404),
+)
+def get_related(
+    request: Request,
+    archive: ArchiveDep,
+    article_id: ArticleId,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many (1-50)")] = 5,
+) -> Any:
+    """Articles most like this one (more-like-this over its most distinctive words)."""
+    found = related_articles(archive, article_id=article_id, limit=limit)
+    base = base_url(request)
+    return json_response({"results": [present.summary(a, base) for a in found]})
 
 
 def _duplicate(article: Article, base: str, message: str, code: str = "duplicate") -> ApiError:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from app import articles, paging, present
 from app.api.common import (
@@ -31,11 +34,15 @@ from app.api.common import (
     pick,
 )
 from app.articles import ArticleFilters
+from app.dedup import collapse as fold_near_duplicates
 from app.deps import ArchiveDep, ReadAuth, limit
+from app.facets import compare_histograms, parse_facets, parse_interval, search_summary
 from app.params import QueryArgs, page_params, search_params
 from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
+from app.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
 from app.searching import InvalidParameter, SearchParams, search_articles
 from app.stats import api_stats, health
+from app.suggest import did_you_mean
 
 router = APIRouter(prefix="/api/v1", tags=["read"], dependencies=[ReadAuth])
 
@@ -45,6 +52,18 @@ Sort = Annotated[
     Query(description="relevance, newest or oldest", examples=["newest"]),
 ]
 OrderBy = Annotated[str | None, Query(alias="order-by", description="Guardian alias of `sort`")]
+Facets = Annotated[
+    str | None,
+    Query(
+        description="Comma-separated facets to count over all matches: source, author, year, month",
+        examples=["source,author,year"],
+    ),
+]
+ExportFormat = Annotated[str, Query(description="ndjson or csv", examples=["csv"])]
+HistogramParam = Annotated[
+    str | None,
+    Query(description="Matches per period: day, month, year or auto", examples=["month"]),
+]
 
 
 def _params(request: Request, archive: Any, default_sort: str = "relevance") -> SearchParams:
@@ -93,10 +112,19 @@ def search(
     page_size_alias: PageSizeAlias = None,
     cursor: Cursor = None,
     fields: Fields = None,
+    facets: Facets = None,
+    histogram: HistogramParam = None,
+    collapse: Annotated[
+        bool,
+        Query(description="Fold near-duplicates on this page under their best-ranked copy"),
+    ] = False,
 ) -> Any:
     """Search articles (`total` is exact). Searches with a query count against the search rate
-    limit; follow `next` (an opaque cursor) or use `page` to page through."""
-    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score"))
+    limit; follow `next` (an opaque cursor) or use `page` to page through. `facets` and
+    `histogram` add counts over every match (not just this page)."""
+    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score", "similar"))
+    facet_names = parse_facets(facets)
+    interval = parse_interval(histogram) if histogram is not None else None
     params = _params(request, archive)
     if params.q:
         limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
@@ -108,9 +136,12 @@ def search(
         page_no = at.offset // params.page_size + 1
         params = dataclasses.replace(params, page=page_no)
     result = search_articles(archive, params=params)
+    shown = len(result.items)  # before folding: paging counts every match
+    if collapse:
+        result = fold_near_duplicates(result)
     body = present.search_response(result, base_url(request))
     offset = (params.page - 1) * params.page_size
-    more = bool(result.items) and offset + len(result.items) < result.total
+    more = bool(shown) and offset + shown < result.total
     body["next"] = (
         paging.encode(
             paging.Cursor(page=params.page + 1, offset=offset + params.page_size),
@@ -120,7 +151,149 @@ def search(
         else None
     )
     body["results"] = [pick(r, selected) for r in body["results"]]
-    return json_response(body)
+    if suggestion := did_you_mean(archive, params=params, total=result.total):
+        body["suggestion"] = suggestion
+    if facet_names or interval is not None:
+        summary = search_summary(archive, params=params, facets=facet_names, interval=interval)
+        if facet_names:
+            body["facets"] = {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in summary.facets.items()
+            }
+        if summary.histogram is not None:
+            body["histogram"] = {
+                "interval": summary.histogram.interval,
+                "buckets": [
+                    {
+                        "key": b.key,
+                        "start": b.start.isoformat(),
+                        "end": b.end.isoformat(),
+                        "count": b.count,
+                    }
+                    for b in summary.histogram.buckets
+                ],
+            }
+    headers = {}
+    if body["next"]:
+        following = request.url.remove_query_params("page").include_query_params(
+            cursor=body["next"]
+        )
+        headers["Link"] = f'<{following}>; rel="next"'
+    return json_response(body, headers=headers)
+
+
+@router.get(
+    "/search/histogram",
+    responses={
+        **errors(*READ_ERRORS, 429),
+        200: {
+            "description": "Matches per period for each query (JSON, or CSV with format=csv)",
+            "content": {"application/json": {}, "text/csv": {}},
+        },
+    },
+)
+def search_histogram_compare(
+    request: Request,
+    archive: ArchiveDep,
+    q: Annotated[
+        list[str] | None,
+        Query(description="One to three queries to compare (repeat q)", examples=[["oil"]]),
+    ] = None,
+    from_: From = None,
+    to: To = None,
+    source: Source = None,
+    author: Author = None,
+    interval: Annotated[
+        str, Query(description="day, month, year or auto", examples=["month"])
+    ] = "auto",
+    format: Annotated[str, Query(description="json or csv", examples=["csv"])] = "json",
+) -> Any:
+    """Attention over time: matches per period for up to three queries on one axis, each also as
+    a share of all articles in the period (`share`), plus the articles per period."""
+    fmt = format.strip().lower()
+    if fmt not in ("json", "csv"):
+        raise InvalidParameter("format", "format must be json or csv")
+    queries = [v.strip() for k, v in request.query_params.multi_items() if k == "q" and v.strip()]
+    params = dataclasses.replace(_params(request, archive), q=None)
+    limit(request, "search", cost=float(len(queries) or 1))
+    result = compare_histograms(
+        archive, params=params, queries=queries, interval=parse_interval(interval)
+    )
+    if fmt == "csv":
+        header = ["period", "start", "end", "articles"]
+        for i in range(len(result.series)):
+            header += [f"q{i + 1}_count", f"q{i + 1}_share"]
+        rows = [header]
+        for j, b in enumerate(result.buckets):
+            row: list[Any] = [b.key, b.start.isoformat(), b.end.isoformat(), b.count]
+            for series in result.series:
+                share = series.shares[j]
+                row += [series.counts[j], "" if share is None else share]
+            rows.append(row)
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        legend = "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="histogram.csv"',
+                "X-Queries": legend.encode("ascii", "replace").decode(),
+            },
+        )
+    return json_response(
+        {
+            "interval": result.interval,
+            "periods": [
+                {"key": b.key, "start": b.start, "end": b.end, "articles": b.count}
+                for b in result.buckets
+            ],
+            "series": [
+                {"q": s.q, "total": s.total, "counts": s.counts, "shares": s.shares}
+                for s in result.series
+            ],
+        }
+    )
+
+
+@router.get(
+    "/search/export",
+    responses={
+        **errors(*READ_ERRORS, 429, 503),
+        200: {
+            "description": "Every match, one JSON object per line (ndjson) or a CSV table",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        },
+    },
+)
+def search_export(
+    request: Request,
+    archive: ArchiveDep,
+    q: Q = None,
+    from_: From = None,
+    to: To = None,
+    source: Source = None,
+    author: Author = None,
+    sort: Sort = None,
+    format: ExportFormat = "ndjson",
+) -> Any:
+    """Every article matching a search, streamed (no result cap), with its full text."""
+    fmt = format.strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidParameter("format", f"format must be one of {', '.join(FORMATS)}")
+    params = _params(request, archive)
+    limit(request, "search", cost=10.0)
+    ids = export_ids(archive, params=params)
+    lines = ndjson_lines if fmt == "ndjson" else csv_lines
+    media = "application/x-ndjson" if fmt == "ndjson" else "text/csv; charset=utf-8"
+    return StreamingResponse(
+        lines(archive, ids=ids),
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="search.{fmt}"',
+            "X-Total-Count": str(len(ids)),
+        },
+    )
 
 
 @router.get("/articles", response_model=ArticleList, responses=errors(*READ_ERRORS))

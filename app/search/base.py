@@ -16,6 +16,8 @@ from markupsafe import Markup
 from app.search.query import Node
 
 Sort = Literal["relevance", "newest", "oldest"]
+# What matches can be counted by: source and author names case-folded, days as YYYY-MM-DD.
+FacetField = Literal["source", "author", "day"]
 
 
 class SearchUnavailable(RuntimeError):
@@ -57,6 +59,8 @@ class IndexDoc:
     source: str | None
     people: tuple[str, ...]
     content_hash: str
+    # A title made from the lead's first words: ranking should not count those words twice.
+    title_derived: bool = False
 
 
 @dataclass
@@ -82,6 +86,17 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchHits:
         """Ids in rank order for one page, and the exact number of matches."""
+        ...
+
+    def facet_counts(
+        self, query: Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
+    ) -> dict[FacetField, dict[str, int]]:
+        """For each field, the number of matches per value; articles without a value are left
+        out (an article with two authors counts for both)."""
+        ...
+
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        """For each word, the number of articles whose text has it in any stemmed form."""
         ...
 
     def highlight(self, query: Node | None, text: str, *, whole: bool = False) -> Markup | None:

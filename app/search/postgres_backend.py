@@ -14,13 +14,32 @@ import re
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, exists, func, literal, literal_column, not_, or_, select, true
+from sqlalchemy import (
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement, column
 
 from app.models import Article, ArticlePerson
 from app.search import query as q
-from app.search.base import IndexDoc, IndexHealth, SearchFilters, SearchHits, SearchRequest
+from app.search.base import (
+    FacetField,
+    IndexDoc,
+    IndexHealth,
+    SearchFilters,
+    SearchHits,
+    SearchRequest,
+)
 from app.search.query import QuerySyntaxError
 
 # Constants, never user input: the configurations created by the migration.
@@ -120,6 +139,57 @@ class PostgresBackend:
         ids = [int(r[0]) for r in rows]
         scores = [float(r[1]) if sort == "relevance" else None for r in rows]
         return SearchHits(ids=ids, scores=scores, total=total)
+
+    def facet_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
+    ) -> dict[FacetField, dict[str, int]]:
+        if not fields:
+            return {}
+        condition = self._condition(query) if query is not None else true()
+        where = and_(condition, *self._filters(filters))
+        out: dict[FacetField, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for field in fields:
+                key: Any
+                if field == "source":
+                    key = func.lower(Article.source)
+                    stmt = select(key, func.count(Article.id)).where(
+                        where, Article.source.is_not(None)
+                    )
+                elif field == "author":
+                    key = func.lower(ArticlePerson.name)
+                    # An article counts once per distinct name, whatever its roles.
+                    stmt = (
+                        select(key, func.count(func.distinct(Article.id)))
+                        .join(ArticlePerson, ArticlePerson.article_id == Article.id)
+                        .where(where)
+                    )
+                else:
+                    key = Article.published
+                    stmt = select(key, func.count(Article.id)).where(where)
+                rows = conn.execute(stmt.group_by(key)).all()
+                if field == "day":
+                    out[field] = {r[0].isoformat(): int(r[1]) for r in rows}
+                else:
+                    out[field] = {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
+        return out
+
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        out = {word: 0 for word in words}
+        wanted = [w for w in dict.fromkeys(words) if _WORD.search(w)]
+        if not wanted:
+            return out
+        # One round trip: an index-backed count per word (the words are bound, never spliced).
+        stmt = text(
+            "SELECT w, (SELECT count(*) FROM articles a WHERE a.search_vector @@ "
+            "phraseto_tsquery('na_english'::regconfig, na_word.n)) "
+            "FROM unnest(CAST(:words AS text[]), CAST(:normal AS text[])) AS na_word(w, n)"
+        )
+        params = {"words": wanted, "normal": [_normalize(w) for w in wanted]}
+        with self.engine.connect() as conn:
+            for word, count in conn.execute(stmt, params):
+                out[str(word)] = int(count or 0)
+        return out
 
     # -- translation -------------------------------------------------------------------------
     def _filters(self, f: SearchFilters) -> list[ColumnElement[bool]]:

@@ -1,0 +1,62 @@
+"""Near-duplicates among search results: the same story imported twice with small changes, or
+carried by several outlets. Exact copies are refused at import (content hash); these are the
+near ones, found by word shingles and Jaccard similarity."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+from app.searching import SearchPage
+
+SHINGLE_WORDS = 5
+# Syndicated copies differ by a dateline, a byline or a sentence; different stories on the same
+# event share far fewer 5-word runs.
+NEAR_DUPLICATE = 0.7
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    """Hashes of every run of `size` consecutive words (case and punctuation ignored)."""
+    words = _WORD.findall(text.casefold())
+    if len(words) < size:
+        return frozenset({hash(" ".join(words))}) if words else frozenset()
+    return frozenset(hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def group_near_duplicates(
+    texts: Sequence[str], threshold: float = NEAR_DUPLICATE
+) -> list[list[int]]:
+    """Positions of `texts` grouped: each group starts with its first (best-ranked) member,
+    followed by the later ones at least `threshold` similar to it."""
+    sets = [shingles(t) for t in texts]
+    taken: set[int] = set()
+    groups = []
+    for i in range(len(texts)):
+        if i in taken:
+            continue
+        group = [i]
+        for j in range(i + 1, len(texts)):
+            if j not in taken and jaccard(sets[i], sets[j]) >= threshold:
+                group.append(j)
+                taken.add(j)
+        groups.append(group)
+    return groups
+
+
+def collapse(page: SearchPage, threshold: float = NEAR_DUPLICATE) -> SearchPage:
+    """The page with near-duplicates folded under their best-ranked copy (`similar`). Only
+    copies on the same page are folded; `total` still counts every match."""
+    groups = group_near_duplicates([i.article.body for i in page.items], threshold)
+    items = [
+        dataclasses.replace(page.items[g[0]], similar=[page.items[j].article for j in g[1:]])
+        for g in groups
+    ]
+    return dataclasses.replace(page, items=items)

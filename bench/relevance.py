@@ -1,0 +1,328 @@
+"""Ranking quality of the project's search on classic test collections: MAP and nDCG@10.
+
+    .venv/bin/python -m bench.relevance [--collections time,cisi,med] [--out FILE.json]
+
+Steps, per collection:
+
+1. Read the documents, queries and relevance judgements from `../shared/corpora` (TIME 1963 from
+   `time1963/`, CISI and MEDLINE from `ir_classic/`). A missing collection is skipped with a
+   printed reason; when none is present the script prints `skipped: ...` and exits 0.
+2. Each document becomes one dated-text record (`date`, optional `title`, `source`, `author`
+   header lines, a blank line, the text) parsed by the project's own reader
+   (`parse_dated_text`) and stored with `add_articles` into a fresh archive (migrated SQLite +
+   Whoosh index in a temporary folder). TIME has its issue date in each header; CISI and
+   MEDLINE have none, so they get a fixed date (`FAKE_DATE`). TIME and MEDLINE have no marked
+   title: the reader derives one from the lead, as it does for any untitled article.
+3. Every query goes through `search_articles` (the service pages and the API use). Natural-
+   language text is not a query in our language, and its implied AND would match almost nothing,
+   so `to_query` lower-cases it (operators are upper-case only), keeps the distinct words, drops
+   a short English stop list (`STOP_WORDS`, the kind of words a person would not type) and joins
+   the rest with `OR`: a ranked "any of these words" search. Longer queries keep their first
+   `MAX_TERMS` words (the query language allows 64 clauses).
+4. The first `DEPTH` results are scored against the judgements: MAP (average precision over all
+   judged-relevant documents present in the collection) and nDCG@10 (binary gains, log2
+   discount), averaged over the queries that have judgements.
+
+The corpora are research-only (see each SOURCE.txt): they are read in place and loaded into a
+temporary folder that is deleted afterwards; nothing of them enters the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.archive import open_archive
+from app.articles import add_articles
+from app.config import Settings
+from app.ingest.dated_text import parse_dated_text
+from app.migrate import upgrade
+from app.searching import SearchParams, search_articles
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
+DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "relevance.json"
+FAKE_DATE = dt.date(2000, 1, 1)
+DEPTH = 1000
+MAX_TERMS = 60
+BATCH = 200
+REPEAT = False
+
+# Plain-BM25 reference figures from ../shared/corpora/README.md (k1=1.2, b=0.75, no stemming).
+REFERENCE = {
+    "time": {"map": 0.576, "ndcg10": 0.643},
+    "cisi": {"map": 0.148, "ndcg10": 0.287},
+    "med": {"map": 0.506, "ndcg10": 0.686},
+}
+TARGETS = {"time": {"map": 0.62, "ndcg10": 0.68}}
+
+# Function words only: dropping them keeps long queries under the clause limit and stops
+# them from matching every document. (The index itself keeps every word; see whoosh_analysis.)
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by can do does for from had has have how i if in into is it
+    its of on or that the their there these they this those to was were what when where which who
+    whom why will with would""".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@dataclass
+class Doc:
+    key: str  # the collection's own id
+    text: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: dt.date = FAKE_DATE
+
+
+@dataclass
+class Collection:
+    name: str
+    source: str
+    docs: list[Doc]
+    queries: dict[str, str]
+    qrels: dict[str, set[str]]
+
+
+# -- reading the collections -------------------------------------------------------------------
+
+
+def _smart_records(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """SMART format: `.I n`, then `.T`/`.A`/`.W`/`.X`/`.B` sections until the next `.I`."""
+    key = None
+    fields: dict[str, list[str]] = {}
+    current = None
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(".I"):
+            if key is not None:
+                yield key, {k: "\n".join(v).strip() for k, v in fields.items()}
+            key, fields, current = line[2:].strip(), {}, None
+        elif re.match(r"^\.[A-Z]\s*$", line):
+            current = line[1]
+            fields.setdefault(current, [])
+        elif current is not None:
+            fields[current].append(line)
+    if key is not None:
+        yield key, {k: "\n".join(v).strip() for k, v in fields.items()}
+
+
+def read_time(folder: Path) -> Collection:
+    docs = []
+    raw = (folder / "TIME.ALL").read_text(encoding="latin-1")
+    for i, chunk in enumerate(re.split(r"^\*TEXT", raw, flags=re.MULTILINE)[1:], start=1):
+        header, _, text = chunk.partition("\n")
+        m = re.search(r"(\d{1,2})/(\d{1,2})[/ ]+(\d{2})", header)
+        published = dt.date(1900 + int(m[3]), int(m[1]), int(m[2])) if m else FAKE_DATE
+        docs.append(Doc(key=str(i), text=_one_paragraph(text), published=published))
+    queries = {}
+    for block in re.split(r"^\*FIND", (folder / "TIME.QUE").read_text("latin-1"), flags=re.M)[1:]:
+        head, _, text = block.partition("\n")
+        queries[head.strip()] = _one_paragraph(text.replace("*STOP", ""))
+    qrels: dict[str, set[str]] = {}
+    for line in (folder / "TIME.REL.ALL").read_text("latin-1").splitlines():
+        parts = line.split()
+        if len(parts) > 1:
+            qrels[parts[0]] = set(parts[1:])
+    return Collection("time", "TIME", docs, queries, qrels)
+
+
+def read_cisi(folder: Path) -> Collection:
+    docs = [
+        Doc(
+            key=key,
+            text=_one_paragraph(rec.get("W", "")),
+            title=_one_paragraph(rec.get("T", "")) or None,
+            authors=[a.strip() for a in rec.get("A", "").splitlines() if a.strip()],
+        )
+        for key, rec in _smart_records(folder / "CISI.ALL")
+    ]
+    queries = {
+        key: _one_paragraph(rec.get("W", "")) for key, rec in _smart_records(folder / "CISI.QRY")
+    }
+    qrels: dict[str, set[str]] = {}
+    for line in (folder / "CISI.REL").read_text("latin-1").splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            qrels.setdefault(parts[0], set()).add(parts[1])
+    return Collection("cisi", "CISI", docs, queries, qrels)
+
+
+def read_med(folder: Path) -> Collection:
+    docs = [
+        Doc(key=key, text=_one_paragraph(rec.get("W", "")))
+        for key, rec in _smart_records(folder / "MED.ALL")
+    ]
+    queries = {
+        key: _one_paragraph(rec.get("W", "")) for key, rec in _smart_records(folder / "MED.QRY")
+    }
+    qrels: dict[str, set[str]] = {}
+    for line in (folder / "MED.REL").read_text("latin-1").splitlines():
+        parts = line.split()  # "<query> 0 <doc> <relevance>"
+        if len(parts) == 4 and parts[3] != "0":
+            qrels.setdefault(parts[0], set()).add(parts[2])
+    return Collection("med", "MEDLINE", docs, queries, qrels)
+
+
+READERS = {
+    "time": ("time1963", read_time),
+    "cisi": ("ir_classic/cisi", read_cisi),
+    "med": ("ir_classic/med", read_med),
+}
+
+
+def _one_paragraph(text: str) -> str:
+    # These collections wrap lines (TIME double-spaces them); a line is not a paragraph.
+    return " ".join(text.split())
+
+
+def to_dated_text(doc: Doc, source: str) -> str:
+    header = [f"date {doc.published.isoformat()}", f"source {source}"]
+    if doc.title:
+        header.append(f"title {doc.title[:500]}")
+    if doc.authors:
+        # The header splits authors on commas; "Comaromi, J.P." is one name.
+        header.append("author " + "; ".join(a.replace(",", "") for a in doc.authors))
+    return "\n".join(header) + "\n\n" + doc.text + "\n"
+
+
+def to_query(text: str) -> str | None:
+    """Natural-language text as an OR of its non-stop words, lower-cased."""
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word not in STOP_WORDS and (REPEAT or word not in words) and len(word) > 1:
+            words.append(word)
+    return " OR ".join(words[:MAX_TERMS]) or None
+
+
+# -- measures ----------------------------------------------------------------------------------
+
+
+def average_precision(ranked: list[str], relevant: set[str]) -> float:
+    hits, total = 0, 0.0
+    for rank, key in enumerate(ranked, start=1):
+        if key in relevant:
+            hits += 1
+            total += hits / rank
+    return total / len(relevant) if relevant else 0.0
+
+
+def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, key in enumerate(ranked[:k]) if key in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal if ideal else 0.0
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def evaluate(coll: Collection, work: Path) -> dict[str, Any]:
+    settings = Settings(data_dir=work / coll.name, database_url=None, index_dir=None)
+    settings.ensure_dirs()
+    upgrade(settings.resolved_database_url())
+    archive = open_archive(settings)
+    try:
+        started = time.perf_counter()
+        # One article can stand for several documents when two have the same text.
+        keys_of: dict[int, list[str]] = {}
+        for start in range(0, len(coll.docs), BATCH):
+            batch = coll.docs[start : start + BATCH]
+            items = [parse_dated_text(to_dated_text(d, coll.source)) for d in batch]
+            for doc, outcome in zip(batch, add_articles(archive, items=items), strict=True):
+                keys_of.setdefault(outcome.article.id, []).append(doc.key)
+        load_s = time.perf_counter() - started
+        present = {k for keys in keys_of.values() for k in keys}
+
+        per_query: dict[str, dict[str, float]] = {}
+        missing_judged = 0
+        started = time.perf_counter()
+        for qid, text in coll.queries.items():
+            judged = coll.qrels.get(qid)
+            if not judged:
+                continue
+            relevant = judged & present
+            missing_judged += len(judged - present)
+            q = to_query(text)
+            ranked: list[str] = []
+            if q:
+                page = search_articles(
+                    archive, params=SearchParams(q=q, page_size=DEPTH), snippets=False
+                )
+                ranked = [k for item in page.items for k in keys_of[item.article.id]]
+            per_query[qid] = {
+                "ap": average_precision(ranked, relevant),
+                "ndcg10": ndcg_at(ranked, relevant),
+            }
+        search_s = time.perf_counter() - started
+    finally:
+        archive.close()
+    n = len(per_query)
+    result = {
+        "collection": coll.name,
+        "documents": len(coll.docs),
+        "articles": len(keys_of),
+        "queries_judged": n,
+        "judged_docs_missing_from_collection": missing_judged,
+        "map": round(sum(v["ap"] for v in per_query.values()) / n, 4) if n else None,
+        "ndcg10": round(sum(v["ndcg10"] for v in per_query.values()) / n, 4) if n else None,
+        "reference_bm25": REFERENCE.get(coll.name),
+        "target": TARGETS.get(coll.name),
+        "load_seconds": round(load_s, 2),
+        "search_seconds": round(search_s, 2),
+        "per_query": {k: {m: round(x, 4) for m, x in v.items()} for k, v in per_query.items()},
+    }
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--collections", default="time,cisi,med")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    names = [n.strip() for n in args.collections.split(",") if n.strip()]
+    unknown = [n for n in names if n not in READERS]
+    if unknown:
+        print(f"unknown collection(s): {', '.join(unknown)}; choose from {', '.join(READERS)}")
+        return 2
+    results = []
+    with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
+        for name in names:
+            folder_name, reader = READERS[name]
+            folder = args.corpora / folder_name
+            if not folder.is_dir():
+                print(f"skipped {name}: {folder} not found")
+                continue
+            results.append(evaluate(reader(folder), Path(tmp)))
+    if not results:
+        print(f"skipped: no collection found under {args.corpora}")
+        return 0
+    print(f"{'collection':<10} {'MAP':>7} {'nDCG@10':>8}   {'BM25 ref':>15}  queries")
+    for r in results:
+        ref = r["reference_bm25"] or {}
+        print(
+            f"{r['collection']:<10} {r['map']:>7.4f} {r['ndcg10']:>8.4f}   "
+            f"{ref.get('map', 0):>6.3f} / {ref.get('ndcg10', 0):.3f}  {r['queries_judged']}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    summary = {"results": results}
+    args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The search page's facets, active filters, timeline and did-you-mean; related articles."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+from tests.test_api import post_json, post_seed
+
+
+def _load(client: TestClient, auth: dict[str, str]) -> dict:
+    seed = post_seed(client, auth)
+    for date, source, body in [
+        ("2021-05-01", "BBC", "Budget talks resumed in Brussels with Blinken."),
+        ("2021-05-03", "Reuters", "Budget talks stalled over farm subsidies."),
+        ("2021-08-09", "Reuters", "The budget passed after late talks in Geneva."),
+    ]:
+        post_json(client, auth, date=date, source=source, body=body, authors=["Ann Lee"])
+    return seed
+
+
+def _hrefs(html: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html)]
+
+
+def test_facets_timeline_and_filters_on_the_search_page(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    _load(client, auth)
+    r = client.get("/search", params={"q": "budget"})
+    assert r.status_code == 200
+    html = r.text
+    assert 'class="facets"' in html and "<svg" in html and "<rect" in html
+    hrefs = _hrefs(html)
+    assert "/search?q=budget&source=Reuters" in hrefs  # a facet value filters
+    assert "/search?q=budget&from=2021-05&to=2021-05" in hrefs  # a month facet narrows the dates
+    # 101 days from first to last match: one bar a day; a bar narrows the dates to its day.
+    assert "/feeds/search.atom?q=budget" in hrefs
+    assert "/api/v1/search/histogram?q=budget&interval=day&format=csv" in hrefs
+    assert "Matches per day" in html and html.count("<rect") == 101
+    assert "/search?q=budget&from=2021-05-03&to=2021-05-03" in hrefs
+    # Following the facet link filters the results and lists the filter with a remove link.
+    narrowed = client.get("/search", params={"q": "budget", "source": "Reuters"}).text
+    assert "2 results" in narrowed
+    assert 'class="chips"' in narrowed and "/search?q=budget" in _hrefs(narrowed)
+
+
+def test_did_you_mean_and_related_on_pages(client: TestClient, auth: dict[str, str]) -> None:
+    seed = _load(client, auth)
+    html = client.get("/search", params={"q": "budgte"}).text
+    assert "Did you mean" in html and "/search?q=budget" in _hrefs(html)
+    assert "Did you mean" not in client.get("/search", params={"q": "budget"}).text
+    page = client.get(
+        seed["links"]["html"] if "html" in seed.get("links", {}) else f"/articles/{seed['id']}",
+        follow_redirects=True,
+    )
+    assert page.status_code == 200
+    assert 'class="related"' in page.text and "Related articles" in page.text

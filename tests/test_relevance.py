@@ -1,0 +1,84 @@
+"""Ranking choices of the Whoosh backend, and the relevance bench's measures and query building."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from app.archive import Archive
+from app.searching import SearchParams, search_articles
+from bench import relevance
+from tests.factories import add, make_item
+
+FILLER = "The council met on Tuesday to discuss the budget and the schedule for next year."
+
+
+def _ranked(archive: Archive, q: str) -> list[int]:
+    page = search_articles(archive, params=SearchParams(q=q), snippets=False)
+    return [item.article.id for item in page.items]
+
+
+def test_a_derived_title_does_not_count_like_a_headline(archive: Archive) -> None:
+    # The same words and title; one title is the editor's, the other only the lead's first
+    # words. The derived one is stored first, so it would win a tie.
+    derived = dataclasses.replace(
+        make_item(f"Harbour strike goes on. {FILLER} Alpha.", title="Harbour strike"),
+        title_derived=True,
+    )
+    headline = make_item(f"Harbour strike goes on. {FILLER} Bravo.", title="Harbour strike")
+    first, second = add(archive, derived, headline)
+    assert _ranked(archive, "harbour") == [second.id, first.id]
+    # A derived title is still searchable as a title.
+    assert set(_ranked(archive, "title:harbour")) == {first.id, second.id}
+
+
+def test_words_in_nearly_every_article_barely_count(archive: Archive) -> None:
+    # Five words found in 9 articles of 10 together weigh less than one word found in one
+    # (with Whoosh's own idf, 1 + log(N / (n + 1)), the common words won).
+    articles = add(
+        archive,
+        make_item(f"{FILLER} Nothing else.", title="One"),
+        make_item("A levy on tourists was proposed by the mayor in a long speech.", title="Two"),
+        *[make_item(f"{FILLER} Item {n}.", title=f"Other {n}") for n in range(8)],
+    )
+    ranked = _ranked(archive, "council OR met OR tuesday OR budget OR schedule OR levy")
+    assert ranked[0] == articles[1].id
+
+
+def test_to_query_builds_an_or_of_plain_words() -> None:
+    q = relevance.to_query("What is the NUMBER of troops in Viet Nam's south? (OR not)")
+    assert q == "number OR troops OR viet OR nam's OR south OR not"
+    assert relevance.to_query("the of and") is None
+
+
+def test_measures_on_a_known_ranking() -> None:
+    ranked = ["a", "x", "b", "y"]
+    # Relevant a at 1, b at 3, c never: (1/1 + 2/3) / 3.
+    assert relevance.average_precision(ranked, {"a", "b", "c"}) == pytest.approx(5 / 9)
+    ideal = 1 + 1 / 1.5849625007211563 + 0.5
+    assert relevance.ndcg_at(ranked, {"a", "b", "c"}) == pytest.approx((1 + 0.5) / ideal)
+    assert relevance.ndcg_at(["x"], set()) == 0.0
+
+
+def test_the_bench_skips_without_corpora(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert relevance.main(["--corpora", str(tmp_path), "--out", str(tmp_path / "r.json")]) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_smart_and_time_readers(tmp_path: Path) -> None:
+    (tmp_path / "CISI.ALL").write_text(
+        ".I 1\n.T\nA title\n.A\nDoe, J.\n.W\n  Some\ntext.\n.X\n1 5 1\n.I 2\n.W\nMore.\n"
+    )
+    (tmp_path / "CISI.QRY").write_text(".I 1\n.W\nwhat text?\n")
+    (tmp_path / "CISI.REL").write_text("     1     2\t0\t0.000000\n")
+    coll = relevance.read_cisi(tmp_path)
+    assert [(d.key, d.title, d.text, d.authors) for d in coll.docs] == [
+        ("1", "A title", "Some text.", ["Doe, J."]),
+        ("2", None, "More.", []),
+    ]
+    assert coll.queries == {"1": "what text?"} and coll.qrels == {"1": {"2"}}
