@@ -1,5 +1,5 @@
-"""Bulk import (dated-text files, archive exports): batched writes; one bad file never stops
-the rest."""
+"""Bulk import of every readable format (see app/ingest/formats.py): batched writes, one
+transaction and one index commit per batch; one bad file or item never stops the rest."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.archive import Archive
-from app.articles import add_articles
+from app.articles import add_articles, known_articles
 from app.ingest.dated_text import decode, parse_dated_text
-from app.ingest.export_reader import is_export, read_export
-from app.ingest.record import ArticleIn, InvalidArticle
-
-TEXT_SUFFIXES = {".txt", ".text", ".md", "", ".ndjson", ".jsonl"}
+from app.ingest.formats import IMPORTABLE_SUFFIXES, logical_suffix, read_path
+from app.ingest.record import ArticleIn, InvalidArticle, content_hash
+from app.models import utcnow
 
 
 @dataclass
@@ -59,7 +58,7 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]
                     dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                     for name in sorted(files):
                         child = Path(root) / name
-                        if not name.startswith(".") and child.suffix.lower() in TEXT_SUFFIXES:
+                        if not name.startswith(".") and logical_suffix(name) in IMPORTABLE_SUFFIXES:
                             found.append(str(child))
             elif path.is_file():
                 found.append(str(path))
@@ -92,16 +91,12 @@ def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
 
 
 def read_records(
-    name: str, *, max_bytes: int, encoding: str | None
+    name: str, *, max_bytes: int, encoding: str | None, fmt: str | None = None
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
-    """(label, article, error) for every record in one file: one for a dated-text file, one a
-    line for a `newsarchive export` file (recognised by its header line)."""
-    if name != "-" and is_export(Path(name)):
-        for label, record in read_export(Path(name), max_line_bytes=max_bytes):
-            if isinstance(record, str):
-                yield label, None, record
-            else:
-                yield label, record, None
+    """(label, article, error) for every record in one file, the reader chosen by `fmt` or by
+    the file's extension and first bytes (standard input is dated text)."""
+    if name != "-":
+        yield from read_path(name, max_bytes=max_bytes, encoding=encoding, fmt=fmt)
         return
     try:
         yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
@@ -114,16 +109,36 @@ def import_files(
     *,
     files: list[str],
     encoding: str | None = None,
+    fmt: str | None = None,
     batch_size: int = 200,
+    dry_run: bool = False,
+    run_id: int | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_items: Callable[[int], None] | None = None,
+    summary: ImportSummary | None = None,
 ) -> ImportSummary:
-    """Import files in batches (one transaction and one index commit per batch)."""
-    summary = ImportSummary()
+    """Import files in batches (one transaction and one index commit per batch). With
+    `dry_run`, read and classify everything (added or duplicate) but write nothing."""
+    summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
+    seen: set[str] = set()  # dry run: what this run itself would already have added
 
     def flush() -> None:
         if not batch:
+            return
+        if on_items:
+            on_items(len(batch))
+        if dry_run:
+            stored = known_articles(archive, items=[item for _, item in batch])
+            for (_, item), exists in zip(batch, stored, strict=True):
+                keys = {content_hash(item.body), item.url or ""} - {""}
+                if exists or keys & seen:
+                    summary.duplicates += 1
+                else:
+                    summary.added += 1
+                seen.update(keys)
+            batch.clear()
             return
         try:
             outcomes = add_articles(archive, items=[item for _, item in batch])
@@ -144,16 +159,22 @@ def import_files(
                 summary.duplicates += 1
         batch.clear()
 
+    imported_at = utcnow().isoformat(timespec="seconds")
     for name in files:
         summary.files += 1
         for label, item, error in read_records(
-            name, max_bytes=archive.settings.max_article_bytes, encoding=encoding
+            name, max_bytes=archive.settings.max_article_bytes, encoding=encoding, fmt=fmt
         ):
             if item is None:
                 summary.failed.append((label, error or "unreadable"))
                 if on_error:
                     on_error(label, error or "unreadable")
                 continue
+            item.provenance = {
+                **(item.provenance or {"file": item.origin or label}),
+                "imported_at": imported_at,
+                "import_id": run_id,
+            }
             batch.append((label, item))
             if len(batch) >= batch_size:
                 flush()
