@@ -67,7 +67,7 @@ def sniff(head: bytes) -> str | None:
             header = None
         if isinstance(header, dict) and header.get("format") == EXPORT_FORMAT:
             return "export"
-        if b"jsonfeed.org/version" in lower:
+        if b"jsonfeed.org" in lower:  # the version URL, often written with escaped slashes
             return "feed"
         if header is not None and b"\n{" in start:
             return "jsonl"

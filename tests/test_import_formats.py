@@ -1,0 +1,110 @@
+"""`newsarchive import` across formats: detection, --format, --dry-run, provenance, extra
+metadata, idempotent re-runs and the `imports` history."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.archive import open_archive
+from app.config import Settings
+from app.models import Article, ImportRun
+from tests.test_cli import run, write
+from tests.test_readers import OPEN_GRAPH, RSS, page
+
+CSV = "title,body,date,desk\nCsv one,Body of csv one.,2020-01-01,Sport\nBad,,2020-01-02,x\n"
+
+
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    write(root, "feeds/a.rss", RSS)
+    write(root, "pages/story.html", page(head=OPEN_GRAPH))
+    write(root, "rows.csv.gz", gzip.compress(CSV.encode()))
+    write(root, "x.jsonl", '{"title": "J", "body": "Jsonl body.", "date": "2020-03-04"}\n')
+    write(root, "ignored.png", b"\x89PNG")
+    return root
+
+
+def articles(settings: Settings) -> list[Article]:
+    archive = open_archive(settings)
+    try:
+        with archive.sessions() as session:
+            return list(session.scalars(select(Article).order_by(Article.id)))
+    finally:
+        archive.close()
+
+
+def test_import_directory_of_mixed_formats(settings: Settings, tmp_path: Path) -> None:
+    root = folder(tmp_path)
+    result = run(settings, "import", "-q", str(root))
+    assert result.exit_code == 1  # two bad items (empty RSS item, CSV row without body)
+    assert "4 files: 5 added, 0 duplicates, 2 failed" in result.output
+    stored = {a.title: a for a in articles(settings)}
+    assert set(stored) == {
+        "Full story",
+        "Summary story",
+        "OG title of the breakwater story",
+        "Csv one",
+        "J",
+    }
+    csv_row = stored["Csv one"]
+    assert csv_row.extra == {"desk": "Sport"}
+    prov = csv_row.provenance or {}
+    assert prov["file"].endswith("rows.csv.gz") and prov["import_id"] and prov["imported_at"]
+    assert (stored["Full story"].provenance or {})["feed"] == "https://harbour.example/"
+
+    # Re-running adds nothing; the history has both runs with their counts and errors.
+    again = run(settings, "import", "-q", str(root))
+    assert "0 added, 5 duplicates, 2 failed" in again.output
+    history = run(settings, "imports", "--json")
+    runs = json.loads(history.output)
+    assert [(r["added"], r["duplicates"], r["failed"], r["status"]) for r in runs] == [
+        (0, 5, 2, "failed"),
+        (5, 0, 2, "failed"),
+    ]
+    assert any("no body" in message for _, message in runs[0]["errors"])
+    text = run(settings, "imports", "--errors").output
+    assert "#2" in text and "5 duplicates" in text and "no body" in text
+
+
+def test_dry_run_writes_nothing(settings: Settings, tmp_path: Path) -> None:
+    root = folder(tmp_path)
+    result = run(settings, "import", "-q", "--dry-run", str(root))
+    assert "dry run, nothing written: would have 4 files: 5 added, 0 duplicates" in result.output
+    assert articles(settings) == []
+    assert json.loads(run(settings, "imports", "--json").output) == []
+    run(settings, "import", "-q", str(root / "x.jsonl"))
+    result = run(settings, "import", "-q", "--dry-run", str(root))
+    assert "4 added, 1 duplicates" in result.output
+
+
+def test_format_override(settings: Settings, tmp_path: Path) -> None:
+    path = write(tmp_path, "export.txt", RSS)
+    assert run(settings, "import", "-q", str(path)).exit_code == 1  # as dated text: no date line
+    result = run(settings, "import", "-q", "--format", "feed", str(path))
+    assert "2 added" in result.output
+
+
+def test_imports_model_is_recorded_for_interrupted_runs(settings: Settings) -> None:
+    from app.imports import finish_import, list_imports, start_import
+
+    archive = open_archive(settings)
+    try:
+        run_id = start_import(archive, sources=["a", "b"])
+        finish_import(
+            archive,
+            run_id=run_id,
+            status="interrupted",
+            files=1,
+            added=2,
+            duplicates=0,
+            failed=[("x", "bad")] * 600,
+        )
+        [latest] = list_imports(archive, limit=1)
+        assert isinstance(latest, ImportRun)
+        assert (latest.status, latest.failed, len(latest.errors)) == ("interrupted", 600, 500)
+    finally:
+        archive.close()
