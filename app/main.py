@@ -60,11 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
 
-    from app import api, web
+    from app import api, web, web_imports
 
     app.include_router(api.router)
     api.install_openapi(app)
     app.include_router(web.router)
+    app.include_router(web_imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.state.rate_limiter = RateLimiter(
@@ -90,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        overrides={"/api/v1/articles/bulk": settings.max_bulk_bytes},
+        overrides={
+            "/api/v1/articles/bulk": settings.max_bulk_bytes,
+            "/imports": settings.max_bulk_bytes,
+        },
     )
     # Outermost: every response, even a 413 or a CORS refusal, carries the request id.
     app.add_middleware(RequestTiming)

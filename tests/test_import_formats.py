@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.archive import open_archive
@@ -108,3 +109,39 @@ def test_imports_model_is_recorded_for_interrupted_runs(settings: Settings) -> N
         assert (latest.status, latest.failed, len(latest.errors)) == ("interrupted", 600, 500)
     finally:
         archive.close()
+
+
+def test_upload_page_needs_a_write_token_and_imports(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = auth["Authorization"].removeprefix("Bearer ")
+    files = [
+        ("files", ("feed.rss", RSS, "application/rss+xml")),
+        ("files", ("rows.csv", CSV.encode(), "text/csv")),
+    ]
+    page_ = client.get("/imports")
+    assert page_.status_code == 200 and "No imports yet" in page_.text
+    refused = client.post("/imports", files=files, data={"token": ""})
+    assert refused.status_code == 401 and "write token is needed" in refused.text
+    wrong = client.post("/imports", files=files, data={"token": "nope"})
+    assert wrong.status_code == 403
+    bad_format = client.post("/imports", files=files, data={"token": token, "format": "pdf"})
+    assert bad_format.status_code == 400 and "unknown format" in bad_format.text
+    done = client.post("/imports", files=files, data={"token": token})
+    assert done.status_code == 200
+    assert "3 added, 0 duplicates, 2 failed" in done.text
+    assert "rows.csv:3" in done.text  # errors name the uploaded file, not a temp file
+    found = client.get("/api/v1/articles", params={"q": "csv"}).json()
+    assert found
+    again = client.post("/imports", files=files, data={"token": token})
+    assert "0 added, 3 duplicates" in again.text
+    history = client.get("/imports").text
+    assert history.count("<td>upload</td>") == 2
+
+
+def test_upload_page_escapes_file_names(client: TestClient, auth: dict[str, str]) -> None:
+    token = auth["Authorization"].removeprefix("Bearer ")
+    files = [("files", ("<script>x.txt", b"no date here", "text/plain"))]
+    response = client.post("/imports", files=files, data={"token": token})
+    assert response.status_code == 200 and "<script>x" not in response.text
+    assert "&lt;script&gt;x.txt" in response.text

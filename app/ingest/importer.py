@@ -117,9 +117,11 @@ def import_files(
     on_progress: Callable[[int], None] | None = None,
     on_items: Callable[[int], None] | None = None,
     summary: ImportSummary | None = None,
+    names: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import files in batches (one transaction and one index commit per batch). With
-    `dry_run`, read and classify everything (added or duplicate) but write nothing."""
+    `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
+    maps a file to the name to record in its place (an upload's own name, not its temp file)."""
     summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
     seen: set[str] = set()  # dry run: what this run itself would already have added
@@ -165,11 +167,17 @@ def import_files(
         for label, item, error in read_records(
             name, max_bytes=archive.settings.max_article_bytes, encoding=encoding, fmt=fmt
         ):
+            if names and name in names:
+                label = label.replace(str(Path(name).resolve()), names[name])
+                label = label.replace(name, names[name])
             if item is None:
                 summary.failed.append((label, error or "unreadable"))
                 if on_error:
                     on_error(label, error or "unreadable")
                 continue
+            if names and name in names:
+                item.origin = names[name]
+                item.provenance = {**(item.provenance or {}), "file": names[name]}
             item.provenance = {
                 **(item.provenance or {"file": item.origin or label}),
                 "imported_at": imported_at,
