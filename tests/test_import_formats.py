@@ -57,6 +57,13 @@ def test_import_directory_of_mixed_formats(settings: Settings, tmp_path: Path) -
     assert prov["file"].endswith("rows.csv.gz") and prov["import_id"] and prov["imported_at"]
     assert (stored["Full story"].provenance or {})["feed"] == "https://harbour.example/"
 
+    # Extra metadata and provenance travel through export and restore.
+    out = tmp_path / "export.ndjson"
+    assert run(settings, "export", "-o", str(out)).exit_code == 0
+    exported = [json.loads(line) for line in out.read_text().splitlines()[1:]]
+    csv_out = next(r for r in exported if r["title"] == "Csv one")
+    assert csv_out["extra"] == {"desk": "Sport"} and csv_out["provenance"] == prov
+
     # Re-running adds nothing; the history has both runs with their counts and errors.
     again = run(settings, "import", "-q", str(root))
     assert "0 added, 5 duplicates, 2 failed" in again.output

@@ -45,6 +45,8 @@ def _record(data: Any) -> ArticleIn:
             url=data.get("url"),
             language=data.get("language"),
             origin=data.get("origin"),
+            extra=data["extra"] if isinstance(data.get("extra"), dict) else None,
+            provenance=data["provenance"] if isinstance(data.get("provenance"), dict) else None,
             id=int(data["id"]) if data.get("id") is not None else None,
             created_at=dt.datetime.fromisoformat(data["created_at"])
             if data.get("created_at")

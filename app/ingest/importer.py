@@ -178,11 +178,12 @@ def import_files(
             if names and name in names:
                 item.origin = names[name]
                 item.provenance = {**(item.provenance or {}), "file": names[name]}
-            item.provenance = {
-                **(item.provenance or {"file": item.origin or label}),
-                "imported_at": imported_at,
-                "import_id": run_id,
-            }
+            if item.created_at is None:  # a restored export keeps its original provenance
+                item.provenance = {
+                    **(item.provenance or {"file": item.origin or label}),
+                    "imported_at": imported_at,
+                    "import_id": run_id,
+                }
             batch.append((label, item))
             if len(batch) >= batch_size:
                 flush()
