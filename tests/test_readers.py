@@ -367,3 +367,27 @@ def test_undecodable_bytes_are_an_item_error(tmp_path: Path) -> None:
     assert article is None and "not valid UTF-8" in (error or "")
     [(_, article, error)] = list(read_path(str(path), max_bytes=10**6, encoding="latin-1"))
     assert article is not None and article.title == "Café"
+
+
+def test_many_article_files_may_exceed_the_per_article_limit(tmp_path: Path) -> None:
+    row = {"title": "T", "body": "Words, words; more words. " * 10, "date": "2020-01-01"}
+    lines = tmp_path / "big.jsonl.gz"
+    lines.write_bytes(
+        gzip.compress(b"".join(json.dumps({**row, "n": i}).encode() + b"\n" for i in range(50)))
+    )
+    got = list(read_path(str(lines), max_bytes=1000, encoding=None))
+    assert len(got) == 50 and all(a is not None for _, a, _ in got)
+    array = tmp_path / "big.json"
+    array.write_text(json.dumps([{**row, "n": i} for i in range(50)]))
+    assert (
+        len(list(read_path(str(array), max_bytes=1000, encoding=None, max_file_bytes=10**6))) == 50
+    )
+    [(_, article, error)] = list(read_path(str(array), max_bytes=1000, encoding=None))
+    assert article is None and "too large" in (error or "")
+
+
+def test_csv_delimiter_comes_from_the_header_not_the_bodies() -> None:
+    body = '"A body; with; many; semicolons; and, commas"'
+    text = f"title,body,date\nOne,{body},2020-01-01\nTwo,{body},2020-01-02\n"
+    items = list(read_csv(text, origin="c.csv"))
+    assert [a.title if a else e for _, a, e in items] == ["One", "Two"]

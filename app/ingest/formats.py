@@ -10,6 +10,7 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from app.ingest.csv_reader import read_csv
 from app.ingest.dated_text import decode, parse_dated_text
@@ -102,17 +103,27 @@ def _gunzip(data: bytes, *, max_bytes: int) -> bytes:
     return out
 
 
+# Formats holding many articles per file: the file may be as large as a bulk upload; each
+# article (line, row, entry) is still held to the per-article limit where the reader can tell.
+_MULTI = {"json", "csv", "feed"}
+_STREAMED = {"warc", "jsonl", "export"}
+
+
 def read_path(
-    name: str, *, max_bytes: int, encoding: str | None, fmt: str | None = None
+    name: str,
+    *,
+    max_bytes: int,
+    encoding: str | None,
+    fmt: str | None = None,
+    max_file_bytes: int | None = None,
 ) -> Iterator[Item]:
-    """(label, article, error) for every item in one file, whatever its format."""
+    """(label, article, error) for every item in one file, whatever its format. WARC, JSON Lines
+    and export files are streamed (no size limit on the file, `max_bytes` per record); JSON, CSV
+    and feeds may be up to `max_file_bytes`; single-article files up to `max_bytes`."""
     path = Path(name)
     origin = str(path.resolve())
     try:
-        if path.stat().st_size > max_bytes and logical_suffix(name) not in (".warc", ".arc"):
-            raise InvalidArticle(
-                f"file too large ({path.stat().st_size:,} bytes; the limit is {max_bytes:,})"
-            )
+        size = path.stat().st_size
         with path.open("rb") as f:
             raw_head = f.read(4096)
         gz = raw_head[:2] == b"\x1f\x8b"
@@ -120,21 +131,33 @@ def read_path(
         if gz:
             with gzip.open(path, "rb") as g:
                 head = g.read(4096)
-    except InvalidArticle as exc:
-        yield name, None, str(exc)
-        return
     except (OSError, EOFError, zlib.error) as exc:
         yield name, None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
         return
     kind = fmt or detect(name, head)
-    if kind == "warc":
-        with path.open("rb") as stream:
-            yield from read_warc(stream, origin=origin, max_bytes=max_bytes)
-        return
     try:
+        if kind == "warc":
+            with path.open("rb") as stream:
+                yield from read_warc(stream, origin=origin, max_bytes=max_bytes)
+            return
+        if kind in ("jsonl", "export"):
+            lines: IO[bytes]
+            with gzip.open(path, "rb") if gz else path.open("rb") as lines:  # type: ignore[assignment]
+                if kind == "export":
+                    yield from read_export_lines(lines, label=name, max_line_bytes=max_bytes)
+                else:
+                    yield from read_json_lines(lines, origin=origin, max_line_bytes=max_bytes)
+            return
+    except (OSError, EOFError, zlib.error) as exc:
+        yield name, None, f"stopped reading: {getattr(exc, 'strerror', None) or exc}"
+        return
+    limit = max(max_file_bytes or max_bytes, max_bytes) if kind in _MULTI else max_bytes
+    try:
+        if size > limit:
+            raise InvalidArticle(f"file too large ({size:,} bytes; the limit is {limit:,})")
         data = path.read_bytes()
         if gz:
-            data = _gunzip(data, max_bytes=max_bytes)
+            data = _gunzip(data, max_bytes=limit)
     except InvalidArticle as exc:
         yield name, None, str(exc)
         return
@@ -142,7 +165,7 @@ def read_path(
         yield name, None, f"cannot read: {exc.strerror or exc}"
         return
     yield from read_data(
-        data, kind=kind, name=name, origin=origin, max_bytes=max_bytes, encoding=encoding
+        data, kind=kind, name=name, origin=origin, max_bytes=limit, encoding=encoding
     )
 
 

@@ -91,12 +91,19 @@ def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
 
 
 def read_records(
-    name: str, *, max_bytes: int, encoding: str | None, fmt: str | None = None
+    name: str,
+    *,
+    max_bytes: int,
+    encoding: str | None,
+    fmt: str | None = None,
+    max_file_bytes: int | None = None,
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
     """(label, article, error) for every record in one file, the reader chosen by `fmt` or by
     the file's extension and first bytes (standard input is dated text)."""
     if name != "-":
-        yield from read_path(name, max_bytes=max_bytes, encoding=encoding, fmt=fmt)
+        yield from read_path(
+            name, max_bytes=max_bytes, encoding=encoding, fmt=fmt, max_file_bytes=max_file_bytes
+        )
         return
     try:
         yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
@@ -165,7 +172,11 @@ def import_files(
     for name in files:
         summary.files += 1
         for label, item, error in read_records(
-            name, max_bytes=archive.settings.max_article_bytes, encoding=encoding, fmt=fmt
+            name,
+            max_bytes=archive.settings.max_article_bytes,
+            encoding=encoding,
+            fmt=fmt,
+            max_file_bytes=archive.settings.max_bulk_bytes,
         ):
             if names and name in names:
                 label = label.replace(str(Path(name).resolve()), names[name])
