@@ -152,3 +152,24 @@ def test_upload_page_escapes_file_names(client: TestClient, auth: dict[str, str]
     response = client.post("/imports", files=files, data={"token": token})
     assert response.status_code == 200 and "<script>x" not in response.text
     assert "&lt;script&gt;x.txt" in response.text
+
+
+def test_bulk_api_runs_are_in_the_history(client: TestClient, auth: dict[str, str]) -> None:
+    body = (
+        '{"date": "2021-03-04", "title": "Budget passes", "body": "The budget passed."}\n'
+        '{"date": "nope", "body": "x"}\n'
+    )
+    headers = {**auth, "Content-Type": "application/x-ndjson"}
+    response = client.post("/api/v1/articles/bulk", content=body, headers=headers)
+    assert response.status_code == 200
+    page_ = client.get("/imports").text
+    assert "<td>api</td>" in page_ and "line 2" in page_
+    [article] = client.get("/api/v1/articles").json()["results"]
+    archive = open_archive(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with archive.sessions() as session:
+            stored = session.get(Article, article["id"])
+            assert stored is not None and stored.provenance
+            assert stored.provenance["via"] == "api" and stored.provenance["line"] == 1
+    finally:
+        archive.close()
