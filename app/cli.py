@@ -78,6 +78,11 @@ def migrate(ctx: click.Context) -> None:
     help="Reader to use for every file (default: from extension and content).",
 )
 @click.option("--dry-run", is_flag=True, help="Read and report what would be added; write nothing.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="An article already stored under the same URL with other text is updated, not skipped.",
+)
 @click.option("--batch-size", default=200, show_default=True, help="Articles per transaction.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
@@ -87,6 +92,7 @@ def import_cmd(
     encoding: str | None,
     fmt: str | None,
     dry_run: bool,
+    update: bool,
     batch_size: int,
     quiet: bool,
 ) -> None:
@@ -130,6 +136,7 @@ def import_cmd(
                 files=summary.files,
                 added=summary.added,
                 duplicates=summary.duplicates,
+                updated=summary.updated,
                 failed=summary.failed,
             )
 
@@ -141,6 +148,7 @@ def import_cmd(
             fmt=fmt,
             batch_size=batch_size,
             dry_run=dry_run,
+            update=update,
             run_id=run_id,
             on_error=on_error,
             on_progress=bar.update,

@@ -173,3 +173,23 @@ def test_bulk_api_runs_are_in_the_history(client: TestClient, auth: dict[str, st
             assert stored.provenance["via"] == "api" and stored.provenance["line"] == 1
     finally:
         archive.close()
+
+
+def test_update_replaces_edited_articles_at_the_same_url(
+    settings: Settings, tmp_path: Path
+) -> None:
+    def version(name: str, body: str) -> Path:
+        row = {"title": "Edited", "body": body, "date": "2020-01-01", "url": "https://e.example/1"}
+        return write(tmp_path, name, json.dumps(row) + "\n")
+
+    run(settings, "import", "-q", str(version("v1.jsonl", "First version of the text.")))
+    second = version("v2.jsonl", "Second, corrected version of the text.")
+    skipped = run(settings, "import", "-q", str(second))
+    assert "0 added, 1 duplicates, 0 failed" in skipped.output
+    assert [a.body for a in articles(settings)] == ["First version of the text."]
+    updated = run(settings, "import", "-q", "--update", str(second))
+    assert "0 added, 0 duplicates, 0 failed, 1 updated" in updated.output
+    assert [a.body for a in articles(settings)] == ["Second, corrected version of the text."]
+    assert json.loads(run(settings, "imports", "--json").output)[0]["updated"] == 1
+    search = run(settings, "check")
+    assert search.exit_code == 0, search.output

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.archive import Archive
-from app.articles import add_articles, known_articles
+from app.articles import (
+    AddOutcome,
+    ArticleChanges,
+    ArticleConflict,
+    add_articles,
+    known_articles,
+    update_article,
+)
 from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.formats import IMPORTABLE_SUFFIXES, logical_suffix, read_path
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash
@@ -23,6 +30,7 @@ class ImportSummary:
     files: int = 0
     added: int = 0
     duplicates: int = 0
+    updated: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -32,8 +40,16 @@ class ImportSummary:
     def line(self) -> str:
         return (
             f"{self.files} files: {self.added} added, {self.duplicates} duplicates, "
-            f"{len(self.failed)} failed"
+            f"{len(self.failed)} failed" + (f", {self.updated} updated" if self.updated else "")
         )
+
+
+def _changed_at_same_url(outcome: AddOutcome) -> bool:
+    """A duplicate by URL whose text differs: the page or feed entry was edited since."""
+    item, article = outcome.item, outcome.article
+    return bool(item.url and article.url == item.url) and (
+        content_hash(item.body) != article.content_hash
+    )
 
 
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -125,10 +141,13 @@ def import_files(
     on_items: Callable[[int], None] | None = None,
     summary: ImportSummary | None = None,
     names: dict[str, str] | None = None,
+    update: bool = False,
 ) -> ImportSummary:
     """Import files in batches (one transaction and one index commit per batch). With
     `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
-    maps a file to the name to record in its place (an upload's own name, not its temp file)."""
+    maps a file to the name to record in its place (an upload's own name, not its temp file).
+    With `update`, a record whose URL is stored with different text replaces that article's
+    text and fields (one transaction each) instead of counting as a duplicate."""
     summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
     seen: set[str] = set()  # dry run: what this run itself would already have added
@@ -164,9 +183,34 @@ def import_files(
         for outcome in outcomes:
             if outcome.status == "added":
                 summary.added += 1
+            elif update and _changed_at_same_url(outcome):
+                _update(outcome)
             else:
                 summary.duplicates += 1
         batch.clear()
+
+    def _update(outcome: AddOutcome) -> None:
+        item = outcome.item
+        label = item.url or str(outcome.article.id)
+        try:
+            update_article(
+                archive,
+                article_id=outcome.article.id,
+                changes=ArticleChanges(
+                    body=item.body,
+                    title=None if item.title_derived else item.title,
+                    published=item.published,
+                    source=item.source,
+                    authors=item.authors or None,
+                    language=item.language,
+                ),
+            )
+        except (InvalidArticle, ArticleConflict) as exc:
+            summary.failed.append((label, f"cannot update article {outcome.article.id}: {exc}"))
+            if on_error:
+                on_error(label, str(exc))
+            return
+        summary.updated += 1
 
     imported_at = utcnow().isoformat(timespec="seconds")
     for name in files:
