@@ -391,3 +391,26 @@ def test_csv_delimiter_comes_from_the_header_not_the_bodies() -> None:
     text = f"title,body,date\nOne,{body},2020-01-01\nTwo,{body},2020-01-02\n"
     items = list(read_csv(text, origin="c.csv"))
     assert [a.title if a else e for _, a, e in items] == ["One", "Two"]
+
+
+def test_feed_with_a_wrong_declared_encoding() -> None:
+    data = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Café Post'
+        "</title><item><title>Ação</title><pubDate>Tue, 04 Apr 2023 08:00:00 GMT</pubDate>"
+        "<description>Crème brûlée à São Paulo.</description></item></channel></rss>"
+    ).encode("latin-1")  # declared UTF-8, written in Latin-1
+    [(_, article, error)] = list(read_feed(data, origin="x.rss"))
+    assert error is None and article is not None
+    assert (article.title, article.body, article.source) == (
+        "Ação",
+        "Crème brûlée à São Paulo.",
+        "Café Post",
+    )
+
+
+def test_html_in_a_legacy_encoding() -> None:
+    html = page(head=OPEN_GRAPH, body_extra="<p>Le maire a déclaré « très bien ».</p>")
+    article = parse_html(
+        html.replace("charset='utf-8'", "charset='windows-1252'").encode("cp1252"), origin=None
+    )
+    assert "déclaré « très bien »" in article.body
