@@ -107,10 +107,13 @@ def import_cmd(
     for name, reason in problems:
         click.echo(f"error: {name}: {reason}", err=True)
     started = time.perf_counter()
+    # Several files: a bar over files (rate + ETA) with items and items/s beside it. One file
+    # (a big JSON Lines, CSV or WARC): a counter of items and items/s, as its item count is unknown.
+    by_file = len(files) > 1
     bar = tqdm(
-        total=len(files),
-        unit=" files",
-        disable=quiet or len(files) < 2 or None,
+        total=len(files) if by_file else None,
+        unit=" files" if by_file else " items",
+        disable=quiet or None,  # None: only on a terminal
         file=sys.stderr,
         dynamic_ncols=True,
     )
@@ -124,6 +127,9 @@ def import_cmd(
     def on_items(count: int) -> None:
         nonlocal items
         items += count
+        if not by_file:
+            bar.update(count)
+            return
         elapsed = time.perf_counter() - started
         bar.set_postfix_str(f"{items} items, {items / elapsed if elapsed else 0:.0f} items/s")
 
@@ -151,7 +157,7 @@ def import_cmd(
             update=update,
             run_id=run_id,
             on_error=on_error,
-            on_progress=bar.update,
+            on_progress=bar.update if by_file else None,
             on_items=on_items,
             summary=summary,
         )
