@@ -64,6 +64,8 @@ def _new_article(item: ArticleIn, digest: str) -> Article:
         word_count=count_words(item.body),
         content_hash=digest,
         origin=item.origin,
+        extra=item.extra or None,
+        provenance=item.provenance or None,
         created_at=item.created_at or now,
         updated_at=item.updated_at or item.created_at or now,
     )
@@ -149,6 +151,26 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
             # Stored safely; the outbox keeps the index work for the next writer or `check`.
             log.exception("indexing failed; the index will catch up on the next write")
     return outcomes
+
+
+def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:
+    """For each item, whether an article with the same content or URL is already stored (what
+    add_articles would report as a duplicate); reads only."""
+    digests = [content_hash(item.body) for item in items]
+    urls = [item.url for item in items if item.url]
+    with archive.sessions() as session:
+        hashes = set(
+            session.scalars(select(Article.content_hash).where(Article.content_hash.in_(digests)))
+        )
+        stored_urls = (
+            set(session.scalars(select(Article.url).where(Article.url.in_(urls))))
+            if urls
+            else set()
+        )
+    return [
+        digest in hashes or (item.url is not None and item.url in stored_urls)
+        for item, digest in zip(items, digests, strict=True)
+    ]
 
 
 def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:

@@ -70,43 +70,100 @@ def migrate(ctx: click.Context) -> None:
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "export", "json", "jsonl", "csv", "feed", "html", "warc"]),
+    default=None,
+    help="Reader to use for every file (default: from extension and content).",
+)
+@click.option("--dry-run", is_flag=True, help="Read and report what would be added; write nothing.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="An article already stored under the same URL with other text is updated, not skipped.",
+)
 @click.option("--batch-size", default=200, show_default=True, help="Articles per transaction.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def import_cmd(
-    ctx: click.Context, paths: tuple[str, ...], encoding: str | None, batch_size: int, quiet: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    encoding: str | None,
+    fmt: str | None,
+    dry_run: bool,
+    update: bool,
+    batch_size: int,
+    quiet: bool,
 ) -> None:
-    """Import dated-text article files or a `newsarchive export` file: files, directories,
-    globs, or - for standard input."""
-    from app.ingest.importer import expand_paths, import_files
+    """Import articles: dated text, `newsarchive export` files, JSON, JSON Lines, CSV, RSS/Atom/
+    JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
+    standard input."""
+    from app.imports import finish_import, start_import
+    from app.ingest.importer import ImportSummary, expand_paths, import_files
 
     archive = _open(ctx)
     files, problems = expand_paths(paths)
     for name, reason in problems:
         click.echo(f"error: {name}: {reason}", err=True)
     started = time.perf_counter()
+    # Several files: a bar over files (rate + ETA) with items and items/s beside it. One file
+    # (a big JSON Lines, CSV or WARC): a counter of items and items/s, as its item count is unknown.
+    by_file = len(files) > 1
     bar = tqdm(
-        total=len(files),
-        unit=" articles",
-        disable=quiet or len(files) < 2 or None,
+        total=len(files) if by_file else None,
+        unit=" files" if by_file else " items",
+        disable=quiet or None,  # None: only on a terminal
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    summary = ImportSummary(failed=list(problems))
+    run_id = None if dry_run else start_import(archive, sources=list(paths))
+    items = 0
 
     def on_error(name: str, reason: str) -> None:
         bar.write(f"error: {name}: {reason}", file=sys.stderr)
 
+    def on_items(count: int) -> None:
+        nonlocal items
+        items += count
+        if not by_file:
+            bar.update(count)
+            return
+        elapsed = time.perf_counter() - started
+        bar.set_postfix_str(f"{items} items, {items / elapsed if elapsed else 0:.0f} items/s")
+
+    def finish(status: str) -> None:
+        if run_id is not None:
+            finish_import(
+                archive,
+                run_id=run_id,
+                status=status,
+                files=summary.files,
+                added=summary.added,
+                duplicates=summary.duplicates,
+                updated=summary.updated,
+                failed=summary.failed,
+            )
+
     try:
-        summary = import_files(
+        import_files(
             archive,
             files=files,
             encoding=encoding,
+            fmt=fmt,
             batch_size=batch_size,
+            dry_run=dry_run,
+            update=update,
+            run_id=run_id,
             on_error=on_error,
-            on_progress=bar.update,
+            on_progress=bar.update if by_file else None,
+            on_items=on_items,
+            summary=summary,
         )
     except KeyboardInterrupt:
         bar.close()
+        finish("interrupted")
         click.echo(
             "interrupted: articles stored so far are kept; run the import again to "
             "continue (duplicates are skipped)",
@@ -114,15 +171,63 @@ def import_cmd(
         )
         sys.exit(130)
     bar.close()
+    finish("done" if summary.ok else "failed")
     elapsed = time.perf_counter() - started
     rate = summary.files / elapsed if elapsed > 0 else 0.0
-    failed = len(summary.failed) + len(problems)
-    click.echo(
-        f"{summary.line().replace(f'{len(summary.failed)} failed', f'{failed} failed')} "
-        f"in {elapsed:.1f} s ({rate:.0f} files/s)"
-    )
-    if failed:
+    prefix = "dry run, nothing written: would have " if dry_run else ""
+    run = f" (import #{run_id})" if run_id is not None else ""
+    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:.0f} files/s){run}")
+    if summary.failed:
         sys.exit(1)
+
+
+@main.command("imports")
+@click.option("--limit", default=20, show_default=True, help="How many recent runs.")
+@click.option("--errors", "show_errors", is_flag=True, help="List each run's errors too.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def imports_cmd(ctx: click.Context, limit: int, show_errors: bool, as_json: bool) -> None:
+    """The import history: each run with its counts of added, updated, duplicate and failed."""
+    from app.imports import list_imports
+
+    runs = list_imports(_open(ctx), limit=limit)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "started_at": r.started_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                        "status": r.status,
+                        "via": r.via,
+                        "sources": r.sources.split("\n") if r.sources else [],
+                        "files": r.files,
+                        "added": r.added,
+                        "updated": r.updated,
+                        "duplicates": r.duplicates,
+                        "failed": r.failed,
+                        "errors": r.errors,
+                    }
+                    for r in runs
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not runs:
+        click.echo("no imports yet")
+        return
+    for r in runs:
+        sources = ", ".join(r.sources.split("\n"))
+        click.echo(
+            f"#{r.id} {r.started_at:%Y-%m-%d %H:%M} {r.status:<11} {r.via:<6} "
+            f"{r.added} added, {r.updated} updated, {r.duplicates} duplicates, {r.failed} failed"
+            f"  {sources[:80]}"
+        )
+        if show_errors:
+            for label, message in r.errors:
+                click.echo(f"    {label}: {message}")
 
 
 @main.command()

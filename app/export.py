@@ -29,6 +29,8 @@ def article_record(article: Article) -> dict[str, Any]:
         "url": article.url,
         "language": article.language,
         "origin": article.origin,
+        "extra": article.extra,
+        "provenance": article.provenance,
         "content_hash": article.content_hash,
         "created_at": article.created_at.isoformat(),
         "updated_at": article.updated_at.isoformat(),

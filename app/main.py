@@ -60,13 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
 
-    from app import api, help_page, search_feed, web
+    from app import api, help_page, search_feed, web, web_imports
 
     app.include_router(api.router)
     app.include_router(search_feed.router)
     app.include_router(help_page.router)
     api.install_openapi(app)
     app.include_router(web.router)
+    app.include_router(web_imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.state.rate_limiter = RateLimiter(
@@ -92,7 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        overrides={"/api/v1/articles/bulk": settings.max_bulk_bytes},
+        overrides={
+            "/api/v1/articles/bulk": settings.max_bulk_bytes,
+            "/imports": settings.max_bulk_bytes,
+        },
     )
     # Outermost: every response, even a 413 or a CORS refusal, carries the request id.
     app.add_middleware(RequestTiming)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -42,6 +44,10 @@ class Article(Base):
     # sha256 of the normalised body: the same story loaded twice is recognised.
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     origin: Mapped[str | None] = mapped_column(String(2000))
+    # Input fields without a column of their own, kept as given (readers of JSON, CSV, feeds).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Where it came from (file, feed URL, WARC record id and capture time) and which import run.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # Indexed: the counts cache fingerprints the archive with max(updated_at).
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -114,3 +120,24 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ImportRun(Base):
+    """One `newsarchive import` (or upload) run: what it read and what became of each item."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # "running" until it ends; "interrupted" when Ctrl-C or a kill stopped it.
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    via: Mapped[str] = mapped_column(String(20), default="cli")  # "cli", "upload" or "api"
+    sources: Mapped[str] = mapped_column(Text, default="")
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # [[item label, message], ...]; capped so a run of bad files cannot bloat the row.
+    errors: Mapped[list[list[str]]] = mapped_column(JSON, default=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,8 +17,10 @@ from app.api.common import errors
 from app.archive import Archive, WriteBusy
 from app.deps import ArchiveDep, WriteDep
 from app.errors import ApiError
+from app.imports import finish_import, start_import
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.limits import BodyTooLarge
+from app.models import utcnow
 from app.schemas import ArticleCreate
 
 router = APIRouter(prefix="/api/v1", tags=["articles"])
@@ -130,6 +133,16 @@ async def bulk_create(request: Request, archive: ArchiveDep, principal: WriteDep
         )
     settings = archive.settings
     max_line = settings.max_article_bytes * 2  # JSON escapes can double a body
+    # Each request is one run in the import history (`newsarchive imports`, /imports).
+    run_id = await run_in_threadpool(
+        start_import, archive, sources=[f"POST /api/v1/articles/bulk ({principal.name})"], via="api"
+    )
+    provenance = {
+        "via": "api",
+        "token": principal.name,
+        "import_id": run_id,
+        "imported_at": utcnow().isoformat(timespec="seconds"),
+    }
     results: list[dict[str, Any]] = []
     batch: list[tuple[int, ArticleIn]] = []
     number = 0
@@ -142,6 +155,7 @@ async def bulk_create(request: Request, archive: ArchiveDep, principal: WriteDep
             if isinstance(parsed, dict):
                 results.append(parsed)
                 continue
+            parsed.provenance = {**provenance, "line": number}
             batch.append((number, parsed))
             if len(batch) >= settings.bulk_batch_size:
                 results += await run_in_threadpool(_store, archive, batch)
@@ -157,5 +171,17 @@ async def bulk_create(request: Request, archive: ArchiveDep, principal: WriteDep
     counts = {"lines": len(results), "added": 0, "duplicate": 0, "error": 0}
     for r in results:
         counts[r["status"]] += 1
+    await run_in_threadpool(
+        partial(
+            finish_import,
+            archive,
+            run_id=run_id,
+            status="failed" if counts["error"] else "done",
+            files=0,
+            added=counts["added"],
+            duplicates=counts["duplicate"],
+            failed=[(f"line {r['line']}", r["error"]["message"]) for r in results if "error" in r],
+        )
+    )
     out = "".join(json.dumps(r) + "\n" for r in [*results, {"summary": counts}])
     return Response(out, media_type="application/x-ndjson")

@@ -6,9 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from app.export import FORMAT, VERSION
+
+__all__ = ["FORMAT", "is_export", "read_export", "read_export_lines"]
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash
 
 
@@ -43,6 +45,8 @@ def _record(data: Any) -> ArticleIn:
             url=data.get("url"),
             language=data.get("language"),
             origin=data.get("origin"),
+            extra=data["extra"] if isinstance(data.get("extra"), dict) else None,
+            provenance=data["provenance"] if isinstance(data.get("provenance"), dict) else None,
             id=int(data["id"]) if data.get("id") is not None else None,
             created_at=dt.datetime.fromisoformat(data["created_at"])
             if data.get("created_at")
@@ -62,19 +66,40 @@ def _record(data: Any) -> ArticleIn:
 def read_export(path: Path, *, max_line_bytes: int) -> Iterator[tuple[str, ArticleIn | str]]:
     """(label, article or error message) for each line; labels name file and line."""
     with path.open("rb") as f:
+        yield from _read_export(f, label=str(path), max_line_bytes=max_line_bytes)
+
+
+def read_export_lines(
+    f: IO[bytes], *, label: str, max_line_bytes: int
+) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
+    """The same as read_export, as (label, article, error) items, from any byte stream."""
+    for where, record in _read_export(f, label=label, max_line_bytes=max_line_bytes):
+        if isinstance(record, str):
+            yield where, None, record
+        else:
+            yield where, record, None
+
+
+def _read_export(
+    f: IO[bytes], *, label: str, max_line_bytes: int
+) -> Iterator[tuple[str, ArticleIn | str]]:
+    try:
         header = json.loads(f.readline())
-        if header.get("version", 0) > VERSION:
-            yield f"{path}:1", f"export version {header.get('version')} is newer than this program"
-            return
-        for number, raw in enumerate(f, start=2):
-            label = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            if len(raw) > max_line_bytes:
-                yield label, f"line too large ({len(raw):,} bytes)"
-                continue
-            try:
-                yield label, _record(json.loads(raw))
-            except (ValueError, UnicodeDecodeError) as exc:
-                message = str(exc) if isinstance(exc, InvalidArticle) else f"not JSON: {exc}"
-                yield label, message
+    except ValueError:
+        yield f"{label}:1", "the export header line is not JSON"
+        return
+    if header.get("version", 0) > VERSION:
+        yield f"{label}:1", f"export version {header.get('version')} is newer than this program"
+        return
+    for number, raw in enumerate(f, start=2):
+        label_n = f"{label}:{number}"
+        if not raw.strip():
+            continue
+        if len(raw) > max_line_bytes:
+            yield label_n, f"line too large ({len(raw):,} bytes)"
+            continue
+        try:
+            yield label_n, _record(json.loads(raw))
+        except (ValueError, UnicodeDecodeError) as exc:
+            message = str(exc) if isinstance(exc, InvalidArticle) else f"not JSON: {exc}"
+            yield label_n, message

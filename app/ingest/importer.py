@@ -1,5 +1,5 @@
-"""Bulk import (dated-text files, archive exports): batched writes; one bad file never stops
-the rest."""
+"""Bulk import of every readable format (see app/ingest/formats.py): batched writes, one
+transaction and one index commit per batch; one bad file or item never stops the rest."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.archive import Archive
-from app.articles import add_articles
+from app.articles import (
+    AddOutcome,
+    ArticleChanges,
+    ArticleConflict,
+    add_articles,
+    known_articles,
+    update_article,
+)
 from app.ingest.dated_text import decode, parse_dated_text
-from app.ingest.export_reader import is_export, read_export
-from app.ingest.record import ArticleIn, InvalidArticle
-
-TEXT_SUFFIXES = {".txt", ".text", ".md", "", ".ndjson", ".jsonl"}
+from app.ingest.formats import IMPORTABLE_SUFFIXES, logical_suffix, read_path
+from app.ingest.record import ArticleIn, InvalidArticle, content_hash
+from app.models import utcnow
 
 
 @dataclass
@@ -24,6 +30,7 @@ class ImportSummary:
     files: int = 0
     added: int = 0
     duplicates: int = 0
+    updated: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -33,8 +40,16 @@ class ImportSummary:
     def line(self) -> str:
         return (
             f"{self.files} files: {self.added} added, {self.duplicates} duplicates, "
-            f"{len(self.failed)} failed"
+            f"{len(self.failed)} failed" + (f", {self.updated} updated" if self.updated else "")
         )
+
+
+def _changed_at_same_url(outcome: AddOutcome) -> bool:
+    """A duplicate by URL whose text differs: the page or feed entry was edited since."""
+    item, article = outcome.item, outcome.article
+    return bool(item.url and article.url == item.url) and (
+        content_hash(item.body) != article.content_hash
+    )
 
 
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -59,7 +74,7 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]
                     dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                     for name in sorted(files):
                         child = Path(root) / name
-                        if not name.startswith(".") and child.suffix.lower() in TEXT_SUFFIXES:
+                        if not name.startswith(".") and logical_suffix(name) in IMPORTABLE_SUFFIXES:
                             found.append(str(child))
             elif path.is_file():
                 found.append(str(path))
@@ -92,16 +107,19 @@ def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
 
 
 def read_records(
-    name: str, *, max_bytes: int, encoding: str | None
+    name: str,
+    *,
+    max_bytes: int,
+    encoding: str | None,
+    fmt: str | None = None,
+    max_file_bytes: int | None = None,
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
-    """(label, article, error) for every record in one file: one for a dated-text file, one a
-    line for a `newsarchive export` file (recognised by its header line)."""
-    if name != "-" and is_export(Path(name)):
-        for label, record in read_export(Path(name), max_line_bytes=max_bytes):
-            if isinstance(record, str):
-                yield label, None, record
-            else:
-                yield label, record, None
+    """(label, article, error) for every record in one file, the reader chosen by `fmt` or by
+    the file's extension and first bytes (standard input is dated text)."""
+    if name != "-":
+        yield from read_path(
+            name, max_bytes=max_bytes, encoding=encoding, fmt=fmt, max_file_bytes=max_file_bytes
+        )
         return
     try:
         yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
@@ -114,16 +132,41 @@ def import_files(
     *,
     files: list[str],
     encoding: str | None = None,
+    fmt: str | None = None,
     batch_size: int = 200,
+    dry_run: bool = False,
+    run_id: int | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_items: Callable[[int], None] | None = None,
+    summary: ImportSummary | None = None,
+    names: dict[str, str] | None = None,
+    update: bool = False,
 ) -> ImportSummary:
-    """Import files in batches (one transaction and one index commit per batch)."""
-    summary = ImportSummary()
+    """Import files in batches (one transaction and one index commit per batch). With
+    `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
+    maps a file to the name to record in its place (an upload's own name, not its temp file).
+    With `update`, a record whose URL is stored with different text replaces that article's
+    text and fields (one transaction each) instead of counting as a duplicate."""
+    summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
+    seen: set[str] = set()  # dry run: what this run itself would already have added
 
     def flush() -> None:
         if not batch:
+            return
+        if on_items:
+            on_items(len(batch))
+        if dry_run:
+            stored = known_articles(archive, items=[item for _, item in batch])
+            for (_, item), exists in zip(batch, stored, strict=True):
+                keys = {content_hash(item.body), item.url or ""} - {""}
+                if exists or keys & seen:
+                    summary.duplicates += 1
+                else:
+                    summary.added += 1
+                seen.update(keys)
+            batch.clear()
             return
         try:
             outcomes = add_articles(archive, items=[item for _, item in batch])
@@ -140,20 +183,62 @@ def import_files(
         for outcome in outcomes:
             if outcome.status == "added":
                 summary.added += 1
+            elif update and _changed_at_same_url(outcome):
+                _update(outcome)
             else:
                 summary.duplicates += 1
         batch.clear()
 
+    def _update(outcome: AddOutcome) -> None:
+        item = outcome.item
+        label = item.url or str(outcome.article.id)
+        try:
+            update_article(
+                archive,
+                article_id=outcome.article.id,
+                changes=ArticleChanges(
+                    body=item.body,
+                    title=None if item.title_derived else item.title,
+                    published=item.published,
+                    source=item.source,
+                    authors=item.authors or None,
+                    language=item.language,
+                ),
+            )
+        except (InvalidArticle, ArticleConflict) as exc:
+            summary.failed.append((label, f"cannot update article {outcome.article.id}: {exc}"))
+            if on_error:
+                on_error(label, str(exc))
+            return
+        summary.updated += 1
+
+    imported_at = utcnow().isoformat(timespec="seconds")
     for name in files:
         summary.files += 1
         for label, item, error in read_records(
-            name, max_bytes=archive.settings.max_article_bytes, encoding=encoding
+            name,
+            max_bytes=archive.settings.max_article_bytes,
+            encoding=encoding,
+            fmt=fmt,
+            max_file_bytes=archive.settings.max_bulk_bytes,
         ):
+            if names and name in names:
+                label = label.replace(str(Path(name).resolve()), names[name])
+                label = label.replace(name, names[name])
             if item is None:
                 summary.failed.append((label, error or "unreadable"))
                 if on_error:
                     on_error(label, error or "unreadable")
                 continue
+            if names and name in names:
+                item.origin = names[name]
+                item.provenance = {**(item.provenance or {}), "file": names[name]}
+            if item.created_at is None:  # a restored export keeps its original provenance
+                item.provenance = {
+                    **(item.provenance or {"file": item.origin or label}),
+                    "imported_at": imported_at,
+                    "import_id": run_id,
+                }
             batch.append((label, item))
             if len(batch) >= batch_size:
                 flush()

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -30,6 +31,10 @@ class ArticleIn:
     url: str | None = None
     language: str | None = None
     origin: str | None = None
+    # Input fields no column holds (JSON, CSV and feed readers keep them rather than drop them).
+    extra: dict[str, Any] | None = None
+    # Where the record came from: file, feed URL, WARC record id, capture time, import run.
+    provenance: dict[str, Any] | None = None
     # Set only when restoring an export: keep the article's id and timestamps.
     id: int | None = None
     created_at: dt.datetime | None = None
@@ -45,3 +50,7 @@ def content_hash(body: str) -> str:
 def count_words(text: str) -> int:
     """Words as a reader counts them ("Russia’s" is one word, "de-escalation" two halves of one)."""
     return len(_WORD.findall(text.replace("-", "")))
+
+
+# What every reader yields per item: (label for messages, the article or None, the error or None).
+Item = tuple[str, "ArticleIn | None", "str | None"]
