@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
@@ -67,15 +67,15 @@ class ArticlePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # title, date and body cannot be emptied: null is refused, and the spec says so
-    title: str | SkipJsonSchema[None] = Field(
-        None,
-        min_length=1,
-        max_length=500,
-        examples=["A corrected title"],
-        json_schema_extra=HAS_TEXT,
+    # The length limits sit on the str part: on the union, pydantic would apply them to an
+    # explicit null too and fail with a TypeError (a 500) instead of a validation error.
+    title: Annotated[str, Field(min_length=1, max_length=500)] | SkipJsonSchema[None] = Field(
+        None, examples=["A corrected title"], json_schema_extra=HAS_TEXT
     )
     date: dt.date | SkipJsonSchema[None] = Field(None, examples=["2022-01-07"])
-    body: str | SkipJsonSchema[None] = Field(None, min_length=1, json_schema_extra=HAS_TEXT)
+    body: Annotated[str, Field(min_length=1)] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=HAS_TEXT
+    )
     source: str | None = Field(None, max_length=200)
     authors: list[str] | None = Field(None, max_length=50, json_schema_extra=NAMES)
     url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
@@ -86,6 +86,13 @@ class ArticlePatch(BaseModel):
     def has_text(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("must have some text")
+        return value
+
+    @field_validator("title", "date", "body", mode="before")
+    @classmethod
+    def not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null (leave the field out to keep it)")
         return value
 
     @field_validator("authors")

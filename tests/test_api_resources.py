@@ -393,3 +393,18 @@ def test_bulk_reports_a_busy_batch_per_line(
     assert [x.get("status") for x in lines[:-1]] == ["added", "added", "error", "error", "added"]
     assert lines[2]["error"]["code"] == "busy" and calls == [2, 2, 1]
     assert lines[-1]["summary"] == {"lines": 5, "added": 3, "duplicate": 0, "error": 2}
+
+
+def test_patch_with_null_for_a_required_field_is_422(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    # Found by the fuzzer: null met a length limit inside pydantic and became a 500.
+    r = client.post(
+        "/api/v1/articles", headers=auth, json={"date": "2021-01-01", "body": "Text to patch."}
+    )
+    article_id = r.json()["id"]
+    for field in ("title", "body", "date"):
+        r = client.patch(f"/api/v1/articles/{article_id}", headers=auth, json={field: None})
+        assert r.status_code == 422, (field, r.text)
+        assert r.json()["error"]["code"] == "validation_error"
+        assert "cannot be null" in r.json()["error"]["message"]
