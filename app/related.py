@@ -55,6 +55,7 @@ def related_articles(archive: Archive, *, article_id: int, limit: int = 5) -> li
         return []
     # Lower-case words only: never operators or syntax in the query language.
     params = SearchParams(q=" OR ".join(terms), page_size=limit + 1)
-    page = search_articles(archive, params=params, snippets=False)
+    # Only the top few are needed: skip the exact count over every match (the costly part).
+    page = search_articles(archive, params=params, snippets=False, exact_total=False)
     others = [i.article for i in page.items if i.article.id != article.id]
     return others[:limit]

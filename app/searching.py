@@ -106,8 +106,11 @@ def make_snippet(archive: Archive, node: Node, body: str) -> Markup | None:
     return archive.search.highlight(node, flat)
 
 
-def search_articles(archive: Archive, *, params: SearchParams, snippets: bool = True) -> SearchPage:
-    """Run one search. Raises QuerySyntaxError for a malformed query."""
+def search_articles(
+    archive: Archive, *, params: SearchParams, snippets: bool = True, exact_total: bool = True
+) -> SearchPage:
+    """Run one search. Raises QuerySyntaxError for a malformed query. Without `exact_total`
+    the total is only a lower bound (cheaper, for callers that need just the top results)."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
     node = parse_query(params.q)
@@ -117,6 +120,7 @@ def search_articles(archive: Archive, *, params: SearchParams, snippets: bool = 
         sort=params.sort,
         offset=(params.page - 1) * params.page_size,
         limit=params.page_size,
+        exact_total=exact_total,
     )
     hits = archive.search.search(request)
     scores = dict(zip(hits.ids, hits.scores, strict=True))

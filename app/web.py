@@ -209,6 +209,19 @@ def article_page(
         json_ld=metadata.json_ld(metadata.news_article(article, base=base)),
         opengraph=metadata.opengraph(article, base=base),
         description=metadata.description(article),
+    )
+
+
+# Related articles get their own page: ranking an OR of an article's key terms costs ~100 ms at
+# 20k articles with Whoosh, which would make every reading page slow.
+@router.get("/related/{article_id}", response_class=HTMLResponse)
+def related_page(request: Request, archive: ArchiveDep, article_id: int) -> Response:
+    article = articles.get_article(archive, article_id=article_id)
+    return render(
+        request,
+        "related.html",
+        alternate=f"/api/v1/articles/{article.id}/related",
+        article=article,
         related=related_articles(archive, article_id=article.id),
     )
 

@@ -57,4 +57,8 @@ def test_did_you_mean_and_related_on_pages(client: TestClient, auth: dict[str, s
         follow_redirects=True,
     )
     assert page.status_code == 200
-    assert 'class="related"' in page.text and "Related articles" in page.text
+    assert 'href="/related/' in page.text  # a link: computing them inline slowed every page
+    related = client.get(f"/related/{seed['id']}")
+    assert related.status_code == 200
+    assert 'class="related"' in related.text and "Related articles" in related.text
+    assert client.get("/related/999999").status_code == 404

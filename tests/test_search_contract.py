@@ -459,3 +459,12 @@ def test_did_you_mean_corrects_unknown_words_from_the_archive(loaded: Archive) -
     assert suggest("zzqxv") is None  # nothing near in the archive
     # Correct, but nothing more would be found: no suggestion.
     assert suggest("diplomcy", sources=("BBC",)) is None
+
+
+def test_top_results_without_an_exact_total(loaded: Archive) -> None:
+    exact = search_articles(loaded, params=SearchParams(q="will OR cat", page_size=2))
+    cheap = search_articles(
+        loaded, params=SearchParams(q="will OR cat", page_size=2), exact_total=False
+    )
+    assert [i.article.id for i in cheap.items] == [i.article.id for i in exact.items]
+    assert exact.total == 3 and len(cheap.items) <= cheap.total <= exact.total

@@ -39,6 +39,9 @@ class SearchRequest:
     sort: Sort = "relevance"
     offset: int = 0
     limit: int = 20
+    # False when the caller needs only the top results (related articles): the total is then a
+    # lower bound, and the backend skips the exact count over every match.
+    exact_total: bool = True
 
 
 @dataclass

@@ -134,8 +134,12 @@ class PostgresBackend:
             stmt = stmt.order_by(Article.published.asc(), Article.id.asc())
         stmt = stmt.offset(request.offset).limit(request.limit)
         with self.engine.connect() as conn:
-            total = int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
-            rows = conn.execute(stmt).all() if total > request.offset else []
+            if request.exact_total:
+                total = int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
+                rows = conn.execute(stmt).all() if total > request.offset else []
+            else:
+                rows = conn.execute(stmt).all()
+                total = request.offset + len(rows)
         ids = [int(r[0]) for r in rows]
         scores = [float(r[1]) if sort == "relevance" else None for r in rows]
         return SearchHits(ids=ids, scores=scores, total=total)

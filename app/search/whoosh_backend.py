@@ -273,7 +273,7 @@ class WhooshBackend:
             if wfilter is not None and next(iter(s.docs_for_query(wfilter)), None) is None:
                 return SearchHits(ids=[], scores=[], total=0)
             results = s.search(wquery, **kwargs)
-            total = len(results)
+            total = len(results) if request.exact_total else results.scored_length()
             page = results[request.offset : request.offset + request.limit]
             ids = [int(hit["id"]) for hit in page]
             scores = [
