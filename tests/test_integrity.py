@@ -41,6 +41,8 @@ def cli(settings: Settings, *args: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "NEWSARCHIVE_DATA_DIR": str(settings.data_dir),
+        "NEWSARCHIVE_DATABASE_URL": settings.database_url or "",
+        "NEWSARCHIVE_SEARCH_BACKEND": settings.search_backend,
         "NEWSARCHIVE_WRITE_LOCK_TIMEOUT": "60",
     }
     return subprocess.Popen(
@@ -53,9 +55,18 @@ def cli(settings: Settings, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The default setup (SQLite + Whoosh), and the same archive on PostgreSQL."""
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_settings")  # type: ignore[no-any-return]
+    return settings
+
+
 def test_two_imports_and_api_writes_at_once(
-    settings: Settings, tmp_path: Path, auth: dict[str, str]
+    any_settings: Settings, tmp_path: Path, auth: dict[str, str]
 ) -> None:
+    settings = any_settings
     a = write_files(tmp_path / "a", "alpha", 60)
     b = write_files(tmp_path / "b", "beta", 60)
     procs = [

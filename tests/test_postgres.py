@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,6 @@ from sqlalchemy import create_engine, inspect
 from app.archive import open_archive
 from app.config import Settings
 from app.db import Base
-from app.index_sync import check
 from app.main import create_app
 from app.migrate import alembic_config, upgrade
 from tests.conftest import SEED
@@ -88,70 +83,6 @@ def test_stats_names_database_and_backend(pg_settings: Settings) -> None:
     assert "database:  postgresql" in out and "search:    postgres (PostgreSQL 1" in out
     assert cli(pg_settings, "check").exit_code == 0
     assert "indexed 0 articles" in cli(pg_settings, "reindex").output
-
-
-def test_concurrent_writers_on_postgres(
-    pg_settings: Settings, tmp_path: Path, auth: dict[str, str]
-) -> None:
-    procs = []
-    for name in ("alpha", "beta"):
-        folder = tmp_path / name
-        folder.mkdir()
-        for i in range(40):
-            (folder / f"{i}.txt").write_text(
-                f"date 2020-01-{i % 28 + 1:02d}\ntitle {name} {i}\n\n{name} harbour story {i}.\n",
-                encoding="utf-8",
-            )
-        env = {
-            **os.environ,
-            "NEWSARCHIVE_DATA_DIR": str(pg_settings.data_dir),
-            "NEWSARCHIVE_DATABASE_URL": pg_settings.database_url or "",
-            "NEWSARCHIVE_SEARCH_BACKEND": "postgres",
-        }
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "app.cli",
-                    "import",
-                    "--quiet",
-                    "--batch-size",
-                    "5",
-                    str(folder),
-                ],
-                cwd=ROOT,
-                env=env,
-                text=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    statuses: list[int] = []
-    with TestClient(create_app(pg_settings)) as client:
-
-        def post(i: int) -> None:
-            r = client.post(
-                "/api/v1/articles",
-                headers=auth,
-                json={"date": "2021-01-01", "body": f"API harbour story {i}."},
-            )
-            statuses.append(r.status_code)
-
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        outputs = [p.communicate(timeout=120)[0] for p in procs]
-        assert [p.returncode for p in procs] == [0, 0], outputs
-        assert statuses == [201] * 6
-        assert client.get("/api/v1/search", params={"q": "harbour"}).json()["total"] == 86
-    archive = open_archive(pg_settings)
-    try:
-        assert check(archive).ok
-    finally:
-        archive.close()
 
 
 def test_migrations_on_postgres(pg_url: str) -> None:

@@ -267,10 +267,7 @@ class WhooshBackend:
             kwargs["sortedby"] = "date"
             kwargs["reverse"] = sort == "newest"
         with self._searcher() as s:
-            # whoosh3 treats a filter that matches no document like no filter at all (its
-            # collector tests the allowed set for truth), which miscounts totals on indexes
-            # with several segments: a filter that matches nothing means no results.
-            if wfilter is not None and next(iter(s.docs_for_query(wfilter)), None) is None:
+            if _filters_out_everything(s, wfilter):
                 return SearchHits(ids=[], scores=[], total=0)
             results = s.search(wquery, **kwargs)
             total = len(results) if request.exact_total else results.scored_length()
@@ -294,8 +291,7 @@ class WhooshBackend:
             "day": sorting.FieldFacet("date"),
         }
         with self._searcher() as s:
-            # See search(): an empty filter must mean no matches, not no filter.
-            if wfilter is not None and next(iter(s.docs_for_query(wfilter)), None) is None:
+            if _filters_out_everything(s, wfilter):
                 return {field: {} for field in fields}
             # One unscored pass over the matches counts every facet at once.
             results = s.search(
@@ -469,6 +465,13 @@ class _MarkFormatter(wh.Formatter):
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
+
+
+def _filters_out_everything(searcher: Searcher, wfilter: Any) -> bool:
+    """True when a filter matches no document. whoosh3 treats such a filter like no filter at
+    all (its collector tests the allowed set for truth), which miscounts totals and facets on
+    indexes with several segments; every caller must check this first."""
+    return wfilter is not None and next(iter(searcher.docs_for_query(wfilter)), None) is None
 
 
 def _retry(fn: Any, attempts: int = 5) -> Any:
