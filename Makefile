@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages bench-relevance clean
+.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages bench-relevance bench-scale clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-pages: install
 
 bench-relevance: install
 	$(BIN)/python -m bench.relevance
+
+# 100k and 300k synthetic articles on PostgreSQL and Whoosh (docs/scaling.md); over an hour.
+bench-scale: install
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
