@@ -468,3 +468,56 @@ def test_top_results_without_an_exact_total(loaded: Archive) -> None:
     )
     assert [i.article.id for i in cheap.items] == [i.article.id for i in exact.items]
     assert exact.total == 3 and len(cheap.items) <= cheap.total <= exact.total
+
+
+def test_totals_filters_facets_and_date_order_follow_every_write(backend_archive: Archive) -> None:
+    # Whoosh keeps per-document values and match sets in memory per index version: each write
+    # (add, update, delete) must be visible to the very next search, filter, facet and sort.
+    from app.articles import ArticleChanges, delete_article, update_article
+    from app.facets import search_facets
+
+    def state() -> tuple[int, list[int], dict[str, int], list[int]]:
+        total = search_articles(backend_archive, params=SearchParams(q="harbour")).total
+        reuters = ids_for(backend_archive, "harbour", sources=("Reuters",), sort="oldest")
+        facets = search_facets(
+            backend_archive, params=SearchParams(q="harbour"), facets=("source",)
+        )
+        by_source = {v.value: v.count for v in facets["source"]}
+        dated = ids_for(
+            backend_archive,
+            "harbour",
+            date_from=dt.date(2021, 1, 1),
+            date_to=dt.date(2021, 12, 31),
+            sort="newest",
+        )
+        return total, reuters, by_source, dated
+
+    first = add(
+        backend_archive,
+        make_item("The harbour froze.", title="Ice", date="2021-02-01", source="Reuters"),
+        make_item("The harbour flooded.", title="Flood", date="2020-06-01", source="BBC"),
+    )
+    assert state() == (2, [first[0].id], {"Reuters": 1, "BBC": 1}, [first[0].id])
+    second = add(  # a second commit: a second Whoosh segment
+        backend_archive,
+        make_item("A harbour strike ended.", title="Strike", date="2021-09-09", source="Reuters"),
+    )
+    assert state() == (
+        3,
+        [first[0].id, second[0].id],
+        {"Reuters": 2, "BBC": 1},
+        [second[0].id, first[0].id],
+    )
+    update_article(
+        backend_archive,
+        article_id=first[1].id,
+        changes=ArticleChanges(source="Reuters", published=dt.date(2021, 12, 24)),
+    )
+    assert state() == (
+        3,
+        [first[0].id, second[0].id, first[1].id],
+        {"Reuters": 3},
+        [first[1].id, second[0].id, first[0].id],
+    )
+    delete_article(backend_archive, article_id=second[0].id)
+    assert state() == (2, [first[0].id, first[1].id], {"Reuters": 2}, [first[1].id, first[0].id])

@@ -3,7 +3,8 @@
 Only this module (and its analyzers) imports Whoosh. Notes from measuring the forks
 (docs/dependencies.md): `Searcher.refresh()` can return duplicate hits after merges, so stale
 searchers are reopened instead; opening can race a commit replacing the TOC file, so opens retry;
-date ranges go in `filter=` (an `And` with a range miscounts totals).
+filters are sets of document numbers passed as `filter=` (an `And` with a range miscounts
+totals), computed from per-document values held in memory (app.search.whoosh_docvalues).
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import shutil
 import threading
 import time
 import warnings
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 from whoosh import highlight as wh
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -42,6 +43,7 @@ from app.search.base import (
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+from app.search.whoosh_docvalues import DocValues, DocValuesCache
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class WhooshBackend:
         self._ix: Any = None
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
+        self._values = DocValuesCache()
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -258,24 +261,32 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchHits:
         wquery = self._translate(request.query) if request.query is not None else wq.Every()
-        wfilter = self._filter(request.filters)
         sort = request.sort
         if request.query is None and sort == "relevance":
             sort = "newest"
-        kwargs: dict[str, Any] = {"limit": request.offset + request.limit, "filter": wfilter}
-        if sort != "relevance":
-            kwargs["sortedby"] = "date"
-            kwargs["reverse"] = sort == "newest"
+        wanted = request.offset + request.limit
         with self._searcher() as s:
-            if _filters_out_everything(s, wfilter):
+            values = self._values.for_searcher(s)
+            allowed = _allowed(values, request.filters)
+            if allowed is not None and not allowed:
+                # whoosh3 treats an empty filter like no filter at all: never pass one.
                 return SearchHits(ids=[], scores=[], total=0)
-            results = s.search(wquery, **kwargs)
-            total = len(results) if request.exact_total else results.scored_length()
+            if sort != "relevance":
+                # Date order from the in-memory dates: one pass over the matches, no scoring.
+                matches = _matches(s, values, wquery, allowed, request.filters)
+                top = values.by_date(matches, wanted, newest=sort == "newest")
+                docnums = top[request.offset :]
+                ids = [int(s.reader().stored_fields(d)["id"]) for d in docnums]
+                return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches))
+            results = s.search(wquery, limit=wanted, filter=allowed)
+            if request.exact_total:
+                # Counted from the (cached) match set the page's facets and timeline reuse.
+                total = len(_matches(s, values, wquery, allowed, request.filters))
+            else:
+                total = results.scored_length()
             page = results[request.offset : request.offset + request.limit]
             ids = [int(hit["id"]) for hit in page]
-            scores = [
-                float(hit.score) if sort == "relevance" and hit.score else None for hit in page
-            ]
+            scores = [float(hit.score) if hit.score else None for hit in page]
         return SearchHits(ids=ids, scores=scores, total=total)
 
     def facet_counts(
@@ -284,34 +295,23 @@ class WhooshBackend:
         if not fields:
             return {}
         wquery = self._translate(query) if query is not None else wq.Every()
-        wfilter = self._filter(filters)
-        facets = {
-            "source": sorting.FieldFacet("source_key"),
-            "author": sorting.FieldFacet("person_key", allow_overlap=True),
-            "day": sorting.FieldFacet("date"),
-        }
         with self._searcher() as s:
-            if _filters_out_everything(s, wfilter):
+            values = self._values.for_searcher(s)
+            allowed = _allowed(values, filters)
+            if allowed is not None and not allowed:
                 return {field: {} for field in fields}
-            # One unscored pass over the matches counts every facet at once.
-            results = s.search(
-                wquery,
-                limit=None,
-                filter=wfilter,
-                scored=False,
-                groupedby={field: facets[field] for field in fields},
-                maptype=sorting.Count,
-            )
-            groups = {field: results.groups(field) for field in fields}
-        out: dict[FacetField, dict[str, int]] = {}
-        for field, counts in groups.items():
-            if field == "day":
-                out[field] = {
-                    f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": int(n)
-                    for k, n in counts.items()
-                }
-            else:
-                out[field] = {str(k): int(n) for k, n in counts.items() if k}
+            matches = _matches(s, values, wquery, allowed, filters)
+            out: dict[FacetField, dict[str, int]] = {}
+            for field in fields:
+                if field == "source":
+                    out[field] = dict(values.count_sources(matches))
+                elif field == "author":
+                    out[field] = dict(values.count_people(matches))
+                else:
+                    out[field] = {
+                        f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": n
+                        for k, n in values.count_days(matches).items()
+                    }
         return out
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
@@ -323,26 +323,6 @@ class WhooshBackend:
                 # Deleted documents still count until a merge: close enough for weighting.
                 out[word] = int(reader.doc_frequency("body", stems[0])) if stems else 0
         return out
-
-    def _filter(self, f: SearchFilters) -> Any:
-        parts: list[Any] = []
-        if f.date_from or f.date_to:
-            parts.append(
-                wq.NumericRange(
-                    "date",
-                    date_key(f.date_from) if f.date_from else None,
-                    date_key(f.date_to) if f.date_to else None,
-                )
-            )
-        if f.sources:
-            parts.append(wq.Or([wq.Term("source_key", source_key(s)) for s in f.sources]))
-        if f.authors:
-            parts.append(
-                wq.Or([wq.Term("person_key", " ".join(a.split()).lower()) for a in f.authors])
-            )
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else wq.And(parts)
 
     # -- query translation -------------------------------------------------------------------
     def _tokens(self, analyzer: Any, text: str) -> list[str]:
@@ -453,6 +433,7 @@ class WhooshBackend:
                 searcher.close()
             self._pool.clear()
             self._ix = None
+        self._values.clear()
 
 
 class _MarkFormatter(wh.Formatter):
@@ -467,11 +448,45 @@ class _MarkFormatter(wh.Formatter):
         return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
 
 
-def _filters_out_everything(searcher: Searcher, wfilter: Any) -> bool:
-    """True when a filter matches no document. whoosh3 treats such a filter like no filter at
-    all (its collector tests the allowed set for truth), which miscounts totals and facets on
-    indexes with several segments; every caller must check this first."""
-    return wfilter is not None and next(iter(searcher.docs_for_query(wfilter)), None) is None
+def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
+    """The documents the filters let through (None when there are no filters), from the
+    in-memory values rather than Whoosh range and term queries; cached per index version."""
+    if not (f.date_from or f.date_to or f.sources or f.authors):
+        return None
+    key = ("filter", f)
+    cached = values.cached_matches(key)
+    if cached is not None:
+        return cast(set[int], cached)
+    parts: list[list[int]] = []
+    if f.date_from or f.date_to:
+        low = date_key(f.date_from) if f.date_from else None
+        high = date_key(f.date_to) if f.date_to else None
+        parts.append(values.in_dates(low, high))
+    if f.sources:
+        parts.append(values.with_source({source_key(s) for s in f.sources}))
+    if f.authors:
+        parts.append(values.with_person({" ".join(a.split()).lower() for a in f.authors}))
+    parts.sort(key=len)
+    allowed = set(parts[0])
+    for part in parts[1:]:
+        allowed.intersection_update(part)
+    values.remember_matches(key, allowed)
+    return allowed
+
+
+def _matches(
+    searcher: Searcher, values: DocValues, wquery: Any, allowed: set[int] | None, f: SearchFilters
+) -> array:
+    """Every matching document number, unscored, filtered; cached per index version so the
+    exact total, the facets and the timeline of one results page walk the matches once."""
+    key = ("matches", repr(wquery), f)
+    cached = values.cached_matches(key)
+    if cached is not None:
+        return cast(array, cached)
+    docs = searcher.docs_for_query(wquery)
+    found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
+    values.remember_matches(key, found)
+    return found
 
 
 def _retry(fn: Any, attempts: int = 5) -> Any:
