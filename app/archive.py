@@ -87,7 +87,9 @@ def make_search_backend(settings: Settings, engine: Engine) -> SearchBackend:
         from app.search.whoosh_backend import WhooshBackend
 
         return WhooshBackend(
-            settings.resolved_index_dir(), writer_timeout=settings.write_lock_timeout
+            settings.resolved_index_dir(),
+            writer_timeout=settings.write_lock_timeout,
+            cache_size=settings.search_cache_size,
         )
     raise ValueError(
         f"unknown search backend {settings.search_backend!r} (available: whoosh, postgres)"

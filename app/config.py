@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         None, description="Whoosh index folder; default <data_dir>/index."
     )
     search_backend: str = Field("whoosh", description="Search backend name.")
+    search_cache_size: int = Field(
+        64,
+        ge=0,
+        description="Whoosh: match sets and result pages kept per index version (0 turns the "
+        "cache off, e.g. to benchmark uncached searches). Any write starts a new version.",
+    )
     api_token: SecretStr | None = Field(
         None,
         description="A read-write API bearer token; named tokens live in the database.",

@@ -16,9 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import (
-    CharsetFilter,
     Filter,
-    LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     Token,
@@ -44,6 +42,29 @@ class NewsNormalizeFilter(Filter):
             yield token
 
 
+# Whoosh types its map as dict[str, str]; its keys are in fact code points, as translate() wants.
+_ACCENTS: dict[int, str] = accent_map  # type: ignore[assignment]
+
+
+class NewsFoldFilter(Filter):
+    """LowercaseFilter, CharsetFilter(accent_map) and NewsNormalizeFilter in one pass, with the
+    same output: accents are folded only in tokens that are not plain ASCII (nearly all English
+    tokens are, and `str.translate` with the accent map cost a third of indexing and
+    highlighting time, measured with pyinstrument)."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for token in tokens:
+            text = token.text.lower()
+            if not text.isascii():
+                text = text.translate(_ACCENTS)
+                if "’" in text or "‘" in text:
+                    text = text.replace("’", "'").replace("‘", "'")
+            if "." in text:
+                text = text.replace(".", "")
+            token.text = text
+            yield token
+
+
 class PossessiveFilter(Filter):
     """ "russia's" and "hens'" -> "russia", "hens" before stemming."""
 
@@ -58,12 +79,9 @@ class PossessiveFilter(Filter):
 
 
 def exact_analyzer() -> Any:
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | NewsNormalizeFilter()
-    )
+    # Indexes made before NewsFoldFilter existed keep the three filters it replaces pickled in
+    # their schema (LowercaseFilter, CharsetFilter, NewsNormalizeFilter): same tokens, slower.
+    return RegexTokenizer(TOKEN_PATTERN) | NewsFoldFilter()
 
 
 def stem_analyzer() -> Any:

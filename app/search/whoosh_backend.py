@@ -19,6 +19,7 @@ import warnings
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -104,7 +105,7 @@ class WhooshBackend:
     name = "whoosh"
     transactional = False
 
-    def __init__(self, path: Path, *, writer_timeout: float = 120.0) -> None:
+    def __init__(self, path: Path, *, writer_timeout: float = 120.0, cache_size: int = 64) -> None:
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.schema = make_schema()
@@ -113,7 +114,7 @@ class WhooshBackend:
         self._ix: Any = None
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
-        self._values = DocValuesCache()
+        self._values = DocValuesCache(cache_size)
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -264,30 +265,46 @@ class WhooshBackend:
         sort = request.sort
         if request.query is None and sort == "relevance":
             sort = "newest"
-        wanted = request.offset + request.limit
         with self._searcher() as s:
             values = self._values.for_searcher(s)
-            allowed = _allowed(values, request.filters)
-            if allowed is not None and not allowed:
-                # whoosh3 treats an empty filter like no filter at all: never pass one.
-                return SearchHits(ids=[], scores=[], total=0)
-            if sort != "relevance":
-                # Date order from the in-memory dates: one pass over the matches, no scoring.
-                matches = _matches(s, values, wquery, allowed, request.filters)
-                top = values.by_date(matches, wanted, newest=sort == "newest")
-                docnums = top[request.offset :]
-                ids = [int(s.reader().stored_fields(d)["id"]) for d in docnums]
-                return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches))
-            results = s.search(wquery, limit=wanted, filter=allowed)
-            if request.exact_total:
-                # Counted from the (cached) match set the page's facets and timeline reuse.
-                total = len(_matches(s, values, wquery, allowed, request.filters))
-            else:
-                total = results.scored_length()
-            page = results[request.offset : request.offset + request.limit]
-            ids = [int(hit["id"]) for hit in page]
-            scores = [float(hit.score) if hit.score else None for hit in page]
-        return SearchHits(ids=ids, scores=scores, total=total)
+            # The same page asked again (the API after the page, back and forward, a facet
+            # removed) is answered from memory until the next write.
+            key = ("hits", repr(wquery), request.filters, sort, request.offset, request.limit)
+            cached = values.cached_matches(key)
+            if cached is not None and (cached.exact or not request.exact_total):
+                hits = cast(_CachedHits, cached).hits
+                return SearchHits(list(hits.ids), list(hits.scores), hits.total)
+            hits, exact = self._search(s, values, wquery, request, sort)
+            values.remember_matches(key, _CachedHits(hits, exact))
+        return hits
+
+    def _search(
+        self, s: Searcher, values: DocValues, wquery: Any, request: SearchRequest, sort: str
+    ) -> tuple[SearchHits, bool]:
+        wanted = request.offset + request.limit
+        allowed = _allowed(values, request.filters)
+        if allowed is not None and not allowed:
+            # whoosh3 treats an empty filter like no filter at all: never pass one.
+            return SearchHits(ids=[], scores=[], total=0), True
+        if sort != "relevance":
+            # Date order from the in-memory dates: one pass over the matches, no scoring.
+            matches = _matches(s, values, wquery, allowed, request.filters)
+            top = values.by_date(matches, wanted, newest=sort == "newest")
+            ids = [int(s.reader().stored_fields(d)["id"]) for d in top[request.offset :]]
+            return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches)), True
+        results = s.search(wquery, limit=wanted, filter=allowed)
+        exact = request.exact_total or results.has_exact_length()
+        if results.has_exact_length():
+            total = len(results)  # the scoring pass saw every match (no block skipping)
+        elif request.exact_total:
+            # Counted from the match set, which the page's facets and timeline then reuse.
+            total = len(_matches(s, values, wquery, allowed, request.filters))
+        else:
+            total = results.scored_length()
+        page = results[request.offset : request.offset + request.limit]
+        ids = [int(hit["id"]) for hit in page]
+        scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
+        return SearchHits(ids=ids, scores=scores, total=total), exact
 
     def facet_counts(
         self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
@@ -446,6 +463,12 @@ class _MarkFormatter(wh.Formatter):
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
+
+
+@dataclass(frozen=True)
+class _CachedHits:
+    hits: SearchHits
+    exact: bool  # False when the total is only a lower bound
 
 
 def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:

@@ -25,9 +25,6 @@ from typing import Any
 
 # Segments whose values are kept: more than an index ever has at once (merges keep it small).
 SEGMENT_CACHE_SIZE = 256
-# Match sets kept per searcher view, so a results page's count, facets and timeline share one
-# pass over the matches (keyed by query and filters; a new commit makes a new view).
-MATCH_CACHE_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -79,10 +76,11 @@ class DocValues:
     _by_person: dict[str, list[int]] | None = None
     # Match sets (arrays) and filter sets, by query and filters.
     _matches: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    cache_size: int = 64
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def concat(cls, segments: Sequence[SegmentValues]) -> DocValues:
+    def concat(cls, segments: Sequence[SegmentValues], cache_size: int) -> DocValues:
         dates = array("I")
         for seg in segments:
             dates.extend(seg.dates)
@@ -90,6 +88,7 @@ class DocValues:
             dates=dates,
             sources=list(chain.from_iterable(s.sources for s in segments)),
             people=list(chain.from_iterable(s.people for s in segments)),
+            cache_size=cache_size,
         )
 
     # -- filters ------------------------------------------------------------------------------
@@ -160,7 +159,7 @@ class DocValues:
             return heapq.nlargest(n, docnums, key=rank)
         return heapq.nsmallest(n, docnums, key=rank)
 
-    # -- match sets ---------------------------------------------------------------------------
+    # -- cached match sets, filter sets and result pages, for this index version only ---------
     def cached_matches(self, key: Any) -> Any:
         with self._lock:
             found = self._matches.get(key)
@@ -169,16 +168,20 @@ class DocValues:
             return found
 
     def remember_matches(self, key: Any, docnums: Any) -> None:
+        if not self.cache_size:
+            return
         with self._lock:
             self._matches[key] = docnums
-            while len(self._matches) > MATCH_CACHE_SIZE:
+            while len(self._matches) > self.cache_size:
                 self._matches.popitem(last=False)
 
 
 class DocValuesCache:
     """Segment values by segment id, and the combined view by the exact segment list."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_size: int = 64) -> None:
+        # Match sets, filter sets and result pages kept per index version (app.config).
+        self.cache_size = cache_size
         self._segments: OrderedDict[str, SegmentValues] = OrderedDict()
         self._view_key: Any = None
         self._view: DocValues | None = None
@@ -204,7 +207,7 @@ class DocValuesCache:
                     while len(self._segments) > SEGMENT_CACHE_SIZE:
                         self._segments.popitem(last=False)
             parts.append(values)
-        view = DocValues.concat(parts)
+        view = DocValues.concat(parts, self.cache_size)
         with self._lock:
             self._view_key, self._view = key, view
             live = {k for k in key[1]}
