@@ -521,3 +521,18 @@ def test_totals_filters_facets_and_date_order_follow_every_write(backend_archive
     )
     delete_article(backend_archive, article_id=second[0].id)
     assert state() == (2, [first[0].id, first[1].id], {"Reuters": 2}, [first[1].id, first[0].id])
+
+
+def test_snippets_find_matches_deep_in_long_articles(backend_archive: Archive) -> None:
+    # Snippets analyse a window around the first likely match, then the opening, then the
+    # whole text: a false lead ("electric" for "elections") must not lose the real match.
+    filler = " ".join(f"Filler sentence number {i} about the weather." for i in range(120))
+    body = f"An electric car show opened. {filler} The elections were postponed. {filler}"
+    add(backend_archive, make_item(body, title="Motor show", date="2021-01-01"))
+    page = search_articles(backend_archive, params=SearchParams(q="elections"))
+    assert page.total == 1
+    snippet = str(page.items[0].snippet)
+    assert "<mark>elections</mark>" in snippet
+    assert "electric" not in snippet
+    phrase = search_articles(backend_archive, params=SearchParams(q='"were postponed"'))
+    assert "<mark>postponed</mark>" in str(phrase.items[0].snippet)
