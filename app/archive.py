@@ -90,6 +90,7 @@ def make_search_backend(settings: Settings, engine: Engine) -> SearchBackend:
             settings.resolved_index_dir(),
             writer_timeout=settings.write_lock_timeout,
             cache_size=settings.search_cache_size,
+            processes=settings.resolved_index_processes(),
         )
     raise ValueError(
         f"unknown search backend {settings.search_backend!r} (available: whoosh, postgres)"

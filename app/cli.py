@@ -83,7 +83,12 @@ def migrate(ctx: click.Context) -> None:
     is_flag=True,
     help="An article already stored under the same URL with other text is updated, not skipped.",
 )
-@click.option("--batch-size", default=200, show_default=True, help="Articles per transaction.")
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def import_cmd(

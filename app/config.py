@@ -6,6 +6,7 @@ to whatever needs it, so tests can give every test its own data directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Whoosh: match sets and result pages kept per index version (0 turns the "
         "cache off, e.g. to benchmark uncached searches). Any write starts a new version.",
+    )
+    index_processes: int = Field(
+        0,
+        ge=0,
+        description="Whoosh: worker processes that index big batches (500+ articles) in "
+        "parallel; 0 picks the number of CPUs (at most 4), 1 indexes in this process only.",
     )
     api_token: SecretStr | None = Field(
         None,
@@ -75,6 +82,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'archive.db').resolve()}"
+
+    def resolved_index_processes(self) -> int:
+        if self.index_processes:
+            return self.index_processes
+        return max(1, min(4, os.cpu_count() or 1))
 
     def resolved_index_dir(self) -> Path:
         """The index folder, defaulting to <data_dir>/index."""

@@ -133,7 +133,7 @@ def import_files(
     files: list[str],
     encoding: str | None = None,
     fmt: str | None = None,
-    batch_size: int = 200,
+    batch_size: int = 1000,
     dry_run: bool = False,
     run_id: int | None = None,
     on_error: Callable[[str, str], None] | None = None,

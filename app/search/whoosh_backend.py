@@ -55,6 +55,10 @@ EXACT_BOOST = 1.0
 DERIVED_TITLE_BOOST = 0.1
 SNIPPET_CHARS = 240
 POOL_SIZE = 8
+# Batches at least this big are analysed and written by worker processes (Whoosh's MpWriter),
+# one new segment each: starting the workers costs a few tenths of a second, which smaller
+# batches would not win back.
+PARALLEL_MIN_DOCS = 500
 BM25_K1 = 2.0
 BM25_B = 0.5
 
@@ -105,9 +109,17 @@ class WhooshBackend:
     name = "whoosh"
     transactional = False
 
-    def __init__(self, path: Path, *, writer_timeout: float = 120.0, cache_size: int = 64) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        writer_timeout: float = 120.0,
+        cache_size: int = 64,
+        processes: int = 1,
+    ) -> None:
         self.path = Path(path)
         self.writer_timeout = writer_timeout
+        self.processes = max(1, processes)
         self.schema = make_schema()
         self._stem = stem_analyzer()
         self._exact = exact_analyzer()
@@ -206,9 +218,47 @@ class WhooshBackend:
     def upsert(self, docs: list[IndexDoc]) -> None:
         if not docs:
             return
+        if self.processes > 1 and len(docs) >= PARALLEL_MIN_DOCS:
+            self._upsert_parallel(docs)
+            return
         with self._writer() as writer:
             for doc in docs:
                 writer.update_document(**self._fields(doc))
+
+    def _upsert_parallel(self, docs: list[IndexDoc]) -> None:
+        # Analysis is most of the cost of indexing and pure Python: worker processes share it.
+        # forkserver, not fork: forking a threaded process (the web server) is unsafe, and
+        # Python 3.12+ warns about it. multisegment: the workers' segments are kept as they are
+        # instead of being merged again in this process; the usual merge policy folds them
+        # into bigger segments at later commits.
+        writer = self._index().writer(
+            procs=self.processes,
+            multisegment=True,
+            start_method="forkserver",
+            batchsize=max(50, len(docs) // (4 * self.processes)),
+            timeout=self.writer_timeout,
+            delay=0.05,
+        )
+        try:
+            for doc in docs:
+                writer.update_document(**self._fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        # MpWriter drops a worker's documents without a word if the worker dies; the outbox
+        # entry is cleared after this returns, so check, and index what is missing here.
+        with self._searcher() as s:
+            missing = [d for d in docs if s.document_number(id=str(d.id)) is None]
+        if missing:
+            log.warning(
+                "parallel indexing lost %d of %d documents; indexing them again",
+                len(missing),
+                len(docs),
+            )
+            with self._writer() as serial:
+                for doc in missing:
+                    serial.update_document(**self._fields(doc))
 
     def delete(self, ids: list[int]) -> None:
         if not ids:
