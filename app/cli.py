@@ -263,8 +263,16 @@ def export(ctx: click.Context, output: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (one per CPU core uses them all; each keeps its own search caches, "
+    "and writes from all of them take turns through the archive's write lock).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, reload: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, reload: bool, workers: int) -> None:
     """Serve the web pages and the JSON API."""
     import os
 
@@ -278,6 +286,7 @@ def serve(ctx: click.Context, host: str, port: int, reload: bool) -> None:
         host=host,
         port=port,
         reload=reload,
+        workers=None if reload else workers,
         log_level="info",
     )
 

@@ -183,3 +183,43 @@ def test_commands_refuse_an_unmigrated_database(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["import", "reindex", "check", "stats", "serve", "migrate"])
 def test_help(command: str) -> None:
     assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0
+
+
+def test_serve_with_several_worker_processes(settings: Settings) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.live import ROOT, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-c", "from app.cli import main; main()"),
+            *("serve", "--port", str(port), "--workers", "2"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answered = 0
+        while answered < 4:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as r:
+                    answered += r.status == 200
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) >= 2  # two uvicorn workers (plus, perhaps, a resource tracker)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert b"Started parent process" in err
