@@ -1,4 +1,5 @@
-// News Archive: optional keyboard shortcuts. Every page works without this file.
+// News Archive: optional keyboard shortcuts, match navigation and instant result counts.
+// Every page works without this file.
 (function () {
   "use strict";
   function typing(el) {
@@ -53,6 +54,49 @@
     var fromHash = marks.findIndex(function (m) { return "#" + m.id === location.hash; });
     // after the browser's own jump to the anchor, so ours (centred) wins
     if (fromHash >= 0) window.addEventListener("load", function () { show(fromHash); });
+  }
+
+  // Instant result counts: while typing in the header box, say how many articles match
+  // (the JSON API's exact total; the search page then reuses the server's cached match set).
+  var box = document.getElementById("site-q");
+  if (box && window.fetch && window.AbortController) {
+    var hint = document.createElement("p");
+    hint.id = "site-q-count";
+    hint.className = "instant";
+    hint.setAttribute("aria-live", "polite");
+    hint.hidden = true;
+    box.form.appendChild(hint);
+    box.setAttribute("aria-describedby", hint.id);
+    var timer = null;
+    var pending = null;
+    var asked = box.value.trim();
+    var count = function () {
+      var q = box.value.trim();
+      if (q === asked) return;
+      asked = q;
+      if (pending) pending.abort();
+      if (q.length < 2) { hint.hidden = true; hint.textContent = ""; return; }
+      pending = new AbortController();
+      fetch("/api/v1/search?page_size=1&fields=id&q=" + encodeURIComponent(q),
+            { signal: pending.signal, headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+        .then(function (res) {
+          if (box.value.trim() !== q) return;
+          if (res[0]) {
+            var n = res[1].total;
+            hint.textContent = n === 0 ? "No articles match"
+              : n.toLocaleString("en") + (n === 1 ? " article matches" : " articles match");
+          } else {
+            hint.textContent = (res[1].error && res[1].error.message) || "Cannot count this query";
+          }
+          hint.hidden = false;
+        })
+        .catch(function () { /* aborted or offline: the form still works */ });
+    };
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(count, 250);
+    });
   }
 
   document.addEventListener("keydown", function (e) {

@@ -189,3 +189,21 @@ def test_a_match_link_lands_in_view(page: Any, live_server: LiveServer) -> None:
     assert bar is not None and mark is not None
     assert mark["y"] >= bar["y"] + bar["height"], "the match is hidden under the sticky bar"
     assert mark["y"] + mark["height"] <= 900
+
+
+def test_instant_result_count_while_typing(page: Any, live_server: LiveServer) -> None:
+    page.goto("/")
+    hint = page.locator("#site-q-count")
+    assert hint.is_hidden()
+    page.locator("#site-q").fill("bridge")
+    page.wait_for_function("!document.getElementById('site-q-count').hidden")
+    # The count is the one the search page then shows for the same query.
+    instant = int(hint.inner_text().split()[0].replace(",", ""))
+    assert page.locator("#site-q").get_attribute("aria-describedby") == "site-q-count"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q=bridge"))
+    assert int(page.locator("p.count").inner_text().split()[0].replace(",", "")) == instant
+    page.locator("#site-q").fill("zzyzxqj")
+    page.wait_for_function(
+        "document.getElementById('site-q-count').textContent === 'No articles match'"
+    )
