@@ -290,15 +290,40 @@ def fts5_search(conn: sqlite3.Connection, params: SearchParams) -> FtsPage:
         total = conn.execute(
             "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]
         ).fetchone()[0]
-    order = {"relevance": "articles_fts.rank", "newest": newest, "oldest": oldest}[params.sort]
-    rows = conn.execute(
-        "SELECT a.id, a.title, a.published, a.source, "
-        f"snippet(articles_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS}) "
-        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?",
-        [match, *args, limit, offset],
-    ).fetchall()
-    return FtsPage(total, [FtsHit(*r) for r in rows])
+    columns = (
+        "a.id, a.title, a.published, a.source, "
+        f"snippet(articles_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
+    )
+    join = "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    if params.sort == "relevance":
+        # Ordered by rank, FTS5 hands rows over best first and stops after LIMIT: snippet() runs
+        # for the page only.
+        rows = conn.execute(
+            f"SELECT {columns} {join} WHERE {cond} ORDER BY articles_fts.rank LIMIT ? OFFSET ?",
+            [match, *args, limit, offset],
+        ).fetchall()
+        return FtsPage(total, [FtsHit(*r) for r in rows])
+    # Ordered by date, SQLite sorts every match and would compute snippet() for each of them
+    # first (77 ms instead of 2 ms for `oil` at 19k articles): pick the page, then snippet it.
+    order = newest if params.sort == "newest" else oldest
+    ids = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT a.id {join} WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?",
+            [match, *args, limit, offset],
+        )
+    ]
+    if not ids:
+        return FtsPage(total, [])
+    hits = {
+        r[0]: FtsHit(*r)
+        for r in conn.execute(
+            f"SELECT {columns} {join} WHERE articles_fts MATCH ? "
+            f"AND articles_fts.rowid IN ({', '.join('?' * len(ids))})",
+            [match, *ids],
+        )
+    }
+    return FtsPage(total, [hits[i] for i in ids])
 
 
 # -- the query mix -------------------------------------------------------------------------------
@@ -409,6 +434,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed passes of the mix")
     parser.add_argument("--mix", choices=("reuters", "synthetic"), default="reuters")
     parser.add_argument("--out", type=Path, default=None, help="JSON results file")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run the mix on the archive in DIR (in process) and print archive / FTS5",
+    )
     args = parser.parse_args(argv)
     database = args.data / "archive.db"
     if not database.is_file():
@@ -436,6 +466,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in search["per_query"]:
         if "error" in row:
             print(f"  {row['query']}: {row['error']}", file=sys.stderr)
+    if args.compare:
+        from app.archive import open_archive
+        from app.config import Settings
+        from bench.reuters import run_searches
+
+        archive = open_archive(Settings(data_dir=args.data))
+        try:
+            result["archive_search"] = run_searches(archive, mix, args.runs)
+        finally:
+            archive.close()
+        print("\narchive (in process) / FTS5, pooled over runs, ms")
+        print_comparison(result["archive_search"], search)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
