@@ -279,6 +279,7 @@ async def _load(
                     r = await client.get(path, params=params)
                 except httpx2.HTTPError:
                     result.connection_errors[kind] = result.connection_errors.get(kind, 0) + 1
+                    await asyncio.sleep(0.05)  # a dead server must not turn this into a busy loop
                     continue
                 elapsed = (time.perf_counter() - started) * 1000
                 result.samples.setdefault(kind, []).append(elapsed)
