@@ -293,19 +293,39 @@ async def _load(
     return result
 
 
+def sequential_pages(
+    base: str, mix: Sequence[BenchQuery], paths: Sequence[str], runs: int
+) -> dict[str, Any]:
+    """Reading pages and API lists one request at a time: each article path once (different
+    articles, after 5 warm-up requests), each list request `runs` times."""
+    samples: dict[str, list[float]] = {"article": [], "list": []}
+    errors = 0
+    with httpx2.Client(base_url=base, timeout=60) as client:
+        for path in paths[:5]:
+            client.get(path)
+        requests = [("article", p, []) for p in paths]
+        requests += [("list", "/api/v1/articles", a) for a in list_queries(mix)] * runs
+        for kind, path, params in requests:
+            started = time.perf_counter()
+            r = client.get(path, params=params)
+            samples[kind].append((time.perf_counter() - started) * 1000)
+            errors += r.status_code != 200
+    return {"errors": errors, "by_kind": {k: latency_stats(v) for k, v in samples.items()}}
+
+
 def concurrent_load(
     server: Server,
     mix: Sequence[BenchQuery],
     *,
     duration: float,
     concurrency: int,
-    articles: int = 1000,
+    paths: Sequence[str],
     seed: int = 7,
 ) -> dict[str, Any]:
     """The mixed load for `duration` seconds with `concurrency` requests in flight."""
     plan: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
         "search": [("/api/v1/search", search_query(q)) for q in mix],
-        "article": [(p, []) for p in article_paths(server.base, count=articles, seed=seed)],
+        "article": [(p, []) for p in paths],
         "list": [("/api/v1/articles", args) for args in list_queries(mix)],
     }
     with RssSampler(server.pid) as rss:
@@ -357,14 +377,17 @@ def run_http(
     with serve(data_dir, log=log) as server:
         idle = proc_status_kb(server.pid)
         sequential = sequential_mix(server.base, mix, runs)
+        paths = article_paths(server.base, count=1000, seed=7)
+        pages = sequential_pages(server.base, mix, paths[:200], runs)
         after_mix = proc_status_kb(server.pid)
-        load = concurrent_load(server, mix, duration=duration, concurrency=concurrency)
+        load = concurrent_load(server, mix, duration=duration, concurrency=concurrency, paths=paths)
     return {
         "server": "uvicorn app.main:create_app --factory (1 process, no access log, "
         "search rate limit off), 127.0.0.1",
         "rss_mb_idle": round(idle["VmRSS"] / 1024, 1),
         "rss_mb_after_sequential": round(after_mix["VmRSS"] / 1024, 1),
         "sequential": sequential,
+        "sequential_pages": pages,
         "load": load,
     }
 
@@ -380,6 +403,15 @@ def print_http(result: dict[str, Any]) -> None:
             f"  {kind:<10} p50 {s['p50_ms']:>7.1f}  p95 {s['p95_ms']:>7.1f}  "
             f"p99 {s['p99_ms']:>7.1f} ms"
         )
+    pages = result["sequential_pages"]
+    for kind, s in pages["by_kind"].items():
+        label = "reading page" if kind == "article" else "API list"
+        print(
+            f"  {label:<12} one at a time ({s['n']} requests): p50 {s['p50_ms']:.1f}  "
+            f"p95 {s['p95_ms']:.1f}  p99 {s['p99_ms']:.1f} ms"
+        )
+    if pages["errors"]:
+        print(f"  ERRORS on pages and lists: {pages['errors']}")
     print(
         f"\nHTTP mixed load: {load['concurrency']} in flight for {load['duration_s']} s: "
         f"{load['requests']:,} requests, {load['requests_per_s']} requests/s, "

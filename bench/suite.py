@@ -287,6 +287,16 @@ def print_table(r: dict[str, Any]) -> None:
         if h:
             line += f"{h['p50_ms']:>6.1f} {h['p95_ms']:>6.1f} {h['p99_ms']:>6.1f}"
         print(line)
+    if r["http"]:
+        in_process = {
+            row["query"]: row.get("total_hits") for row in r["search"]["pooled"]["per_query"]
+        }
+        over_http = [
+            row["query"]
+            for row in r["http"]["sequential"]["per_query"]
+            if row.get("total_hits") != in_process.get(row["query"])
+        ]
+        print(f"  totals over HTTP that differ from in process: {over_http or 'none'}")
     differ = r["ratios_archive_over_fts5"]["totals_differ"]
     print(
         f"  totals that differ between archive and FTS5: {len(differ)} of "
