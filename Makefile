@@ -65,7 +65,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # The issue-7 suite on Reuters-21578: import, search in process, SQLite FTS5 baseline, HTTP
-# sequential and under load, sizes, server RSS (docs/performance.md); about 10 minutes.
+# sequential and under load, sizes, server RSS (docs/performance.md); about 5 minutes.
 bench: install
 	$(BIN)/python -m bench.suite
 
