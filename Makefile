@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-pages bench-relevance bench-scale clean
+.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-quick bench-reuters bench-pages bench-relevance bench-scale clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -64,7 +64,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The issue-7 suite on Reuters-21578: import, search in process, SQLite FTS5 baseline, HTTP
+# sequential and under load, sizes, server RSS (docs/performance.md); about 5 minutes.
 bench: install
+	$(BIN)/python -m bench.suite
+
+# The same in under a minute on 2,000 stories (a smoke run, not a figure to quote).
+bench-quick: install
+	$(BIN)/python -m bench.suite --quick
+
+bench-reuters: install
 	$(BIN)/python -m bench.reuters
 
 bench-pages: install
