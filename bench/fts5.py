@@ -471,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.config import Settings
         from bench.reuters import run_searches
 
-        archive = open_archive(Settings(data_dir=args.data))
+        archive = open_archive(Settings(data_dir=args.data, search_cache_size=0))
         try:
             result["archive_search"] = run_searches(archive, mix, args.runs)
         finally:

@@ -68,6 +68,9 @@ def serve(data_dir: Path, *, log: Path, **env: str) -> Iterator[Server]:
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")},
         "NEWSARCHIVE_DATA_DIR": str(data_dir),
         "NEWSARCHIVE_RATE_LIMIT_SEARCHES": "0",
+        # Repeated queries would be answered from the search cache: measure the work itself
+        # unless the caller asks for the cache (cache_size=...).
+        "NEWSARCHIVE_SEARCH_CACHE_SIZE": "0",
         **{f"NEWSARCHIVE_{k.upper()}": v for k, v in env.items()},
     }
     with log.open("wb") as out:
@@ -109,12 +112,14 @@ def serve(data_dir: Path, *, log: Path, **env: str) -> Iterator[Server]:
 
 
 def proc_status_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak RSS) of a process, in KiB, from /proc/<pid>/status."""
+    """VmRSS, VmHWM (peak RSS), RssAnon and RssFile of a process, in KiB, from
+    /proc/<pid>/status. RssFile is mostly the index files Whoosh maps (each searcher maps them
+    anew, and the same page counts once per mapping); RssAnon is the process's own memory."""
     out: dict[str, int] = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0])
     return out
 
@@ -126,6 +131,8 @@ class RssSampler:
         self.pid = pid
         self.interval = interval
         self.samples_kb: list[int] = []
+        self.anon_kb: list[int] = []
+        self.file_kb: list[int] = []
         self.hwm_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -137,6 +144,8 @@ class RssSampler:
             except OSError:
                 return
             self.samples_kb.append(status.get("VmRSS", 0))
+            self.anon_kb.append(status.get("RssAnon", 0))
+            self.file_kb.append(status.get("RssFile", 0))
             self.hwm_kb = max(self.hwm_kb, status.get("VmHWM", 0))
             self._stop.wait(self.interval)
 
@@ -157,6 +166,8 @@ class RssSampler:
             "rss_mb_max": round(max(s) / 1024, 1) if s else None,
             "rss_mb_end": round(s[-1] / 1024, 1) if s else None,
             "vm_hwm_mb": round(self.hwm_kb / 1024, 1),
+            "rss_anon_mb_max": round(max(self.anon_kb) / 1024, 1) if self.anon_kb else None,
+            "rss_file_mb_max": round(max(self.file_kb) / 1024, 1) if self.file_kb else None,
         }
 
 
@@ -372,9 +383,10 @@ def run_http(
     duration: float,
     concurrency: int,
     log: Path,
+    cache_size: int = 0,
 ) -> dict[str, Any]:
     """Start the server on `data_dir`, run the sequential mix, then the concurrent load."""
-    with serve(data_dir, log=log) as server:
+    with serve(data_dir, log=log, search_cache_size=str(cache_size)) as server:
         idle = proc_status_kb(server.pid)
         sequential = sequential_mix(server.base, mix, runs)
         paths = article_paths(server.base, count=1000, seed=7)
@@ -383,7 +395,7 @@ def run_http(
         load = concurrent_load(server, mix, duration=duration, concurrency=concurrency, paths=paths)
     return {
         "server": "uvicorn app.main:create_app --factory (1 process, no access log, "
-        "search rate limit off), 127.0.0.1",
+        f"search rate limit off, search cache size {cache_size}), 127.0.0.1",
         "rss_mb_idle": round(idle["VmRSS"] / 1024, 1),
         "rss_mb_after_sequential": round(after_mix["VmRSS"] / 1024, 1),
         "sequential": sequential,
@@ -428,6 +440,8 @@ def print_http(result: dict[str, Any]) -> None:
     print(
         f"  server RSS: idle {result['rss_mb_idle']} MB, under load median "
         f"{rss['rss_mb_median']} MB, max {rss['rss_mb_max']} MB, peak (VmHWM) {rss['vm_hwm_mb']} MB"
+        f" (at most {rss.get('rss_anon_mb_max')} MB own memory, {rss.get('rss_file_mb_max')} MB "
+        "mapped index files)"
     )
     print(
         f"  load generator CPU: {load['client_cpu_s']} s ({load['client_cpu_share']:.0%} of one "

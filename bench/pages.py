@@ -171,7 +171,7 @@ def url_sets(client: TestClient, corpus: Corpus, runs: int) -> dict[str, list[st
 def measure(data: Path, runs: int) -> dict[str, dict[str, float]]:
     corpus = Corpus()
     results: dict[str, dict[str, float]] = {}
-    with TestClient(create_app(Settings(data_dir=data))) as client:  # type: ignore[arg-type]
+    with TestClient(create_app(Settings(data_dir=data, search_cache_size=0))) as client:  # type: ignore[arg-type]
         for name, urls in url_sets(client, corpus, runs).items():
             for url in urls[:3]:  # warm-up: caches, first template compile
                 client.get(url)

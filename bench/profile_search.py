@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.scale import QUERY_MIX as mix
     else:
         mix = QUERY_MIX
-    archive = open_archive(Settings(data_dir=args.data))
+    archive = open_archive(Settings(data_dir=args.data, search_cache_size=0))
     try:
         for query in mix:  # warm up: searchers open, caches filled, as in the benchmark
             search_articles(archive, params=query.params)

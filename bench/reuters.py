@@ -550,7 +550,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     conv = convert(args.corpus, work / "files", args.limit)
 
     data_dir = work / "data"
-    settings = Settings(data_dir=data_dir, database_url=None, index_dir=None)
+    settings = Settings(data_dir=data_dir, database_url=None, index_dir=None, search_cache_size=0)
     settings.ensure_dirs()
     upgrade(settings.resolved_database_url())
     archive = open_archive(settings)

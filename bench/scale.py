@@ -194,7 +194,7 @@ def run_backend(
         fresh_postgres(url, tuned=pg_tuned)
         settings = Settings(data_dir=data, database_url=url, search_backend="postgres")
     else:
-        settings = Settings(data_dir=data, search_backend="whoosh")
+        settings = Settings(data_dir=data, search_backend="whoosh", search_cache_size=0)
     settings.ensure_dirs()
     upgrade(settings.resolved_database_url())
     archive = open_archive(settings)

@@ -134,7 +134,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         conv = prepare_reuters(args.corpus, work / "files", args.size)
 
     data_dir = work / "data"
-    settings = Settings(data_dir=data_dir, database_url=None, index_dir=None)
+    # The mix runs several times: without the search cache the later runs would be answered
+    # from memory. --cache-size measures with it.
+    settings = Settings(
+        data_dir=data_dir, database_url=None, index_dir=None, search_cache_size=args.cache_size
+    )
     settings.ensure_dirs()
     upgrade(settings.resolved_database_url())
     archive = open_archive(settings)
@@ -165,6 +169,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             duration=args.duration,
             concurrency=args.concurrency,
             log=work / "server.log",
+            cache_size=args.cache_size,
         )
 
     archive_medians = median_of_runs(searched)
@@ -194,6 +199,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "duration_s": args.duration,
             "concurrency": args.concurrency,
             "quick": args.quick,
+            "search_cache_size": args.cache_size,
         },
         "conversion": conv.as_dict(),
         "import": imported,
@@ -339,6 +345,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke run: {QUICK_SIZE:,} articles, 3 runs, 15 s of load (explicit options win)",
     )
     parser.add_argument("--no-http", action="store_true", help="skip the live-server part")
+    parser.add_argument(
+        "--cache-size",
+        type=int,
+        default=0,
+        help="search cache size for the archive and the server (default 0: every search is "
+        "computed; the app's default is 64)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON results file")
     parser.add_argument("--workdir", type=Path, default=None, help="parent of the temp folder")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder afterwards")
