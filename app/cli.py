@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -67,6 +71,23 @@ def migrate(ctx: click.Context) -> None:
     click.echo("database schema is up to date")
 
 
+@contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """`kill` (SIGTERM) stops an import like Ctrl-C, so the run is recorded as interrupted."""
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
@@ -99,7 +120,7 @@ def import_cmd(
     """Import articles: dated text, `newsarchive export` files, JSON, JSON Lines, CSV, RSS/Atom/
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
-    from app.imports import finish_import, start_import
+    from app.imports import finish_import, record_progress, start_import
     from app.ingest.importer import ImportSummary, expand_paths, import_files
 
     archive = _open(ctx)
@@ -133,6 +154,18 @@ def import_cmd(
         elapsed = time.perf_counter() - started
         bar.set_postfix_str(f"{items} items, {items / elapsed if elapsed else 0:.0f} items/s")
 
+    def on_batch(done: ImportSummary) -> None:
+        if run_id is not None:
+            record_progress(
+                archive,
+                run_id=run_id,
+                added=done.added,
+                duplicates=done.duplicates,
+                failed=len(done.failed),
+                updated=done.updated,
+                files=done.files,
+            )
+
     def finish(status: str) -> None:
         if run_id is not None:
             finish_import(
@@ -147,20 +180,22 @@ def import_cmd(
             )
 
     try:
-        import_files(
-            archive,
-            files=files,
-            encoding=encoding,
-            fmt=fmt,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            update=update,
-            run_id=run_id,
-            on_error=on_error,
-            on_progress=bar.update if by_file else None,
-            on_items=on_items,
-            summary=summary,
-        )
+        with _term_as_interrupt():
+            import_files(
+                archive,
+                files=files,
+                encoding=encoding,
+                fmt=fmt,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                update=update,
+                run_id=run_id,
+                on_error=on_error,
+                on_progress=bar.update if by_file else None,
+                on_items=on_items,
+                on_batch=on_batch,
+                summary=summary,
+            )
     except KeyboardInterrupt:
         bar.close()
         finish("interrupted")
@@ -208,6 +243,9 @@ def imports_cmd(ctx: click.Context, limit: int, show_errors: bool, as_json: bool
                         "duplicates": r.duplicates,
                         "failed": r.failed,
                         "errors": r.errors,
+                        "pid": r.pid,
+                        "host": r.host,
+                        "heartbeat_at": r.heartbeat_at.isoformat() if r.heartbeat_at else None,
                     }
                     for r in runs
                 ],

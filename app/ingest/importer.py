@@ -139,6 +139,7 @@ def import_files(
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_items: Callable[[int], None] | None = None,
+    on_batch: Callable[[ImportSummary], None] | None = None,
     summary: ImportSummary | None = None,
     names: dict[str, str] | None = None,
     update: bool = False,
@@ -147,7 +148,8 @@ def import_files(
     `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
     maps a file to the name to record in its place (an upload's own name, not its temp file).
     With `update`, a record whose URL is stored with different text replaces that article's
-    text and fields (one transaction each) instead of counting as a duplicate."""
+    text and fields (one transaction each) instead of counting as a duplicate. `on_batch` hears
+    the counts so far after each batch is committed."""
     summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
     seen: set[str] = set()  # dry run: what this run itself would already have added
@@ -188,6 +190,8 @@ def import_files(
             else:
                 summary.duplicates += 1
         batch.clear()
+        if on_batch:
+            on_batch(summary)
 
     def _update(outcome: AddOutcome) -> None:
         item = outcome.item
