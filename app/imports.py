@@ -6,15 +6,18 @@ the process doing it and when that process last committed a batch, so a run kill
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.archive import Archive
 from app.models import ImportRun, utcnow
 
+log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 500  # per run; the counts stay exact beyond it
 # A live run commits a batch every few seconds; one silent for this long is taken for dead even
 # when its process cannot be checked (another machine) or its pid has been reused.
@@ -48,21 +51,25 @@ def record_progress(
     updated: int = 0,
     files: int = 0,
 ) -> None:
-    """A batch was committed: store the counts so far and the heartbeat."""
-    with archive.sessions() as session:
-        session.execute(
-            update(ImportRun)
-            .where(ImportRun.id == run_id, ImportRun.status == "running")
-            .values(
-                added=added,
-                duplicates=duplicates,
-                failed=failed,
-                updated=updated,
-                files=files,
-                heartbeat_at=utcnow(),
+    """A batch was committed: store the counts so far and the heartbeat. Best effort: a
+    heartbeat that cannot be written is logged, and the import goes on."""
+    values = {
+        "added": added,
+        "duplicates": duplicates,
+        "failed": failed,
+        "updated": updated,
+        "files": files,
+    }
+    try:
+        with archive.sessions() as session:
+            session.execute(
+                update(ImportRun)
+                .where(ImportRun.id == run_id, ImportRun.status == "running")
+                .values(**values, heartbeat_at=utcnow())
             )
-        )
-        session.commit()
+            session.commit()
+    except SQLAlchemyError as exc:
+        log.warning("could not record the progress of import #%s: %s", run_id, exc)
 
 
 def finish_import(
@@ -75,8 +82,10 @@ def finish_import(
     duplicates: int,
     failed: list[tuple[str, str]],
     updated: int = 0,
+    failed_total: int | None = None,
 ) -> None:
-    """Store a run's outcome ("done", "failed" or "interrupted")."""
+    """Store a run's outcome ("done", "failed" or "interrupted"); `failed_total` counts the
+    failures when `failed` lists only the first of them."""
     with archive.sessions() as session:
         run = session.get(ImportRun, run_id)
         if run is None:
@@ -85,7 +94,7 @@ def finish_import(
         run.finished_at = utcnow()
         run.heartbeat_at = run.finished_at
         run.files, run.added, run.updated, run.duplicates = files, added, updated, duplicates
-        run.failed = len(failed)
+        run.failed = len(failed) if failed_total is None else failed_total
         run.errors = [[label, message] for label, message in failed[:MAX_ERRORS_KEPT]]
         session.commit()
 

@@ -186,3 +186,19 @@ def test_overlong_lines_and_runs_of_bad_lines_are_reported_in_order(
     assert out[1]["error"]["code"] == "too_large"
     assert [x["status"] for x in out[:-1]].count("added") == 3
     assert out[-1]["summary"] == {"lines": 9, "added": 3, "duplicate": 0, "error": 6}
+
+
+def test_the_history_keeps_the_first_errors_and_counts_them_all(
+    settings: Settings, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.api import bulk
+
+    monkeypatch.setattr(bulk, "MAX_ERRORS_KEPT", 3)
+    with TestClient(create_app(settings)) as c:
+        r = c.post(
+            "/api/v1/articles/bulk", content=b"{bad\n" * 8 + ndjson(1), headers={**auth, **HEADERS}
+        )
+    assert json.loads(r.text.splitlines()[-1])["summary"]["error"] == 8
+    [run] = runs(settings)
+    assert (run.status, run.failed, run.added) == ("failed", 8, 1)
+    assert [label for label, _ in run.errors] == ["line 1", "line 2", "line 3"]

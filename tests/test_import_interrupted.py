@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.archive import open_archive
 from app.config import Settings
@@ -159,3 +161,18 @@ def test_runs_are_abandoned_when_their_process_is_gone_or_silent(settings: Setti
         assert list_imports(archive)[0].status == "running"
     finally:
         archive.close()
+
+
+def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_import(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import imports
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("UPDATE imports ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(imports, "update", locked)
+    result = run(settings, "import", "-q", "--batch-size", "10", str(wire(tmp_path, 50)))
+    assert result.exit_code == 0 and "50 added" in result.output, result.output
+    [done] = history(settings)
+    assert (done["status"], done["added"]) == ("done", 50)

@@ -24,7 +24,7 @@ from app.api.common import errors
 from app.archive import Archive, WriteBusy
 from app.deps import ArchiveDep, WriteDep
 from app.errors import ApiError
-from app.imports import finish_import, record_progress, start_import
+from app.imports import MAX_ERRORS_KEPT, finish_import, record_progress, start_import
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.limits import BodyTooLarge
 from app.models import utcnow
@@ -188,7 +188,7 @@ class BulkRun:
         for r in rows:
             self.counts["lines"] += 1
             self.counts[r["status"]] += 1
-            if "error" in r:
+            if "error" in r and len(self.failed) < MAX_ERRORS_KEPT:  # the count stays exact
                 self.failed.append((f"line {r['line']}", r["error"]["message"]))
         self.reported_through = through
         record_progress(
@@ -206,13 +206,14 @@ class BulkRun:
             if self._finished:
                 return
             self._finished = True
-        failed = self.failed + ([("import", fatal)] if fatal else [])
+        failed = ([("import", fatal)] if fatal else []) + self.failed
         try:
             finish_import(
                 self.archive,
                 run_id=self.run_id,
                 status=status,
                 files=0,
+                failed_total=self.counts["error"] + bool(fatal),
                 added=self.counts["added"],
                 duplicates=self.counts["duplicate"],
                 failed=failed,
