@@ -1,5 +1,5 @@
 """The import progress line has a percentage, an ETA and items/s for every kind of input whose
-size is known: a directory of files, and one big JSON Lines, CSV, JSON or WARC file."""
+size is known: a directory of files, and one big JSON Lines, CSV, JSON, feed or WARC file."""
 
 from __future__ import annotations
 
@@ -74,6 +74,21 @@ def json_array(folder: Path) -> Path:
     return path
 
 
+def rss(folder: Path) -> Path:
+    entries = "".join(
+        f"<item><title>Story {i}</title><link>https://news.example/{i}</link>"
+        "<pubDate>Tue, 04 May 2021 10:00:00 GMT</pubDate>"
+        f"<description>{text(i)}</description></item>"
+        for i in range(200)
+    )
+    path = folder / "news.rss"
+    path.write_text(
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>"
+        f"{entries}</channel></rss>"
+    )
+    return path
+
+
 def warc(folder: Path) -> Path:
     path = folder / "crawl.warc"
     with path.open("wb") as out:
@@ -107,9 +122,10 @@ def warc(folder: Path) -> Path:
         (jsonl_gz, 400, "40"),
         (csv_file, 400, "40"),
         (json_array, 400, "40"),
+        (rss, 200, "20"),
         (warc, 24, "4"),
     ],
-    ids=["directory", "jsonl", "jsonl.gz", "csv", "json", "warc"],
+    ids=["directory", "jsonl", "jsonl.gz", "csv", "json", "rss", "warc"],
 )
 def test_progress_has_a_percentage_eta_and_items_per_second(
     settings: Settings,

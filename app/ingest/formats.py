@@ -203,10 +203,10 @@ def read_data(
     on_fraction: Callable[[float], None] | None = None,
 ) -> Iterator[Item]:
     """Items from bytes already read (a file or an upload) in a known format; `on_fraction`
-    hears how far through them a JSON or CSV reader is."""
+    hears how far through them a JSON, CSV or feed reader is."""
     try:
         if kind == "feed":
-            yield from read_feed(data, origin=origin)
+            yield from read_feed(data, origin=origin, on_fraction=on_fraction)
         elif kind == "html":
             yield name, parse_html(data, origin=origin, provenance={"file": origin}), None
         elif kind == "warc":
