@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -67,6 +71,23 @@ def migrate(ctx: click.Context) -> None:
     click.echo("database schema is up to date")
 
 
+@contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """`kill` (SIGTERM) stops an import like Ctrl-C, so the run is recorded as interrupted."""
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
@@ -90,6 +111,7 @@ def migrate(ctx: click.Context) -> None:
     help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress", is_flag=True, help="Show the progress bar even when not on a terminal.")
 @click.pass_context
 def import_cmd(
     ctx: click.Context,
@@ -100,43 +122,44 @@ def import_cmd(
     update: bool,
     batch_size: int,
     quiet: bool,
+    progress: bool,
 ) -> None:
     """Import articles: dated text, `newsarchive export` files, JSON, JSON Lines, CSV, RSS/Atom/
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
-    from app.imports import finish_import, start_import
-    from app.ingest.importer import ImportSummary, expand_paths, import_files
+    from app.imports import finish_import, record_progress, start_import
+    from app.ingest.importer import ImportSummary, expand_paths, file_size, import_files
+    from app.progress import ImportProgress
 
     archive = _open(ctx)
     files, problems = expand_paths(paths)
     for name, reason in problems:
         click.echo(f"error: {name}: {reason}", err=True)
     started = time.perf_counter()
-    # Several files: a bar over files (rate + ETA) with items and items/s beside it. One file
-    # (a big JSON Lines, CSV or WARC): a counter of items and items/s, as its item count is unknown.
-    by_file = len(files) > 1
-    bar = tqdm(
-        total=len(files) if by_file else None,
-        unit=" files" if by_file else " items",
-        disable=quiet or None,  # None: only on a terminal
-        file=sys.stderr,
-        dynamic_ncols=True,
+    sizes = [file_size(name) for name in files]
+    bar = ImportProgress(
+        total_bytes=None if None in sizes else sum(s or 0 for s in sizes),
+        files=len(files),
+        show=False if quiet else (True if progress else None),
+        stream=sys.stderr,
     )
     summary = ImportSummary(failed=list(problems))
     run_id = None if dry_run else start_import(archive, sources=list(paths))
-    items = 0
 
     def on_error(name: str, reason: str) -> None:
-        bar.write(f"error: {name}: {reason}", file=sys.stderr)
+        bar.write(f"error: {name}: {reason}")
 
-    def on_items(count: int) -> None:
-        nonlocal items
-        items += count
-        if not by_file:
-            bar.update(count)
-            return
-        elapsed = time.perf_counter() - started
-        bar.set_postfix_str(f"{items} items, {items / elapsed if elapsed else 0:.0f} items/s")
+    def on_batch(done: ImportSummary) -> None:
+        if run_id is not None:
+            record_progress(
+                archive,
+                run_id=run_id,
+                added=done.added,
+                duplicates=done.duplicates,
+                failed=len(done.failed),
+                updated=done.updated,
+                files=done.files,
+            )
 
     def finish(status: str) -> None:
         if run_id is not None:
@@ -152,20 +175,23 @@ def import_cmd(
             )
 
     try:
-        import_files(
-            archive,
-            files=files,
-            encoding=encoding,
-            fmt=fmt,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            update=update,
-            run_id=run_id,
-            on_error=on_error,
-            on_progress=bar.update if by_file else None,
-            on_items=on_items,
-            summary=summary,
-        )
+        with _term_as_interrupt():
+            import_files(
+                archive,
+                files=files,
+                encoding=encoding,
+                fmt=fmt,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                update=update,
+                run_id=run_id,
+                on_error=on_error,
+                on_progress=bar.file_done,
+                on_items=bar.items_done,
+                on_bytes=bar.bytes_done,
+                on_batch=on_batch,
+                summary=summary,
+            )
     except KeyboardInterrupt:
         bar.close()
         finish("interrupted")
@@ -178,10 +204,11 @@ def import_cmd(
     bar.close()
     finish("done" if summary.ok else "failed")
     elapsed = time.perf_counter() - started
-    rate = summary.files / elapsed if elapsed > 0 else 0.0
+    items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
+    rate = items / elapsed if elapsed > 0 else 0.0
     prefix = "dry run, nothing written: would have " if dry_run else ""
     run = f" (import #{run_id})" if run_id is not None else ""
-    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:.0f} files/s){run}")
+    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}")
     if summary.failed:
         sys.exit(1)
 
@@ -213,6 +240,9 @@ def imports_cmd(ctx: click.Context, limit: int, show_errors: bool, as_json: bool
                         "duplicates": r.duplicates,
                         "failed": r.failed,
                         "errors": r.errors,
+                        "pid": r.pid,
+                        "host": r.host,
+                        "heartbeat_at": r.heartbeat_at.isoformat() if r.heartbeat_at else None,
                     }
                     for r in runs
                 ],

@@ -130,7 +130,7 @@ class ImportRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # "running" until it ends; "interrupted" when Ctrl-C or a kill stopped it.
+    # "running" until it ends; "interrupted" when Ctrl-C, a kill or a lost client stopped it.
     status: Mapped[str] = mapped_column(String(20), default="running")
     via: Mapped[str] = mapped_column(String(20), default="cli")  # "cli", "upload" or "api"
     sources: Mapped[str] = mapped_column(Text, default="")
@@ -141,3 +141,8 @@ class ImportRun(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     # [[item label, message], ...]; capped so a run of bad files cannot bloat the row.
     errors: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    # The process doing the run, and when it last committed a batch: a "running" run whose
+    # process is gone, or that has gone quiet for long, was killed (shown as "interrupted").
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

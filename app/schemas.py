@@ -256,7 +256,8 @@ class Stats(BaseModel):
 
 
 class BulkLine(BaseModel):
-    """One line of the NDJSON answer to a bulk upload (the last line has `summary` instead)."""
+    """One line of the streamed NDJSON answer to a bulk upload: a result per input line, then a
+    last line with `summary` (and `error` too when the archive failed mid-stream)."""
 
     line: int | None = None
     status: str | None = Field(None, description="added, duplicate or error")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import ArchiveDep
-from app.imports import finish_import, list_imports, start_import
+from app.imports import finish_import, list_imports, record_progress, start_import
 from app.ingest.formats import FORMATS
 from app.ingest.importer import import_files
 from app.tokens import authenticate
@@ -71,7 +71,19 @@ def upload(
             names[str(target)] = original
         run_id = start_import(archive, sources=list(names.values()), via="upload")
         summary = import_files(
-            archive, files=list(names), fmt=fmt or None, run_id=run_id, names=names
+            archive,
+            files=list(names),
+            fmt=fmt or None,
+            run_id=run_id,
+            names=names,
+            on_batch=lambda done: record_progress(
+                archive,
+                run_id=run_id,
+                added=done.added,
+                duplicates=done.duplicates,
+                failed=len(done.failed),
+                files=done.files,
+            ),
         )
     finish_import(
         archive,

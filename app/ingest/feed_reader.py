@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import feedparser
@@ -131,10 +131,13 @@ def _entry(entry: Any, *, feed: Any, origin: str, fallback: dt.date | None) -> A
     )
 
 
-def read_feed(data: bytes, *, origin: str) -> Iterator[Item]:
-    """Every entry of one feed document; a bad entry is its own error, a broken feed one error."""
+def read_feed(
+    data: bytes, *, origin: str, on_fraction: Callable[[float], None] | None = None
+) -> Iterator[Item]:
+    """Every entry of one feed document; a bad entry is its own error, a broken feed one error.
+    `on_fraction` hears how far through the entries it is before each one is yielded."""
     if data.lstrip()[:1] == b"{":
-        yield from read_json_feed(data, origin=origin)
+        yield from read_json_feed(data, origin=origin, on_fraction=on_fraction)
         return
     parsed = feedparser.parse(data)
     feed = parsed.get("feed", {})
@@ -151,13 +154,17 @@ def read_feed(data: bytes, *, origin: str) -> Iterator[Item]:
     fallback = _date(dict.get(feed, "updated_parsed")) or _date(dict.get(feed, "published_parsed"))
     for number, entry in enumerate(entries, start=1):
         label = f"{origin}#{number}"
+        if on_fraction:
+            on_fraction(number / len(entries))
         try:
             yield label, _entry(entry, feed=feed, origin=origin, fallback=fallback), None
         except InvalidArticle as exc:
             yield label, None, str(exc)
 
 
-def read_json_feed(data: bytes, *, origin: str) -> Iterator[Item]:
+def read_json_feed(
+    data: bytes, *, origin: str, on_fraction: Callable[[float], None] | None = None
+) -> Iterator[Item]:
     """JSON Feed 1.x (jsonfeed.org), which feedparser does not read: mapped onto the same entry
     shape as RSS/Atom entries."""
     try:
@@ -176,6 +183,8 @@ def read_json_feed(data: bytes, *, origin: str) -> Iterator[Item]:
     }
     for number, raw in enumerate(items, start=1):
         label = f"{origin}#{number}"
+        if on_fraction:
+            on_fraction(number / len(items))
         if not isinstance(raw, dict):
             yield label, None, "the item is not an object"
             continue

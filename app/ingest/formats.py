@@ -8,9 +8,9 @@ import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from app.ingest.csv_reader import read_csv
 from app.ingest.dated_text import decode, parse_dated_text
@@ -116,10 +116,13 @@ def read_path(
     encoding: str | None,
     fmt: str | None = None,
     max_file_bytes: int | None = None,
+    on_position: Callable[[int], None] | None = None,
 ) -> Iterator[Item]:
     """(label, article, error) for every item in one file, whatever its format. WARC, JSON Lines
     and export files are streamed (no size limit on the file, `max_bytes` per record); JSON, CSV
-    and feeds may be up to `max_file_bytes`; single-article files up to `max_bytes`."""
+    and feeds may be up to `max_file_bytes`; single-article files up to `max_bytes`.
+    `on_position` hears how many bytes of the file are behind each item, before it is yielded
+    (for progress; a format read whole reports by its share of the items read)."""
     path = Path(name)
     origin = str(path.resolve())
     try:
@@ -138,15 +141,20 @@ def read_path(
     try:
         if kind == "warc":
             with path.open("rb") as stream:
-                yield from read_warc(stream, origin=origin, max_bytes=max_bytes)
+                items = read_warc(stream, origin=origin, max_bytes=max_bytes)
+                yield from _tracked(items, stream, on_position)
             return
         if kind in ("jsonl", "export"):
-            lines: IO[bytes]
-            with gzip.open(path, "rb") if gz else path.open("rb") as lines:  # type: ignore[assignment]
+            # Progress counts the bytes of the file itself, compressed or not.
+            with (
+                path.open("rb") as raw,
+                cast(IO[bytes], gzip.GzipFile(fileobj=raw) if gz else raw) as lines,
+            ):
                 if kind == "export":
-                    yield from read_export_lines(lines, label=name, max_line_bytes=max_bytes)
+                    items = read_export_lines(lines, label=name, max_line_bytes=max_bytes)
                 else:
-                    yield from read_json_lines(lines, origin=origin, max_line_bytes=max_bytes)
+                    items = read_json_lines(lines, origin=origin, max_line_bytes=max_bytes)
+                yield from _tracked(items, raw, on_position)
             return
     except (OSError, EOFError, zlib.error) as exc:
         yield name, None, f"stopped reading: {getattr(exc, 'strerror', None) or exc}"
@@ -165,17 +173,40 @@ def read_path(
         yield name, None, f"cannot read: {exc.strerror or exc}"
         return
     yield from read_data(
-        data, kind=kind, name=name, origin=origin, max_bytes=limit, encoding=encoding
+        data,
+        kind=kind,
+        name=name,
+        origin=origin,
+        max_bytes=limit,
+        encoding=encoding,
+        on_fraction=(lambda done: on_position(int(done * size))) if on_position else None,
     )
 
 
-def read_data(
-    data: bytes, *, kind: str, name: str, origin: str, max_bytes: int, encoding: str | None
+def _tracked(
+    items: Iterator[Item], stream: IO[bytes], on_position: Callable[[int], None] | None
 ) -> Iterator[Item]:
-    """Items from bytes already read (a file or an upload) in a known format."""
+    for item in items:
+        if on_position:
+            on_position(stream.tell())
+        yield item
+
+
+def read_data(
+    data: bytes,
+    *,
+    kind: str,
+    name: str,
+    origin: str,
+    max_bytes: int,
+    encoding: str | None,
+    on_fraction: Callable[[float], None] | None = None,
+) -> Iterator[Item]:
+    """Items from bytes already read (a file or an upload) in a known format; `on_fraction`
+    hears how far through them a JSON, CSV or feed reader is."""
     try:
         if kind == "feed":
-            yield from read_feed(data, origin=origin)
+            yield from read_feed(data, origin=origin, on_fraction=on_fraction)
         elif kind == "html":
             yield name, parse_html(data, origin=origin, provenance={"file": origin}), None
         elif kind == "warc":
@@ -189,9 +220,9 @@ def read_data(
         else:
             text = decode(data, max_bytes=max_bytes, encoding=encoding)
             if kind == "json":
-                yield from read_json(text, origin=origin)
+                yield from read_json(text, origin=origin, on_fraction=on_fraction)
             elif kind == "csv":
-                yield from read_csv(text, origin=origin)
+                yield from read_csv(text, origin=origin, on_fraction=on_fraction)
             else:
                 article = parse_dated_text(text, origin=origin)
                 article.provenance = {"file": origin}

@@ -113,18 +113,35 @@ def read_records(
     encoding: str | None,
     fmt: str | None = None,
     max_file_bytes: int | None = None,
+    on_position: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
     """(label, article, error) for every record in one file, the reader chosen by `fmt` or by
-    the file's extension and first bytes (standard input is dated text)."""
+    the file's extension and first bytes (standard input is dated text). `on_position` hears
+    the bytes of the file behind each record."""
     if name != "-":
         yield from read_path(
-            name, max_bytes=max_bytes, encoding=encoding, fmt=fmt, max_file_bytes=max_file_bytes
+            name,
+            max_bytes=max_bytes,
+            encoding=encoding,
+            fmt=fmt,
+            max_file_bytes=max_file_bytes,
+            on_position=on_position,
         )
         return
     try:
         yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
     except InvalidArticle as exc:
         yield name, None, str(exc)
+
+
+def file_size(name: str) -> int | None:
+    """A file's size in bytes; None for standard input or an unreadable file."""
+    if name == "-":
+        return None
+    try:
+        return Path(name).stat().st_size
+    except OSError:
+        return None
 
 
 def import_files(
@@ -139,6 +156,8 @@ def import_files(
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_items: Callable[[int], None] | None = None,
+    on_batch: Callable[[ImportSummary], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
     summary: ImportSummary | None = None,
     names: dict[str, str] | None = None,
     update: bool = False,
@@ -147,14 +166,36 @@ def import_files(
     `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
     maps a file to the name to record in its place (an upload's own name, not its temp file).
     With `update`, a record whose URL is stored with different text replaces that article's
-    text and fields (one transaction each) instead of counting as a duplicate."""
+    text and fields (one transaction each) instead of counting as a duplicate. `on_batch` hears
+    the counts so far after each batch is committed, `on_bytes` how many more bytes of the
+    files are behind the records stored (or found failed) since it last heard."""
     summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[str, ArticleIn]] = []
     seen: set[str] = set()  # dry run: what this run itself would already have added
+    # Bytes read but not yet reported: reported once their records are stored, so the
+    # progress bar's rate and ETA follow what is done, not what is merely parsed.
+    unreported_bytes = 0
+    file_bytes = 0  # how far into the current file
+
+    def at_position(offset: int) -> None:
+        nonlocal unreported_bytes, file_bytes
+        if offset > file_bytes:
+            unreported_bytes += offset - file_bytes
+            file_bytes = offset
+
+    def report_bytes() -> None:
+        nonlocal unreported_bytes
+        if on_bytes and unreported_bytes:
+            on_bytes(unreported_bytes)
+        unreported_bytes = 0
 
     def flush() -> None:
         if not batch:
             return
+        store()
+        report_bytes()
+
+    def store() -> None:
         if on_items:
             on_items(len(batch))
         if dry_run:
@@ -188,6 +229,8 @@ def import_files(
             else:
                 summary.duplicates += 1
         batch.clear()
+        if on_batch:
+            on_batch(summary)
 
     def _update(outcome: AddOutcome) -> None:
         item = outcome.item
@@ -215,12 +258,14 @@ def import_files(
     imported_at = utcnow().isoformat(timespec="seconds")
     for name in files:
         summary.files += 1
+        file_bytes = 0
         for label, item, error in read_records(
             name,
             max_bytes=archive.settings.max_article_bytes,
             encoding=encoding,
             fmt=fmt,
             max_file_bytes=archive.settings.max_bulk_bytes,
+            on_position=at_position,
         ):
             if names and name in names:
                 label = label.replace(str(Path(name).resolve()), names[name])
@@ -242,6 +287,9 @@ def import_files(
             batch.append((label, item))
             if len(batch) >= batch_size:
                 flush()
+        at_position(file_size(name) or 0)  # what followed the last record, or a whole page
+        if not batch:
+            report_bytes()  # nothing of it is waiting to be stored
         if on_progress:
             on_progress(1)
     flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.ingest.fields import record_from_mapping
@@ -17,8 +17,11 @@ def _item(label: str, data: Any, origin: str) -> Item:
         return label, None, str(exc)
 
 
-def read_json(text: str, *, origin: str) -> Iterator[Item]:
-    """Every article in a JSON document; each bad element is its own error."""
+def read_json(
+    text: str, *, origin: str, on_fraction: Callable[[float], None] | None = None
+) -> Iterator[Item]:
+    """Every article in a JSON document; each bad element is its own error. `on_fraction`
+    hears how far through the elements it is before each one is yielded."""
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -35,6 +38,8 @@ def read_json(text: str, *, origin: str) -> Iterator[Item]:
         if not data:
             yield origin, None, "the JSON array is empty"
         for number, element in enumerate(data, start=1):
+            if on_fraction:
+                on_fraction(number / len(data))
             yield _item(f"{origin}[{number}]", element, origin)
     else:
         yield origin, None, "JSON holds neither an object nor an array of objects"
