@@ -82,7 +82,8 @@ def _days(counts: dict[str, int]) -> dict[dt.date, int]:
 
 
 def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]:
-    """Display names for case-folded keys (the most common spelling in the archive)."""
+    """Display names for case-folded keys: the most common spelling in the archive; on a tie
+    the first in code-point order ("Reuters" before "reuters"), whatever order rows come in."""
     if not keys:
         return {}
     column = Article.source if facet == "source" else ArticlePerson.name
@@ -96,7 +97,10 @@ def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]
         ).all()
     for name, count in rows:
         key = " ".join(str(name).split()).casefold()
-        if key in wanted and count > labels.get(key, (0, ""))[0]:
+        if key not in wanted:
+            continue
+        best = labels.get(key)
+        if best is None or count > best[0] or (count == best[0] and str(name) < best[1]):
             labels[key] = (count, str(name))
     return {k: v[1] for k, v in labels.items()}
 
