@@ -61,7 +61,7 @@ class Server:
 
 
 @contextmanager
-def serve(data_dir: Path, *, log: Path, **env: str) -> Iterator[Server]:
+def serve(data_dir: Path, *, log: Path, workers: int = 1, **env: str) -> Iterator[Server]:
     """uvicorn on `data_dir` (already migrated and loaded) on 127.0.0.1; stopped afterwards."""
     port = free_port()
     environ = {
@@ -75,10 +75,12 @@ def serve(data_dir: Path, *, log: Path, **env: str) -> Iterator[Server]:
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
+            # `newsarchive serve`, as users run it (with --workers it binds the socket itself,
+            # working around uvicorn's missing TCP_NODELAY: app/cli.py).
             [
-                sys.executable,
-                *("-m", "uvicorn", "app.main:create_app", "--factory", "--no-access-log"),
-                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+                *(sys.executable, "-c", "from app.cli import main; main()", "serve"),
+                *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+                *("--workers", str(workers)),
             ],
             cwd=ROOT,
             env=environ,
@@ -111,7 +113,7 @@ def serve(data_dir: Path, *, log: Path, **env: str) -> Iterator[Server]:
 # -- server memory -------------------------------------------------------------------------------
 
 
-def proc_status_kb(pid: int) -> dict[str, int]:
+def _one_status_kb(pid: int) -> dict[str, int]:
     """VmRSS, VmHWM (peak RSS), RssAnon and RssFile of a process, in KiB, from
     /proc/<pid>/status. RssFile is mostly the index files Whoosh maps (each searcher maps them
     anew, and the same page counts once per mapping); RssAnon is the process's own memory."""
@@ -122,6 +124,27 @@ def proc_status_kb(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0])
     return out
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def proc_status_kb(pid: int) -> dict[str, int]:
+    """The same figures summed over the server process and its children (uvicorn's worker
+    processes with --workers; multiprocessing helpers)."""
+    total = _one_status_kb(pid)
+    for child in _children(pid):
+        try:
+            for key, value in _one_status_kb(child).items():
+                total[key] = total.get(key, 0) + value
+        except OSError:
+            continue  # a child that has just exited
+    return total
 
 
 class RssSampler:
@@ -384,9 +407,10 @@ def run_http(
     concurrency: int,
     log: Path,
     cache_size: int = 0,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Start the server on `data_dir`, run the sequential mix, then the concurrent load."""
-    with serve(data_dir, log=log, search_cache_size=str(cache_size)) as server:
+    with serve(data_dir, log=log, workers=workers, search_cache_size=str(cache_size)) as server:
         idle = proc_status_kb(server.pid)
         sequential = sequential_mix(server.base, mix, runs)
         paths = article_paths(server.base, count=1000, seed=7)
@@ -394,7 +418,8 @@ def run_http(
         after_mix = proc_status_kb(server.pid)
         load = concurrent_load(server, mix, duration=duration, concurrency=concurrency, paths=paths)
     return {
-        "server": "uvicorn app.main:create_app --factory (1 process, no access log, "
+        "server": f"uvicorn app.main:create_app --factory ({workers} worker process(es), "
+        "no access log, "
         f"search rate limit off, search cache size {cache_size}), 127.0.0.1",
         "rss_mb_idle": round(idle["VmRSS"] / 1024, 1),
         "rss_mb_after_sequential": round(after_mix["VmRSS"] / 1024, 1),
@@ -458,6 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of mixed load")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     parser.add_argument("--mix", choices=("reuters", "synthetic"), default="reuters")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--cache-size", type=int, default=0, help="server's search cache (default 0: off)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON results file")
     args = parser.parse_args(argv)
     if not (args.data / "archive.db").is_file():
@@ -474,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration=args.duration,
         concurrency=args.concurrency,
         log=args.data / "bench-server.log",
+        workers=args.workers,
+        cache_size=args.cache_size,
     )
     print_http(result)
     if args.out:

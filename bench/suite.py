@@ -170,6 +170,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             concurrency=args.concurrency,
             log=work / "server.log",
             cache_size=args.cache_size,
+            workers=args.workers,
         )
 
     archive_medians = median_of_runs(searched)
@@ -200,6 +201,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "concurrency": args.concurrency,
             "quick": args.quick,
             "search_cache_size": args.cache_size,
+            "server_workers": args.workers,
         },
         "conversion": conv.as_dict(),
         "import": imported,
@@ -345,6 +347,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke run: {QUICK_SIZE:,} articles, 3 runs, 15 s of load (explicit options win)",
     )
     parser.add_argument("--no-http", action="store_true", help="skip the live-server part")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--cache-size",
         type=int,

@@ -186,6 +186,7 @@ def test_help(command: str) -> None:
 
 
 def test_serve_with_several_worker_processes(settings: Settings) -> None:
+    import http.client
     import os
     import subprocess
     import sys
@@ -219,6 +220,17 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
                 time.sleep(0.1)
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         assert len(children) >= 2  # two uvicorn workers (plus, perhaps, a resource tracker)
+        # Keep-alive requests must not wait for the client's delayed ACK (>= 40 ms on Linux):
+        # uvicorn's own --workers socket leaves Nagle on (uvicorn issue #3149).
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        times = []
+        for _ in range(6):
+            started = time.perf_counter()
+            connection.request("GET", "/api/v1/health")
+            connection.getresponse().read()
+            times.append(time.perf_counter() - started)
+        connection.close()
+        assert min(times[1:]) < 0.035, times
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=20)
