@@ -300,7 +300,7 @@ _counts: weakref.WeakKeyDictionary[Engine, dict[Any, tuple[tuple[Any, ...], floa
 )
 
 
-def _remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
+def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
     """Archive-wide counts are GROUP BYs over every row (tens of ms at 20k articles) and change
     only when articles are added, changed or removed: reuse them while the article count, the
     highest id and the latest update time stay the same (so a deleted-then-reused id or an edit
@@ -324,7 +324,7 @@ def date_counts(
     archive: Archive, *, year: int | None = None, month: int | None = None
 ) -> list[tuple[int, int]]:
     """Article counts per year, per month of `year`, or per day of `year`-`month`."""
-    return _remembered(
+    return remembered(
         archive, ("dates", year, month), lambda: _date_counts(archive, year=year, month=month)
     )
 
@@ -349,7 +349,7 @@ def _date_counts(archive: Archive, *, year: int | None, month: int | None) -> li
 
 def source_counts(archive: Archive) -> list[tuple[str, int]]:
     """Every source with its number of articles, largest first."""
-    return _remembered(archive, "sources", lambda: _source_counts(archive))
+    return remembered(archive, "sources", lambda: _source_counts(archive))
 
 
 def _source_counts(archive: Archive) -> list[tuple[str, int]]:
@@ -533,7 +533,7 @@ def list_after(
 
 def author_counts(archive: Archive, *, limit: int | None = None) -> list[tuple[str, int]]:
     """Every author (not contributor) with their number of articles, most prolific first."""
-    return _remembered(archive, ("authors", limit), lambda: _author_counts(archive, limit=limit))
+    return remembered(archive, ("authors", limit), lambda: _author_counts(archive, limit=limit))
 
 
 def _author_counts(archive: Archive, *, limit: int | None) -> list[tuple[str, int]]:

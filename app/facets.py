@@ -11,6 +11,7 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from app.archive import Archive
+from app.articles import remembered
 from app.models import Article, ArticlePerson
 from app.search.base import FacetField, SearchFilters
 from app.search.query import parse_query
@@ -82,23 +83,25 @@ def _days(counts: dict[str, int]) -> dict[dt.date, int]:
 
 
 def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]:
-    """Display names for case-folded keys: the most common spelling in the archive; on a tie
-    the first in code-point order ("Reuters" before "reuters"), whatever order rows come in."""
+    """Display names for case-folded keys."""
     if not keys:
         return {}
+    every = remembered(archive, ("facet-labels", facet), lambda: _all_labels(archive, facet))
+    return {k: every[k] for k in keys if k in every}
+
+
+def _all_labels(archive: Archive, facet: str) -> dict[str, str]:
+    """Every case-folded key's display name: its most common spelling in the archive; on a tie
+    the first in code-point order ("Reuters" before "reuters"), whatever order rows come in.
+    One GROUP BY over the archive, remembered until the next write (it was a scan per page)."""
     column = Article.source if facet == "source" else ArticlePerson.name
-    wanted = set(keys)
-    labels: dict[str, tuple[int, str]] = {}
     with archive.sessions() as session:
         rows = session.execute(
-            select(column, func.count())
-            .where(func.lower(column).in_(list(wanted)))
-            .group_by(column)
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
         ).all()
+    labels: dict[str, tuple[int, str]] = {}
     for name, count in rows:
         key = " ".join(str(name).split()).casefold()
-        if key not in wanted:
-            continue
         best = labels.get(key)
         if best is None or count > best[0] or (count == best[0] and str(name) < best[1]):
             labels[key] = (count, str(name))
