@@ -233,5 +233,9 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
         assert min(times[1:]) < 0.035, times
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=20)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
     assert b"Started parent process" in err
