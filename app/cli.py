@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,18 +72,26 @@ def migrate(ctx: click.Context) -> None:
 
 
 @contextmanager
-def _term_as_interrupt() -> Iterator[None]:
-    """`kill` (SIGTERM) stops an import like Ctrl-C, so the run is recorded as interrupted."""
+def _term_as_interrupt() -> Iterator[Callable[[], None]]:
+    """`kill` (SIGTERM) stops an import like Ctrl-C, so the run is recorded as interrupted.
+    The handler only sets a flag; the import raises KeyboardInterrupt at the next batch
+    boundary (the yielded checkpoint). Raising from the handler itself could land between a
+    lock's acquire and its `with` block, and the clean-up would then wait on that lock forever."""
+    stop = threading.Event()
 
     def on_term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        stop.set()
+
+    def checkpoint() -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
+        yield checkpoint  # signal handlers can only be set from the main thread
         return
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        yield
+        yield checkpoint
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -149,6 +157,10 @@ def import_cmd(
     def on_error(name: str, reason: str) -> None:
         bar.write(f"error: {name}: {reason}")
 
+    def on_items(count: int) -> None:
+        checkpoint()  # a stop asked for by SIGTERM happens here, before the next batch
+        bar.items_done(count)
+
     def on_batch(done: ImportSummary) -> None:
         if run_id is not None:
             record_progress(
@@ -175,7 +187,7 @@ def import_cmd(
             )
 
     try:
-        with _term_as_interrupt():
+        with _term_as_interrupt() as checkpoint:
             import_files(
                 archive,
                 files=files,
@@ -187,7 +199,7 @@ def import_cmd(
                 run_id=run_id,
                 on_error=on_error,
                 on_progress=bar.file_done,
-                on_items=bar.items_done,
+                on_items=on_items,
                 on_bytes=bar.bytes_done,
                 on_batch=on_batch,
                 summary=summary,

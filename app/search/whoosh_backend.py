@@ -45,7 +45,10 @@ from app.search.base import (
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+from app.search.whoosh_buffers import install as _read_segments_in_place
 from app.search.whoosh_docvalues import DocValues, DocValuesCache
+
+_read_segments_in_place()
 
 log = logging.getLogger(__name__)
 
