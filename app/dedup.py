@@ -19,16 +19,22 @@ _WORD = re.compile(r"\w+")
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
     """Hashes of every run of `size` consecutive words (case and punctuation ignored)."""
-    words = _WORD.findall(text.casefold())
+    return _shingles(_WORD.findall(text.casefold()), size)
+
+
+def _shingles(words: list[str], size: int = SHINGLE_WORDS) -> frozenset[int]:
     if len(words) < size:
-        return frozenset({hash(" ".join(words))}) if words else frozenset()
-    return frozenset(hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1))
+        return frozenset({hash(tuple(words))}) if words else frozenset()
+    # zip over shifted views builds the runs in C, each hashed once (tuples do not keep their
+    # hash: comparing sets of tuples rehashed every run for every pair of results)
+    return frozenset(map(hash, zip(*(words[k:] for k in range(size)), strict=False)))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)  # the union's size follows; building it cost as much again
+    return shared / (len(a) + len(b) - shared)
 
 
 def group_near_duplicates(
@@ -36,7 +42,14 @@ def group_near_duplicates(
 ) -> list[list[int]]:
     """Positions of `texts` grouped: each group starts with its first (best-ranked) member,
     followed by the later ones at least `threshold` similar to it."""
-    sets = [shingles(t) for t in texts]
+    words = [_WORD.findall(t.casefold()) for t in texts]
+    sets: dict[int, frozenset[int]] = {}
+
+    def shingled(i: int) -> frozenset[int]:
+        if i not in sets:
+            sets[i] = _shingles(words[i])
+        return sets[i]
+
     taken: set[int] = set()
     groups = []
     for i in range(len(texts)):
@@ -44,7 +57,14 @@ def group_near_duplicates(
             continue
         group = [i]
         for j in range(i + 1, len(texts)):
-            if j not in taken and jaccard(sets[i], sets[j]) >= threshold:
+            if j in taken:
+                continue
+            # |A ∩ B| / |A ∪ B| <= min/max of the sizes: texts of very different lengths
+            # cannot be near-duplicates, so most pairs need no shingles at all.
+            short, long = sorted((len(words[i]), len(words[j])))
+            if long and short / long < threshold:
+                continue
+            if jaccard(shingled(i), shingled(j)) >= threshold:
                 group.append(j)
                 taken.add(j)
         groups.append(group)

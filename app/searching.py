@@ -91,7 +91,7 @@ def lead_snippet(body: str, chars: int = 240) -> Markup:
 # Snippets look first at a window around the first place a query word seems to occur (a C-speed
 # regex scan), then at the opening of the article, and only then at the whole body: highlighting
 # costs time in proportion to the text analysed (1.3 ms for 3,000 characters, pyinstrument).
-SNIPPET_WINDOW_CHARS = 1200
+SNIPPET_WINDOW_CHARS = 600
 SNIPPET_LEAD_CHARS = 150
 SNIPPET_SCAN_CHARS = 3000
 # A word's stem is nearly always its first letters: "elections" -> "elect", so looking for the
