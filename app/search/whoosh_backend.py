@@ -333,12 +333,12 @@ class WhooshBackend:
             # The same page asked again (the API after the page, back and forward, a facet
             # removed) is answered from memory until the next write.
             key = ("hits", repr(wquery), request.filters, sort, request.offset, request.limit)
-            cached = values.cached_matches(key)
+            cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
                 hits = cast(_CachedHits, cached).hits
                 return SearchHits(list(hits.ids), list(hits.scores), hits.total)
             hits, exact = self._search(s, values, wquery, request, sort)
-            values.remember_matches(key, _CachedHits(hits, exact))
+            values.remember(key, _CachedHits(hits, exact))
         return hits
 
     def _search(
@@ -359,7 +359,7 @@ class WhooshBackend:
         # that do belong in the top k, so small pages came back with wrong results and counts
         # (19 of 60 random queries on a 600-document index; tests/test_search_contract.py).
         match_key = _match_key(wquery, request.filters)
-        known = values.cached_matches(match_key) if request.exact_total else None
+        known = values.cached(match_key) if request.exact_total else None
         if request.exact_total and known is None:
             # An exact total needs every match anyway: one scoring pass that also records
             # them (for the count, and for the page's facets and timeline) is about twice as
@@ -368,7 +368,7 @@ class WhooshBackend:
             recorder = _RecordingCollector(limit=wanted, replace=0, usequality=False)
             results = _run(s, wquery, recorder, allowed)
             found = array("I", recorder.seen)
-            values.remember_matches(match_key, found)
+            values.remember(match_key, found)
             total = len(found)
         else:
             # Block-quality skipping: right in every case measured, and fast for a top k.
@@ -575,9 +575,9 @@ def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
     if not (f.date_from or f.date_to or f.sources or f.authors):
         return None
     key = ("filter", f)
-    cached = values.cached_matches(key)
+    cached = values.cached(key)
     if cached is not None:
-        return cast(set[int], cached)
+        return set(cast(array, cached))  # a few ms at 100k; a cached set would cost ~10x memory
     parts: list[list[int]] = []
     if f.date_from or f.date_to:
         low = date_key(f.date_from) if f.date_from else None
@@ -591,7 +591,7 @@ def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
     allowed = set(parts[0])
     for part in parts[1:]:
         allowed.intersection_update(part)
-    values.remember_matches(key, allowed)
+    values.remember(key, array("I", allowed))
     return allowed
 
 
@@ -601,12 +601,12 @@ def _matches(
     """Every matching document number, unscored, filtered; cached per index version so the
     exact total, the facets and the timeline of one results page walk the matches once."""
     key = _match_key(wquery, f)
-    cached = values.cached_matches(key)
+    cached = values.cached(key)
     if cached is not None:
         return cast(array, cached)
     docs = searcher.docs_for_query(wquery)
     found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
-    values.remember_matches(key, found)
+    values.remember(key, found)
     return found
 
 
