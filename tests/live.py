@@ -23,51 +23,65 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(data_dir: Path, migrated_db: Path, **env: str) -> Iterator[str]:
-    """Serve a copy of the migrated database from `data_dir`; yields the base URL."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(migrated_db, data_dir / "archive.db")
+def server_process(args: list[str], *, env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """Run a server command (`args` after the Python executable; it must take `--port`, added
+    here) on 127.0.0.1, wait until /api/v1/health answers, yield the base URL; stop it after
+    (terminate, then kill), whatever happens. Its output goes to `log_path`."""
     port = free_port()
-    log_path = data_dir / "server.log"
-    log = log_path.open("wb")
-    environ = {
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, *args, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        err = log_path.read_text(errors="replace")
+                        raise RuntimeError(f"the server did not start: {err[-2000:]}") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def clean_env(data_dir: Path, **env: str) -> dict[str, str]:
+    """This process's environment without NEWSARCHIVE_* settings, then the archive's own."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")},
         "NEWSARCHIVE_DATA_DIR": str(data_dir),
         **{f"NEWSARCHIVE_{k.upper()}": v for k, v in env.items()},
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "uvicorn", "app.main:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = log_path.read_text(errors="replace")
-                    raise RuntimeError(f"uvicorn did not start: {err[-2000:]}") from None
-                time.sleep(0.1)
+
+
+UVICORN = ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1"]
+
+
+@contextmanager
+def live_server(data_dir: Path, migrated_db: Path, **env: str) -> Iterator[str]:
+    """Serve a copy of the migrated database from `data_dir`; yields the base URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(migrated_db, data_dir / "archive.db")
+    with server_process(
+        [*UVICORN, "--log-level", "warning"],
+        env=clean_env(data_dir, **env),
+        log_path=data_dir / "server.log",
+    ) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @contextmanager

@@ -187,42 +187,19 @@ def test_help(command: str) -> None:
 
 def test_serve_with_several_worker_processes(settings: Settings) -> None:
     import http.client
-    import os
-    import subprocess
-    import sys
     import time
-    import urllib.request
 
-    from tests.live import ROOT, free_port
+    from tests.live import clean_env, server_process
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    env["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-c", "from app.cli import main; main()"),
-            *("serve", "--port", str(port), "--workers", "2"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        answered = 0
-        while answered < 4:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as r:
-                    answered += r.status == 200
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    serve = ["-c", "from app.cli import main; main()", "serve", "--workers", "2"]
+    log = settings.data_dir / "serve.log"
+    with server_process(serve, env=clean_env(settings.data_dir), log_path=log) as base:
+        pid = _listener_pid(log)
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         assert len(children) >= 2  # two uvicorn workers (plus, perhaps, a resource tracker)
         # Keep-alive requests must not wait for the client's delayed ACK (>= 40 ms on Linux):
         # uvicorn's own --workers socket leaves Nagle on (uvicorn issue #3149).
-        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection = http.client.HTTPConnection(base.removeprefix("http://"))
         times = []
         for _ in range(6):
             started = time.perf_counter()
@@ -231,11 +208,13 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
             times.append(time.perf_counter() - started)
         connection.close()
         assert min(times[1:]) < 0.035, times
-    finally:
-        proc.terminate()
-        try:
-            _, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
-    assert b"Started parent process" in err
+    assert "Started parent process" in log.read_text()
+
+
+def _listener_pid(log: Path) -> int:
+    """The supervisor's pid, from uvicorn's "Started parent process [pid]" line."""
+    import re
+
+    found = re.search(r"Started parent process \[(\d+)\]", log.read_text())
+    assert found, log.read_text()
+    return int(found[1])

@@ -6,11 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +20,7 @@ from app.ingest.dated_text import parse_dated_text
 from app.ingest.record import ArticleIn
 from app.migrate import upgrade
 from tests.conftest import ROOT, SEED
+from tests.live import UVICORN, clean_env, server_process
 
 CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -96,12 +92,6 @@ class LiveServer:
     ids: list[int] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     if reason := _missing():
@@ -114,35 +104,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         outcomes = add_articles(archive, items=[seed, *synthetic_items()])
     finally:
         archive.close()
-    port = _free_port()
-    env = {**os.environ, "NEWSARCHIVE_DATA_DIR": str(data)}
-    log = (data / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data / "server.log").read_text()) from None
-                time.sleep(0.1)
+    with server_process(
+        [*UVICORN, "--log-level", "warning"], env=clean_env(data), log_path=data / "server.log"
+    ) as url:
         yield LiveServer(url, data, outcomes[0].article.id, [o.article.id for o in outcomes])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="session")
