@@ -82,12 +82,14 @@ def _days(counts: dict[str, int]) -> dict[dt.date, int]:
     return {dt.date.fromisoformat(k): n for k, n in counts.items()}
 
 
-def _labels(archive: Archive, facet: str, keys: Sequence[str]) -> dict[str, str]:
-    """Display names for case-folded keys."""
-    if not keys:
-        return {}
-    every = remembered(archive, ("facet-labels", facet), lambda: _all_labels(archive, facet))
-    return {k: every[k] for k in keys if k in every}
+def _labels(archive: Archive) -> dict[str, dict[str, str]]:
+    """Display names of case-folded source and author keys, remembered until the next write
+    (one fingerprint query per results page, not one per facet)."""
+    return remembered(
+        archive,
+        "facet-labels",
+        lambda: {facet: _all_labels(archive, facet) for facet in ("source", "author")},
+    )
 
 
 def _all_labels(archive: Archive, facet: str) -> dict[str, str]:
@@ -133,6 +135,7 @@ def search_summary(
         else {}
     )
     days = _days(raw.get("day", {}))
+    named = _labels(archive) if {"source", "author"} & set(facets) else {}
     out: dict[str, list[FacetValue]] = {}
     for facet in facets:
         if facet in ("source", "author"):
@@ -140,8 +143,7 @@ def search_summary(
             for key, count in raw.get(facet, {}).items():  # type: ignore[call-overload]
                 merged[" ".join(key.split()).casefold()] += count
             top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-            labels = _labels(archive, facet, [k for k, _ in top])
-            out[facet] = [FacetValue(labels.get(k, k), n) for k, n in top]
+            out[facet] = [FacetValue(named[facet].get(k, k), n) for k, n in top]
         else:
             width = 4 if facet == "year" else 7
             per: Counter[str] = Counter()
