@@ -70,17 +70,23 @@
     var timer = null;
     var pending = null;
     var asked = box.value.trim();
+    var disabled = false;
     var count = function () {
       var q = box.value.trim();
-      if (q === asked) return;
+      if (disabled || q === asked) return;
       asked = q;
       if (pending) pending.abort();
       if (q.length < 2) { hint.hidden = true; hint.textContent = ""; return; }
       pending = new AbortController();
       fetch("/api/v1/search?page_size=1&fields=id&q=" + encodeURIComponent(q),
             { signal: pending.signal, headers: { Accept: "application/json" } })
-        .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+        .then(function (r) {
+          // Reads that need a token (NEWSARCHIVE_READ_REQUIRES_TOKEN): no counts, no noise.
+          if (r.status === 401 || r.status === 403) { disabled = true; return null; }
+          return r.json().then(function (body) { return [r.ok, body]; });
+        })
         .then(function (res) {
+          if (!res) { hint.hidden = true; return; }
           if (box.value.trim() !== q) return;
           if (res[0]) {
             var n = res[1].total;
