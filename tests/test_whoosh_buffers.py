@@ -48,3 +48,24 @@ def test_buffer_files_read_the_mapped_bytes_in_place() -> None:
     assert f.read(4) == b"tail" and f.get(0, 2) == payload[:2]
     f.close()
     view.release()  # possible only when nothing still exports the buffer
+
+
+@given(
+    st.lists(
+        st.one_of(st.integers(), st.text(max_size=700), st.binary(max_size=900), st.none()),
+        max_size=4,
+    ),
+    st.integers(0, 3),
+)
+@settings(max_examples=200, deadline=None)
+def test_read_pickle_reads_short_and_long_pickles_in_sequence(items: list, n: int) -> None:
+    # Pickles shorter and longer than the fast path's chunk, back to back: each value and the
+    # position after it must be what pickle.load on a BytesIO gives.
+    pickles = (pickle.dumps(items[i:], protocol=p) for i in range(len(items)) for p in (2, 5))
+    payload = b"".join(pickles)
+    payload += b"x" * n
+    ours, theirs = BufferFile(memoryview(payload), name="x"), io.BytesIO(payload)
+    while theirs.tell() < len(payload) - n:
+        assert ours.read_pickle() == pickle.load(theirs)
+        assert ours.tell() == theirs.tell()
+    assert ours.read(n) == b"x" * n

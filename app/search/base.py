@@ -107,6 +107,12 @@ class SearchBackend(Protocol):
         A fragment around the best matches, or the whole text when `whole`."""
         ...
 
+    def locate(self, query: Node | None, text: str) -> int | None:
+        """Offset of the first word of `text` that `highlight` would mark, or None when no word
+        would be. A backend that cannot tell cheaply may answer 0 (the caller then falls back to
+        highlighting the whole text) but must not answer None while a word would be marked."""
+        ...
+
     def doc_count(self) -> int:
         """Number of documents in the index."""
         ...

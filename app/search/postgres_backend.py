@@ -294,6 +294,22 @@ class PostgresBackend:
         return combined
 
     # -- highlighting ------------------------------------------------------------------------
+    def locate(self, query: q.Node | None, text: str) -> int | None:
+        # PostgreSQL's stems are only known to the server, so this is a guess: a word's first
+        # five letters, which its stemmed forms nearly always share. 0 when nothing is seen (the
+        # caller then highlights the whole text), never None: a miss here is not proof.
+        words = {
+            word[:5]
+            for leaf in q.positive_leaves(query)
+            if leaf.field in (None, "body", "title")
+            for word in re.findall(r"\w+", leaf.text.lower())
+        }
+        if not words:
+            return None
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        found = re.search(rf"\b(?:{alternatives})", text, re.IGNORECASE)
+        return found.start() if found else 0
+
     def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
         tsquery = self._rank_query(query)
         if tsquery is None or not text:

@@ -10,6 +10,7 @@ totals), computed from per-document values held in memory (app.search.whoosh_doc
 from __future__ import annotations
 
 import gc
+import heapq
 import logging
 import math
 import shutil
@@ -47,6 +48,7 @@ from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
 from app.search.whoosh_buffers import install as _read_segments_in_place
 from app.search.whoosh_docvalues import DocValues, DocValuesCache
+from app.search.whoosh_scoring import score_matches
 
 _read_segments_in_place()
 
@@ -361,6 +363,9 @@ class WhooshBackend:
         match_key = _match_key(wquery, request.filters)
         known = values.cached(match_key) if request.exact_total else None
         if request.exact_total and known is None:
+            scored = score_matches(s, wquery, values.field_lengths)
+            if scored is not None:
+                return _page_of(s, values, scored, allowed, request, match_key), True
             # An exact total needs every match anyway: one scoring pass that also records
             # them (for the count, and for the page's facets and timeline) is about twice as
             # fast as block-skipping top k plus a second, unscored walk (measured on Reuters
@@ -490,7 +495,8 @@ class WhooshBackend:
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
     # -- highlighting ------------------------------------------------------------------------
-    def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
+    def _marker(self, query: q.Node | None) -> MarkMatchesFilter | None:
+        """What highlighting marks for `query`: exact forms, stems and prefixes of its words."""
         exact: set[str] = set()
         stems: set[str] = set()
         prefixes: list[str] = []
@@ -506,7 +512,16 @@ class WhooshBackend:
                 stems.update(self._tokens(self._stem, leaf.text))
         if not (exact or stems or prefixes):
             return None
-        marker = MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+
+    def locate(self, query: q.Node | None, text: str) -> int | None:
+        marker = self._marker(query)
+        return marker.locate(text) if marker else None
+
+    def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
+        marker = self._marker(query)
+        if marker is None:
+            return None
         analyzer = exact_analyzer() | marker
         fragmenter: Any = (
             wh.WholeFragmenter(charlimit=10_000_000)
@@ -551,6 +566,28 @@ class _RecordingCollector(collectors.TopCollector):
     def _collect(self, global_docnum: int, score: float) -> Any:
         self.seen.append(global_docnum)
         return super()._collect(global_docnum, score)
+
+
+def _page_of(
+    s: Searcher,
+    values: DocValues,
+    scored: dict[int, float],
+    allowed: set[int] | None,
+    request: SearchRequest,
+    match_key: Any,
+) -> SearchHits:
+    """One page of a whole scored match set, in Whoosh's order (score, then document number),
+    the match set remembered for the page's count, facets and timeline."""
+    if allowed is not None:
+        scored = {d: score for d, score in scored.items() if d in allowed}
+    values.remember(match_key, array("I", sorted(scored)))
+    wanted = request.offset + request.limit
+    top = heapq.nsmallest(wanted, scored.items(), key=lambda hit: (-hit[1], hit[0]))
+    page = top[request.offset :]
+    reader = s.reader()
+    ids = [int(reader.stored_fields(docnum)["id"]) for docnum, _ in page]
+    scores: list[float | None] = [float(score) if score else None for _, score in page]
+    return SearchHits(ids=ids, scores=scores, total=len(scored))
 
 
 def _run(s: Searcher, wquery: Any, collector: Any, allowed: set[int] | None) -> Any:

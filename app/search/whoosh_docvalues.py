@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from app.search.whoosh_scoring import field_lengths
+
 # Segments whose values are kept: more than an index ever has at once (merges keep it small).
 SEGMENT_CACHE_SIZE = 256
 
@@ -34,6 +36,8 @@ class SegmentValues:
     dates: array  # YYYYMMDD as an int, 0 when missing
     sources: list[str]  # case-folded source key, "" when none
     people: list[tuple[str, ...]]  # lower-cased person keys
+    # Stored field lengths, by field, read when a query first scores that field (whoosh_scoring).
+    lengths: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -69,6 +73,7 @@ class DocValues:
     dates: array
     sources: list[str]
     people: list[tuple[str, ...]]
+    segments: Sequence[SegmentValues] = ()
     _by_date: list[int] | None = None
     _sorted_dates: array | None = None
     _rank: array | None = None  # position of each document in (date, docnum) order
@@ -88,8 +93,17 @@ class DocValues:
             dates=dates,
             sources=list(chain.from_iterable(s.sources for s in segments)),
             people=list(chain.from_iterable(s.people for s in segments)),
+            segments=list(segments),
             cache_size=cache_size,
         )
+
+    def field_lengths(self, reader: Any, index: int, name: str) -> list[int]:
+        """Stored lengths of field `name` in segment `index` (read once per segment)."""
+        segment = self.segments[index]
+        found = segment.lengths.get(name)
+        if found is None:
+            found = segment.lengths[name] = field_lengths(reader, name)
+        return found
 
     # -- filters ------------------------------------------------------------------------------
     def _date_order(self) -> tuple[list[int], array]:

@@ -1,0 +1,106 @@
+"""Term-at-a-time scoring (app.search.whoosh_scoring) must give Whoosh's own scores to exactly
+Whoosh's matches: over several segments, with deletions, for words, phrases, ANDs, ORs, NOTs and
+fields."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from app.archive import Archive
+from app.articles import delete_article
+from app.search.query import parse_query
+from app.search.whoosh_scoring import score_matches, supported
+from app.searching import SearchParams, search_articles
+from tests.factories import add, make_item
+
+WORDS = (
+    "election elections elected vote voters ballot court ruling judge minister ministers talks "
+    "treaty trade tariffs wheat corn oil prices market markets bank banks rate rates war peace"
+).split()
+FILLER = "the a of to in and said on for with was".split()
+
+
+def _text(rng: random.Random, n: int) -> str:
+    words = (rng.choice(WORDS) if rng.random() < 0.3 else rng.choice(FILLER) for _ in range(n))
+    return " ".join(words)
+
+
+@pytest.fixture
+def filled(archive: Archive) -> Archive:
+    rng = random.Random(5)
+    made = []
+    for batch in range(4):  # four commits: four segments
+        made += add(
+            archive,
+            *(
+                make_item(
+                    _text(rng, rng.randint(5, 300)),
+                    title=_text(rng, rng.randint(2, 9)).capitalize(),
+                    date=f"20{10 + batch}-0{1 + i % 9}-1{i % 10}",
+                )
+                for i in range(40)
+            ),
+        )
+    for article in made[::7]:  # deletions inside segments
+        delete_article(archive, article_id=article.id)
+    return archive
+
+
+def _queries(rng: random.Random, n: int) -> list[str]:
+    shapes = [
+        "{a}",
+        "{a} {b}",
+        "{a} OR {b}",
+        "{a} -{b}",
+        "({a} OR {b}) {c}",
+        "{a} OR {b} OR {c} OR {d}",
+        "title:{a}",
+        "body:{a} -title:{b}",
+        "{a} -{b} -{c}",
+        '"{a} {b}"',
+        '"the {a}"',
+        '"{a} of {b}"',
+        '"{a} {a}"',
+        'title:"{a} {b}" OR {c}',
+        '"{a} {b}" -{c}',
+    ]
+    return [rng.choice(shapes).format(**{k: rng.choice(WORDS) for k in "abcd"}) for _ in range(n)]
+
+
+def test_scores_equal_whooshs_own(filled: Archive) -> None:
+    backend = filled.search
+    checked = 0
+    with backend._searcher() as s:  # type: ignore[attr-defined]
+        values = backend._values.for_searcher(s)  # type: ignore[attr-defined]
+        assert len(s.reader().leaf_readers()) > 1
+        for q in _queries(random.Random(11), 160):
+            wquery = backend._translate(parse_query(q))  # type: ignore[attr-defined]
+            assert supported(wquery), q
+            ours = score_matches(s, wquery, values.field_lengths)
+            theirs = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
+            assert ours is not None
+            assert ours.keys() == theirs.keys(), q
+            for docnum, score in theirs.items():
+                assert ours[docnum] == pytest.approx(score, rel=1e-12), q
+            checked += bool(theirs)
+    assert checked > 120
+
+
+def test_prefixes_and_lone_nots_are_left_to_whoosh(filled: Archive) -> None:
+    backend = filled.search
+    for q in ("elect*", "oil OR elect*", "-oil", "-oil -war"):
+        assert not supported(backend._translate(parse_query(q))), q  # type: ignore[attr-defined]
+
+
+def test_pages_follow_the_whole_ranking(filled: Archive) -> None:
+    # Same order as Whoosh's collector: score, then document number for equal scores.
+    whole = search_articles(filled, params=SearchParams(q="oil OR war", page_size=200))
+    assert whole.total > 40
+    paged = []
+    for page in range(1, 4):
+        paged += search_articles(filled, params=SearchParams(q="oil OR war", page=page)).items
+    assert [i.article.id for i in paged] == [i.article.id for i in whole.items[: len(paged)]]
+    scores = [i.score for i in whole.items]
+    assert scores == sorted(scores, reverse=True)
