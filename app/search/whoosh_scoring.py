@@ -40,7 +40,7 @@ def supported(wquery: Any) -> bool:
     if isinstance(wquery, wq.Term):
         return True
     if isinstance(wquery, wq.Phrase):
-        return type(wquery) is wq.Phrase and wquery.slop == 1 and bool(wquery.words)
+        return type(wquery) is wq.Phrase and wquery.slop == 1 and len(wquery.words) > 1
     if isinstance(wquery, wq.Or):
         return (
             type(wquery) is wq.Or
@@ -173,15 +173,22 @@ class _Segment:
                 return {}
         scorers = {w: self._bm25(field, w) for w in postings}
         out: Scores = {}
+        first, middle, last = (
+            postings[words[0]],
+            [postings[w] for w in words[1:-1]],
+            postings[words[-1]],
+        )
         for docnum in only or ():
-            ends = set(_positions(postings[words[0]][docnum][1]))
-            for word in words[1:]:
-                ends = {p for p in _positions(postings[word][docnum][1]) if p - 1 in ends}
+            ends = set(_positions(first[docnum][1]))
+            for found in middle:
+                ends = {p for p in _positions(found[docnum][1]) if p - 1 in ends}
                 if not ends:
                     break
             else:
-                parts = [scorers[w](docnum, postings[w][docnum][0]) for w in words]
-                out[docnum] = _tree_sum(parts)
+                # The last word only needs one hit: no set of its positions.
+                if any(p - 1 in ends for p in _positions(last[docnum][1])):
+                    parts = [scorers[w](docnum, postings[w][docnum][0]) for w in words]
+                    out[docnum] = _tree_sum(parts)
         if node.boost != 1.0:
             boost = node.boost
             out = {d: s * boost for d, s in out.items()}
@@ -196,11 +203,10 @@ def _tree_sum(parts: list[float]) -> float:
     return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
 
 
-def _positions(value: bytes) -> list[int]:
-    # whoosh.formats.Positions.decode_positions: a count, then pickled position deltas.
-    if not value.endswith(b"."):
-        value += b"."
-    return list(accumulate(loads(value[4:])))
+def _positions(value: bytes) -> Iterator[int]:
+    # whoosh.formats.Positions.decode_positions: a count, then pickled position deltas (their
+    # final "." is stripped when stored).
+    return accumulate(loads(value[4:] if value[-1:] == b"." else value[4:] + b"."))
 
 
 def _postings(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any, Any]]:
