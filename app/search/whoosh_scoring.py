@@ -178,15 +178,16 @@ class _Segment:
             [postings[w] for w in words[1:-1]],
             postings[words[-1]],
         )
+        after = (1).__add__
         for docnum in only or ():
-            ends = set(_positions(first[docnum][1]))
+            # Positions where the next word must stand; set and map loops run in C.
+            want = set(map(after, _positions(first[docnum][1])))
             for found in middle:
-                ends = {p for p in _positions(found[docnum][1]) if p - 1 in ends}
-                if not ends:
+                want = set(map(after, want.intersection(_positions(found[docnum][1]))))
+                if not want:
                     break
             else:
-                # The last word only needs one hit: no set of its positions.
-                if any(p - 1 in ends for p in _positions(last[docnum][1])):
+                if not want.isdisjoint(_positions(last[docnum][1])):
                     parts = [scorers[w](docnum, postings[w][docnum][0]) for w in words]
                     out[docnum] = _tree_sum(parts)
         if node.boost != 1.0:
