@@ -305,9 +305,16 @@ def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
     only when articles are added, changed or removed: reuse them while the article count, the
     highest id and the latest update time stay the same (so a deleted-then-reused id or an edit
     is noticed), for at most COUNTS_TTL seconds. Other processes' writes change it too."""
+    # Three scalar subqueries, not one SELECT of three aggregates: alone, each max() is one
+    # index lookup and the count one pass over the smallest index (0.5 ms at 20k articles);
+    # together SQLite scanned the table (2.6 ms, on every page that shows counts).
     with archive.sessions() as session:
         n, top, touched = session.execute(
-            select(func.count(Article.id), func.max(Article.id), func.max(Article.updated_at))
+            select(
+                select(func.count(Article.id)).scalar_subquery(),
+                select(func.max(Article.id)).scalar_subquery(),
+                select(func.max(Article.updated_at)).scalar_subquery(),
+            )
         ).one()
     fingerprint: tuple[Any, ...] = (int(n), int(top or 0), touched)
     store = _counts.setdefault(archive.engine, {})

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from app.archive import Archive
-from app.articles import ArticleChanges, ArticleConflict, update_article
+from app.articles import (
+    ArticleChanges,
+    ArticleConflict,
+    delete_article,
+    source_counts,
+    update_article,
+)
 from app.index_sync import check
 from app.search.base import SearchRequest
 from app.search.query import parse_query
@@ -65,3 +71,16 @@ def test_update_conflicts_change_nothing(archive: Archive) -> None:
             changes=ArticleChanges(title="T", url="https://example.org/1"),
         )
     assert ids(archive, "second") == [b.id] and check(archive).ok
+
+
+def test_remembered_counts_notice_adds_edits_and_deletes(archive: Archive) -> None:
+    # source_counts is remembered until the archive's fingerprint (count, highest id, latest
+    # update) changes: each kind of write must change it.
+    a, b = add(archive, make_item("One.", source="BBC"), make_item("Two.", source="BBC"))
+    assert source_counts(archive) == [("BBC", 2)]
+    update_article(archive, article_id=b.id, changes=ArticleChanges(source="CNN"))
+    assert sorted(source_counts(archive)) == [("BBC", 1), ("CNN", 1)]
+    delete_article(archive, article_id=a.id)
+    assert source_counts(archive) == [("CNN", 1)]
+    add(archive, make_item("Three.", source="CNN"))
+    assert source_counts(archive) == [("CNN", 2)]
