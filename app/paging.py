@@ -1,7 +1,8 @@
 """Opaque `next` cursors for list endpoints, and the one list envelope they all return.
 
 A cursor is base64url JSON: a keyset position (`k`: published date and id) for date-ordered
-article lists, or an offset (`o`) where no stable key exists (relevance search, name lists);
+article lists and searches, or an offset (`o`) where no stable key exists (relevance order,
+whose scores move as the archive grows; name lists);
 plus the page number it leads to and a fingerprint of the query it belongs to, so a cursor
 reused with other filters is refused instead of silently paging something else."""
 

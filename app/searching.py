@@ -61,6 +61,9 @@ class SearchParams:
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
+    # Keyset position from an API cursor (date order only): the page starts after this
+    # (published, id) instead of at (page - 1) * page_size; `page` is then only reported.
+    after: tuple[dt.date, int] | None = None
 
 
 @dataclass
@@ -131,9 +134,10 @@ def search_articles(
         query=node,
         filters=SearchFilters(params.date_from, params.date_to, params.sources, params.authors),
         sort=params.sort,
-        offset=(params.page - 1) * params.page_size,
+        offset=0 if params.after else (params.page - 1) * params.page_size,
         limit=params.page_size,
         exact_total=exact_total,
+        after=params.after,
     )
     hits = archive.search.search(request)
     scores = dict(zip(hits.ids, hits.scores, strict=True))

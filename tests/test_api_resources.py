@@ -405,3 +405,24 @@ def test_patch_with_null_for_a_required_field_is_422(
         assert r.status_code == 422, (field, r.text)
         assert r.json()["error"]["code"] == "validation_error"
         assert "cannot be null" in r.json()["error"]["message"]
+
+
+def test_date_ordered_search_cursors_survive_new_articles(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    # Keyset cursors: an article added between two pages (newer than all, so first in
+    # newest-first order) shifts an offset by one; the next page must neither repeat nor skip.
+    for i in range(4):
+        post_json(client, auth, date="2021-02-01", body=f"Tariff story {i}.")
+    params = {"q": "tariff", "page_size": 2, "sort": "newest"}
+    first = client.get("/api/v1/search", params=params).json()
+    post_json(client, auth, date="2021-03-01", body="Tariff story, late.")
+    second = client.get("/api/v1/search", params={**params, "cursor": first["next"]}).json()
+    ids = [x["id"] for x in first["results"] + second["results"]]
+    old = client.get("/api/v1/search", params={**params, "page_size": 10}).json()["results"]
+    assert ids == [x["id"] for x in old if x["date"] == "2021-02-01"]
+    assert second["total"] == 5 and second["page"] == 2
+    # A relevance cursor is refused for date order, and the other way round.
+    relevance = client.get("/api/v1/search", params={**params, "sort": "relevance"}).json()
+    r = client.get("/api/v1/search", params={**params, "cursor": relevance["next"]})
+    assert r.status_code == 400

@@ -570,3 +570,29 @@ def test_small_pages_hold_the_true_top_results_and_total(backend_archive: Archiv
         if got != expected or small.total != full.total:
             wrong.append(q)
     assert wrong == []
+
+
+def test_date_order_breaks_ties_by_id_and_pages_by_keyset(backend_archive: Archive) -> None:
+    # Date order is (published, id) on every backend, so an API cursor can carry the last
+    # (published, id) and the next page starts after it, whatever was added meanwhile.
+    days = ["2021-03-02", "2021-03-01", "2021-03-02", "2021-03-03", "2021-03-02", "2021-03-01"]
+    made = add(
+        backend_archive, *(make_item(f"Tariff story {i}.", date=d) for i, d in enumerate(days))
+    )
+    key = {a.id: (a.published, a.id) for a in made}
+    for sort, newest in (("newest", True), ("oldest", False)):
+        expected = sorted(key, key=key.__getitem__, reverse=newest)
+        whole = search_articles(backend_archive, params=SearchParams(q="tariff", sort=sort))
+        assert [i.article.id for i in whole.items] == expected
+        paged, after = [], None
+        while True:
+            page = search_articles(
+                backend_archive,
+                params=SearchParams(q="tariff", sort=sort, page_size=2, after=after),
+            )
+            assert page.total == 6
+            if not page.items:
+                break
+            paged += [i.article.id for i in page.items]
+            after = key[paged[-1]]
+        assert paged == expected

@@ -129,27 +129,31 @@ def search(
     if params.q:
         limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
     query_id = _query_id(params, "search")
+    # Date order pages by keyset, (published, id) of the last result, so new articles do not
+    # shift later pages; relevance order (scores move as the archive grows) by offset.
+    keyset = params.sort in ("newest", "oldest")
     if cursor:
         at = paging.decode(cursor, query=query_id)
-        if at.offset is None:
+        if keyset and at.key is not None:
+            params = dataclasses.replace(params, page=at.page, after=at.key)
+        elif not keyset and at.offset is not None:
+            params = dataclasses.replace(params, page=at.offset // params.page_size + 1)
+        else:
             raise InvalidParameter("cursor", "cursor is not valid for search")
-        page_no = at.offset // params.page_size + 1
-        params = dataclasses.replace(params, page=page_no)
     result = search_articles(archive, params=params)
     shown = len(result.items)  # before folding: paging counts every match
+    last = result.items[-1].article if result.items else None
     if collapse:
         result = fold_near_duplicates(result)
     body = present.search_response(result, base_url(request))
     offset = (params.page - 1) * params.page_size
     more = bool(shown) and offset + shown < result.total
-    body["next"] = (
-        paging.encode(
-            paging.Cursor(page=params.page + 1, offset=offset + params.page_size),
-            query=query_id,
-        )
-        if more
-        else None
+    at_next = (
+        paging.Cursor(page=params.page + 1, key=(last.published, last.id))
+        if keyset and last is not None
+        else paging.Cursor(page=params.page + 1, offset=offset + params.page_size)
     )
+    body["next"] = paging.encode(at_next, query=query_id) if more else None
     body["results"] = [pick(r, selected) for r in body["results"]]
     if suggestion := did_you_mean(archive, params=params, total=result.total):
         body["suggestion"] = suggestion

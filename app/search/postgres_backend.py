@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement, column
@@ -132,6 +133,9 @@ class PostgresBackend:
             stmt = stmt.order_by(Article.published.desc(), Article.id.desc())
         else:
             stmt = stmt.order_by(Article.published.asc(), Article.id.asc())
+        if request.after is not None and sort != "relevance":
+            key = tuple_(Article.published, Article.id)
+            stmt = stmt.where(key < request.after if sort == "newest" else key > request.after)
         stmt = stmt.offset(request.offset).limit(request.limit)
         with self.engine.connect() as conn:
             if request.exact_total:

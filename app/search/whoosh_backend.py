@@ -9,6 +9,7 @@ totals), computed from per-document values held in memory (app.search.whoosh_doc
 
 from __future__ import annotations
 
+import bisect
 import gc
 import heapq
 import logging
@@ -334,7 +335,15 @@ class WhooshBackend:
             values = self._values.for_searcher(s)
             # The same page asked again (the API after the page, back and forward, a facet
             # removed) is answered from memory until the next write.
-            key = ("hits", repr(wquery), request.filters, sort, request.offset, request.limit)
+            key = (
+                "hits",
+                repr(wquery),
+                request.filters,
+                sort,
+                request.offset,
+                request.limit,
+                request.after if sort != "relevance" else None,
+            )
             cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
                 hits = cast(_CachedHits, cached).hits
@@ -354,8 +363,7 @@ class WhooshBackend:
         if sort != "relevance":
             # Date order from the in-memory dates: one pass over the matches, no scoring.
             matches = _matches(s, values, wquery, allowed, request.filters)
-            top = values.by_date(matches, wanted, newest=sort == "newest")
-            ids = [int(s.reader().stored_fields(d)["id"]) for d in top[request.offset :]]
+            ids = _date_page(s, values, matches, request, newest=sort == "newest")
             return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches)), True
         # replace=0 everywhere: whoosh3's matcher replacement (on by default) skips documents
         # that do belong in the top k, so small pages came back with wrong results and counts
@@ -588,6 +596,45 @@ def _page_of(
     ids = [int(reader.stored_fields(docnum)["id"]) for docnum, _ in page]
     scores: list[float | None] = [float(score) if score else None for _, score in page]
     return SearchHits(ids=ids, scores=scores, total=len(scored))
+
+
+def _date_page(
+    s: Searcher, values: DocValues, matches: array, request: SearchRequest, *, newest: bool
+) -> list[int]:
+    """Article ids of one page of `matches` in (date, article id) order, the API's keyset order
+    (`request.after`): ranked by date in memory, and article ids read only for the page and
+    for the matches that share the page's last day."""
+    reader = s.reader()
+    dates = values.dates
+
+    def article_id(docnum: int) -> int:
+        return int(reader.stored_fields(docnum)["id"])
+
+    candidates: Any = matches  # ascending document numbers
+    if request.after is not None:
+        day, last = date_key(request.after[0]), request.after[1]
+        if newest:
+            candidates = [
+                d for d in matches if dates[d] < day or (dates[d] == day and article_id(d) < last)
+            ]
+        else:
+            candidates = [
+                d for d in matches if dates[d] > day or (dates[d] == day and article_id(d) > last)
+            ]
+    wanted = request.offset + request.limit
+    top = values.by_date(candidates, wanted, newest=newest)  # (date, document number) order
+    if not top:
+        return []
+    # Every match of the page's last day competes, by id, for that day's places on the page.
+    edge = dates[top[-1]]
+    inner = [d for d in top if dates[d] != edge]
+    on_edge = [
+        d
+        for d in values.in_dates(edge, edge)
+        if (i := bisect.bisect_left(candidates, d)) < len(candidates) and candidates[i] == d
+    ]
+    keyed = sorted(((dates[d], article_id(d)) for d in inner + on_edge), reverse=newest)
+    return [i for _, i in keyed[:wanted]][request.offset :]
 
 
 def _run(s: Searcher, wquery: Any, collector: Any, allowed: set[int] | None) -> Any:
