@@ -1,12 +1,13 @@
 """Term-at-a-time scoring (app.search.whoosh_scoring) must give Whoosh's own scores to exactly
-Whoosh's matches: over several segments, with deletions, for words, phrases, ANDs, ORs, NOTs and
-fields."""
+Whoosh's matches: over several segments, with deletions, for words, phrases, prefixes, ANDs,
+ORs, NOTs and fields."""
 
 from __future__ import annotations
 
 import random
 
 import pytest
+from whoosh import query as wq
 
 from app.archive import Archive
 from app.articles import delete_article
@@ -65,11 +66,23 @@ def _queries(rng: random.Random, n: int) -> list[str]:
         '"{a} {a}"',
         'title:"{a} {b}" OR {c}',
         '"{a} {b}" -{c}',
+        "{p}*",
+        "{p}* {b}",
+        "{p}* OR {b} -{c}",
+        "title:{p}*",
     ]
-    return [rng.choice(shapes).format(**{k: rng.choice(WORDS) for k in "abcd"}) for _ in range(n)]
+    prefixes = ["elect", "vot", "mar", "rat", "ba", "th", "minister", "pea"]
+    return [
+        rng.choice(shapes).format(p=rng.choice(prefixes), **{k: rng.choice(WORDS) for k in "abcd"})
+        for _ in range(n)
+    ]
 
 
-def test_scores_equal_whooshs_own(filled: Archive) -> None:
+def test_scores_equal_whooshs_own(filled: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On indexes of up to 5,000 documents Whoosh ORs a prefix's words with an unscored array
+    # (every match scores 1); above that, as in any real archive, it sums their BM25 scores,
+    # which is what we do at every size. Compare with the latter.
+    monkeypatch.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
     backend = filled.search
     checked = 0
     with backend._searcher() as s:  # type: ignore[attr-defined]
@@ -88,9 +101,9 @@ def test_scores_equal_whooshs_own(filled: Archive) -> None:
     assert checked > 120
 
 
-def test_prefixes_and_lone_nots_are_left_to_whoosh(filled: Archive) -> None:
+def test_lone_nots_are_left_to_whoosh(filled: Archive) -> None:
     backend = filled.search
-    for q in ("elect*", "oil OR elect*", "-oil", "-oil -war"):
+    for q in ("-oil", "-oil -war", "oil OR -war"):
         assert not supported(backend._translate(parse_query(q))), q  # type: ignore[attr-defined]
 
 

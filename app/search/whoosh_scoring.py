@@ -11,8 +11,8 @@ The scores are Whoosh's own: the same formula (`whoosh.scoring.bm25`), idf (the 
 i.e. NewsBM25F's), average field lengths, per-field B, query boosts, the stored field lengths
 and the +1 that Whoosh's matcher gives a document for each NOT it satisfies inside an AND.
 tests/test_whoosh_scoring.py compares them with Whoosh's collector on random queries. Phrases
-are matched from the stored positions. Queries with parts that need expansion (prefixes) or
-match everything (a lone NOT) are left to Whoosh: `score_matches` answers None for them.
+are matched from the stored positions, prefixes expanded per segment as Whoosh does. Queries
+that match everything (a lone NOT) are left to Whoosh: `score_matches` answers None for them.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def supported(wquery: Any) -> bool:
         return True
     if isinstance(wquery, wq.Phrase):
         return type(wquery) is wq.Phrase and wquery.slop == 1 and len(wquery.words) > 1
+    if isinstance(wquery, wq.Prefix):
+        return type(wquery) is wq.Prefix and bool(wquery.text)
     if isinstance(wquery, wq.Or):
         return (
             type(wquery) is wq.Or
@@ -91,6 +93,12 @@ class _Segment:
             return self.term(node, only)
         if isinstance(node, wq.Phrase):
             return self.phrase(node, only)
+        if isinstance(node, wq.Prefix):
+            # Whoosh ORs the segment's words with this beginning, each scored by BM25 with the
+            # prefix's boost (its `constantscore` leaves the searcher's weighting in place).
+            words = [w for w in self.reader.expand_prefix(node.fieldname, node.text) if w]
+            terms = [wq.Term(node.fieldname, w, boost=node.boost) for w in words]
+            return self.score(wq.Or(terms), only) if terms else {}
         if isinstance(node, wq.Or):
             parts = sorted((self.score(c, only) for c in node.subqueries), key=len, reverse=True)
             total = dict(parts[0])
@@ -122,6 +130,8 @@ class _Segment:
             return int(self.reader.doc_frequency(node.fieldname, node.text))
         if isinstance(node, wq.Phrase):
             return min(int(self.reader.doc_frequency(node.fieldname, w)) for w in node.words)
+        if isinstance(node, wq.Prefix):
+            return self.reader.doc_count()  # expanding it would cost as much as reading it
         sizes = [self.estimate(c) for c in node.subqueries if not isinstance(c, wq.Not)]
         return sum(sizes) if isinstance(node, wq.Or) else min(sizes)
 
