@@ -47,6 +47,23 @@ def test_words_in_nearly_every_article_barely_count(archive: Archive) -> None:
     assert ranked[0] == articles[1].id
 
 
+def test_one_rare_word_outweighs_two_less_rare_ones(archive: Archive) -> None:
+    # "levy" is in 1 article of 10, "harbour" and "strike" in 3 each. With BM25's idf as it
+    # is, the article with both "harbour" and "strike" came first (1.14 + 1.14 > 1.99);
+    # raised to the power 1.5 the rare word wins (2.81 > 2 x 1.23).
+    articles = add(
+        archive,
+        make_item("The mayor wants a levy on cruise passengers from next spring.", title="One"),
+        make_item("The harbour strike kept cruise passengers waiting all spring.", title="Two"),
+        make_item("The harbour strike is over, the union said on Monday.", title="Three"),
+        make_item("The harbour strike cost the port a week of trade.", title="Four"),
+        *[make_item(f"{FILLER} Item {n}.", title=f"Other {n}") for n in range(6)],
+    )
+    ranked = _ranked(archive, "levy OR harbour OR strike")
+    assert ranked[0] == articles[0].id
+    assert set(ranked) == {a.id for a in articles[:4]}
+
+
 def test_to_query_builds_an_or_of_plain_words() -> None:
     q = relevance.to_query("What is the NUMBER of troops in Viet Nam's south? (OR not)")
     assert q == "number OR troops OR viet OR nam's OR south OR not"
