@@ -60,11 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
 
-    from app import api, help_page, search_feed, web, web_imports
+    from app import api, compare_page, help_page, search_feed, web, web_imports
 
     app.include_router(api.router)
     app.include_router(search_feed.router)
     app.include_router(help_page.router)
+    app.include_router(compare_page.router)
     api.install_openapi(app)
     app.include_router(web.router)
     app.include_router(web_imports.router)

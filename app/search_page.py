@@ -39,6 +39,7 @@ class SearchExtras:
     interval: str = ""
     bars: list[Bar] = field(default_factory=list)
     feed: str = ""
+    compare: str = ""  # this search on the comparison page, ready for a second one
     csv: str = ""
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
@@ -85,6 +86,9 @@ def search_extras(
     extras = SearchExtras()
     extras.feed = "/feeds/search.atom?" + urlencode(
         [(k, v) for k, v in query if v and k not in ("page", "cursor", "sort")]
+    )
+    extras.compare = "/compare?" + urlencode(
+        [(k, v) for k, v in query if v and k in ("q", "from", "to", "source", "author")]
     )
     suggestion = did_you_mean(archive, params=params, total=result.total)
     if suggestion:

@@ -19,6 +19,7 @@ def _pages(server: LiveServer) -> dict[str, str]:
         "search": "/search?q=bridge",
         "search-filtered": "/search?q=ferry&source=Harbour+Gazette&sort=newest",
         "search-error": '/search?q="unclosed',
+        "compare": "/compare?q=bridge&q=ferry&q=harbour",
         "article": f"/articles/{server.seed_id}",
         "article-highlighted": f"/articles/{server.seed_id}?q=russia+OR+diplomacy",
         "browse-years": "/browse",
