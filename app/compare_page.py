@@ -142,6 +142,7 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         request,
         "compare.html",
         status=400 if error else 200,
+        q="",  # the header's search box: these queries are in the form below it
         alternate=api if queries else None,
         view=view,
         error=error,
