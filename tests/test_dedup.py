@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from app.dedup import group_near_duplicates, jaccard, shingles
+from app.dedup import containment, group_near_duplicates, jaccard, near_duplicates, shingles
 from tests.conftest import SEED
 from tests.test_api import post_json, post_seed
 
@@ -23,6 +23,20 @@ def test_shingles_tell_copies_from_other_stories() -> None:
     assert jaccard(shingles(seed), shingles(other)) < 0.1
     assert group_near_duplicates([seed, other, _copy()]) == [[0, 2], [1]]
     assert group_near_duplicates([]) == []
+
+
+def test_a_copy_cut_short_is_folded_but_a_rewritten_update_is_not() -> None:
+    body = SEED.read_text(encoding="utf-8").split("\n", 1)[1]
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    cut = "\n\n".join(paragraphs[: len(paragraphs) // 2])  # an outlet kept the first half
+    full, short = shingles(body), shingles(cut)
+    assert jaccard(full, short) < 0.7 and containment(full, short) == 1.0
+    assert near_duplicates(full, short)
+    # An update: the first paragraphs kept, the rest new (from another story).
+    other = "Officials in Geneva said the talks would resume next week. " * 3
+    update = "\n\n".join([*paragraphs[:2], other, "The foreign ministers spoke by phone."])
+    assert not near_duplicates(full, shingles(update))
+    assert group_near_duplicates([body, update, cut]) == [[0, 2], [1]]
 
 
 def test_search_folds_copies_on_the_page_and_in_the_api(
