@@ -35,7 +35,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
@@ -179,18 +178,6 @@ def url_sets(client: TestClient, corpus: Corpus, runs: int) -> dict[str, list[st
     }
 
 
-def _search_url(params: Any) -> str:
-    pairs = [("q", params.q or "")]
-    if params.date_from:
-        pairs.append(("from", params.date_from.isoformat()))
-    if params.date_to:
-        pairs.append(("to", params.date_to.isoformat()))
-    pairs += [("source", s) for s in params.sources]
-    if params.sort != "relevance":
-        pairs.append(("sort", params.sort))
-    return "/search?" + urlencode(pairs)
-
-
 def _stats(server: list[float]) -> dict[str, float]:
     return {
         "n": len(server),
@@ -205,6 +192,7 @@ def measure_reuters(data: Path, passes: int) -> dict[str, dict[str, float]]:
     archive `python -m bench.reuters --keep` built: real text and real queries. Each pass is a
     fresh app, so every query is computed, not answered by the search cache; the cache stays
     on, as served, so the page's facets reuse its search's match set."""
+    from bench.http_load import search_query
     from bench.reuters import QUERY_MIX
 
     by_kind: dict[str, list[float]] = {}
@@ -214,7 +202,7 @@ def measure_reuters(data: Path, passes: int) -> dict[str, dict[str, float]]:
             for url in ("/", "/search?q=warm", "/search?q=up+OR+start"):
                 client.get(url)
             for query in QUERY_MIX:
-                r = client.get(_search_url(query.params))
+                r = client.get("/search", params=search_query(query))
                 if r.status_code != 200:
                     raise RuntimeError(f"{query.label}: {r.status_code}")
                 ms = _server_ms(r)

@@ -67,7 +67,7 @@ _WORDS = [
 
 # The archive fixture is only read here, so sharing it between examples is safe.
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     words=st.lists(st.sampled_from(_WORDS), min_size=0, max_size=40),
