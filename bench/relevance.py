@@ -225,8 +225,21 @@ def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
 # -- running -----------------------------------------------------------------------------------
 
 
-def evaluate(coll: Collection, work: Path) -> dict[str, Any]:
+def evaluate(coll: Collection, work: Path, postgres: str | None = None) -> dict[str, Any]:
+    """Load one collection into a fresh archive and score every judged query. With `postgres`
+    (a URL), the archive is that database, emptied first, searched by the PostgreSQL backend."""
     settings = Settings(data_dir=work / coll.name, database_url=None, index_dir=None)
+    if postgres:
+        from sqlalchemy import create_engine
+
+        from app.migrate import reset_postgres_schema
+
+        engine = create_engine(postgres)
+        reset_postgres_schema(engine)
+        engine.dispose()
+        settings = settings.model_copy(
+            update={"database_url": postgres, "search_backend": "postgres"}
+        )
     settings.ensure_dirs()
     upgrade(settings.resolved_database_url())
     archive = open_archive(settings)
@@ -288,6 +301,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--collections", default="time,cisi,med")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "postgres"),
+        default="whoosh",
+        help="postgres: a scratch database from scripts/ensure-postgres (emptied per collection)",
+    )
     return parser.parse_args(argv)
 
 
@@ -299,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown collection(s): {', '.join(unknown)}; choose from {', '.join(READERS)}")
         return 2
     results = []
+    postgres = None
+    if args.backend == "postgres":
+        from bench.scale import postgres_url
+
+        postgres = postgres_url()
     with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
         for name in names:
             folder_name, reader = READERS[name]
@@ -306,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             if not folder.is_dir():
                 print(f"skipped {name}: {folder} not found")
                 continue
-            results.append(evaluate(reader(folder), Path(tmp)))
+            results.append(evaluate(reader(folder), Path(tmp), postgres))
     if not results:
         print(f"skipped: no collection found under {args.corpora}")
         return 0
@@ -318,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{ref.get('map', 0):>6.3f} / {ref.get('ndcg10', 0):.3f}  {r['queries_judged']}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"results": results}
+    summary = {"backend": args.backend, "results": results}
     args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(f"written {args.out}")
     return 0

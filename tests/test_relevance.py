@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,25 @@ def test_smart_and_time_readers(tmp_path: Path) -> None:
         ("2", None, "More.", []),
     ]
     assert coll.queries == {"1": "what text?"} and coll.qrels == {"1": {"2"}}
+
+
+@pytest.mark.postgres
+def test_postgres_weighs_query_words_by_idf(pg_settings: Any) -> None:
+    # PostgreSQL's ts_rank_cd has no idf: the article with five common words won. Each word's
+    # rank is now weighted by its BM25 idf, as in the Whoosh backend's test above.
+    from app.archive import open_archive
+
+    archive = open_archive(pg_settings)
+    try:
+        articles = add(
+            archive,
+            make_item(f"{FILLER} Nothing else.", title="One"),
+            make_item(
+                "A levy on tourists was proposed by the mayor in a long speech.", title="Two"
+            ),
+            *[make_item(f"{FILLER} Item {n}.", title=f"Other {n}") for n in range(8)],
+        )
+        ranked = _ranked(archive, "council OR met OR tuesday OR budget OR schedule OR levy")
+        assert ranked[0] == articles[1].id
+    finally:
+        archive.close()
