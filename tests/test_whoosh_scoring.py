@@ -7,11 +7,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from app.archive import Archive
 from app.articles import delete_article
-from app.search.query import parse_query
+from app.search.query import QuerySyntaxError, parse_query
 from app.search.whoosh_scoring import score_matches, supported
 from app.searching import SearchParams, search_articles
 from tests.factories import add, make_item
@@ -117,3 +119,34 @@ def test_pages_follow_the_whole_ranking(filled: Archive) -> None:
     assert [i.article.id for i in paged] == [i.article.id for i in whole.items[: len(paged)]]
     scores = [i.score for i in whole.items]
     assert scores == sorted(scores, reverse=True)
+
+
+_TOKENS = st.sampled_from(
+    [*WORDS[:12], "the", "of", "OR", "NOT", "-", '"', "(", ")", "title:", "body:", "elect*", "ra*"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tokens=st.lists(_TOKENS, min_size=1, max_size=12))
+def test_any_query_scores_like_whoosh(filled: Archive, tokens: list[str]) -> None:
+    # Random strings of the query language (nesting, NOTs, phrases, fields, prefixes): whatever
+    # parses and we score must match Whoosh (with its scored OR, as on a large index).
+    backend = filled.search
+    try:
+        node = parse_query(" ".join(tokens).replace('" ', '"').replace(": ", ":"))
+        wquery = backend._translate(node) if node is not None else None  # type: ignore[attr-defined]
+    except QuerySyntaxError:
+        return
+    if wquery is None or not supported(wquery):
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
+        with backend._searcher() as s:  # type: ignore[attr-defined]
+            values = backend._values.for_searcher(s)  # type: ignore[attr-defined]
+            ours = score_matches(s, wquery, values.field_lengths)
+            theirs = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
+    assert ours is not None and ours.keys() == theirs.keys()
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-12)
