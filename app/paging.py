@@ -1,8 +1,8 @@
 """Opaque `next` cursors for list endpoints, and the one list envelope they all return.
 
-A cursor is base64url JSON: a keyset position (`k`: published date and id) for date-ordered
-article lists and searches, or an offset (`o`) where no stable key exists (relevance order,
-whose scores move as the archive grows; name lists);
+A cursor is base64url JSON: a keyset position, `k` (published date and id) for date-ordered
+article lists and searches or `s` (score and id) for relevance-ordered searches, or an offset
+(`o`) where no key exists (name lists);
 plus the page number it leads to and a fingerprint of the query it belongs to, so a cursor
 reused with other filters is refused instead of silently paging something else."""
 
@@ -30,6 +30,7 @@ class Cursor:
     page: int
     key: tuple[dt.date, int] | None = None
     offset: int | None = None
+    score: tuple[float, int] | None = None  # relevance order: the last result's score and id
 
 
 def fingerprint(parts: dict[str, Any]) -> str:
@@ -44,6 +45,8 @@ def encode(cursor: Cursor, *, query: str) -> str:
         data["k"] = [cursor.key[0].isoformat(), cursor.key[1]]
     if cursor.offset is not None:
         data["o"] = cursor.offset
+    if cursor.score is not None:
+        data["s"] = [cursor.score[0], cursor.score[1]]
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -61,17 +64,24 @@ def decode(value: str, *, query: str) -> Cursor:
         if "k" in data:
             key = (dt.date.fromisoformat(data["k"][0]), int(data["k"][1]))
         offset = int(data["o"]) if "o" in data else None
+        score = None
+        if "s" in data:
+            score = (float(data["s"][0]), int(data["s"][1]))
+            if not math.isfinite(score[0]):
+                raise bad
     except (ValueError, KeyError, TypeError, IndexError, OverflowError, binascii.Error):
         raise bad from None
     if page < 1 or page > MAX_PAGE or not 0 <= (offset or 0) <= MAX_OFFSET:
         raise bad
     if key is not None and not 0 <= key[1] <= MAX_ID:
         raise bad
+    if score is not None and not 0 <= score[1] <= MAX_ID:
+        raise bad
     if data.get("q") != query:
         raise InvalidParameter(
             "cursor", "this cursor belongs to another query: send the same filters with it"
         )
-    return Cursor(page=page, key=key, offset=offset)
+    return Cursor(page=page, key=key, offset=offset, score=score)
 
 
 def envelope(

@@ -61,9 +61,10 @@ class SearchParams:
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
-    # Keyset position from an API cursor (date order only): the page starts after this
-    # (published, id) instead of at (page - 1) * page_size; `page` is then only reported.
-    after: tuple[dt.date, int] | None = None
+    # Keyset position from an API cursor: the page starts after this (published, id) in date
+    # order, (score, id) in relevance order, instead of at (page - 1) * page_size; `page` is
+    # then only reported.
+    after: tuple[dt.date, int] | tuple[float, int] | None = None
 
 
 @dataclass

@@ -426,3 +426,18 @@ def test_date_ordered_search_cursors_survive_new_articles(
     relevance = client.get("/api/v1/search", params={**params, "sort": "relevance"}).json()
     r = client.get("/api/v1/search", params={**params, "cursor": relevance["next"]})
     assert r.status_code == 400
+
+
+def test_relevance_search_cursors_survive_new_articles(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    # A new article that ranks first, added between two pages, would repeat one result with an
+    # offset cursor; the (score, id) cursor continues after the last result shown.
+    for i in range(4):
+        post_json(client, auth, date="2021-02-01", body=f"Tariff story {i} " + "word " * i)
+    params = {"q": "tariff", "page_size": 2}
+    first = client.get("/api/v1/search", params=params).json()
+    post_json(client, auth, date="2021-03-01", body="Tariff tariff tariff.")
+    second = client.get("/api/v1/search", params={**params, "cursor": first["next"]}).json()
+    ids = [x["id"] for x in first["results"] + second["results"]]
+    assert len(ids) == 4 == len(set(ids)) and second["total"] == 5

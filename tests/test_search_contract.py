@@ -596,3 +596,54 @@ def test_date_order_breaks_ties_by_id_and_pages_by_keyset(backend_archive: Archi
             paged += [i.article.id for i in page.items]
             after = key[paged[-1]]
         assert paged == expected
+
+
+def test_relevance_order_pages_by_keyset_on_score_and_id(backend_archive: Archive) -> None:
+    # Relevance order is (score descending, id ascending) on every backend, so a cursor can
+    # carry the last (score, id) and the next page starts after it.
+    bodies = [
+        "Tariff talks. Tariff rates rose.",
+        "Tariff news in brief.",
+        "A long report on trade, with one mention of a tariff among many other words here.",
+        "Tariff, tariff, tariff: the word of the week.",
+        "Tariff news, in brief!",  # the same words as the second: equal scores
+        "Trade and tariff policy.",
+        "Steel prices.",
+    ]
+    add(
+        backend_archive,
+        *(make_item(b, title=f"Story {i}", source=f"S{i}") for i, b in enumerate(bodies)),
+    )
+    whole = search_articles(backend_archive, params=SearchParams(q="tariff OR trade", page_size=50))
+    assert whole.total == 6
+    keys = [(i.score, i.article.id) for i in whole.items]
+    assert keys == sorted(keys, key=lambda k: (-(k[0] or 0), k[1]))
+    paged: list[int] = []
+    after = None
+    while True:
+        page = search_articles(
+            backend_archive, params=SearchParams(q="tariff OR trade", page_size=2, after=after)
+        )
+        assert page.total == 6
+        if not page.items:
+            break
+        paged += [i.article.id for i in page.items]
+        last = page.items[-1]
+        assert last.score is not None
+        after = (last.score, last.article.id)
+    assert paged == [i.article.id for i in whole.items]
+    # A new article that ranks first changes every score (idf counts articles): the page after
+    # the second result is still the third and fourth, neither repeated nor skipped.
+    second = whole.items[1]
+    new = "Tariff trade, tariff trade, tariff trade."
+    add(backend_archive, make_item(new, title="Tariff trade", source="N"))
+    top = search_articles(backend_archive, params=SearchParams(q="tariff OR trade", page_size=1))
+    assert top.items[0].article.title == "Tariff trade"  # it ranks first
+    assert second.score is not None
+    page = search_articles(
+        backend_archive,
+        params=SearchParams(
+            q="tariff OR trade", page_size=2, after=(second.score, second.article.id)
+        ),
+    )
+    assert [i.article.id for i in page.items] == [i.article.id for i in whole.items[2:4]]

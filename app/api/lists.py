@@ -129,30 +129,33 @@ def search(
     if params.q:
         limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
     query_id = _query_id(params, "search")
-    # Date order pages by keyset, (published, id) of the last result, so new articles do not
-    # shift later pages; relevance order (scores move as the archive grows) by offset.
-    keyset = params.sort in ("newest", "oldest")
+    # Pages continue after the last result, by keyset: (published, id) in date order, (score,
+    # id) in relevance order, so articles added meanwhile neither shift nor repeat results.
+    # (Scores themselves move a little as the archive grows; date order is exact.)
+    by_date = params.sort in ("newest", "oldest") or not params.q
     if cursor:
         at = paging.decode(cursor, query=query_id)
-        if keyset and at.key is not None:
+        if by_date and at.key is not None:
             params = dataclasses.replace(params, page=at.page, after=at.key)
-        elif not keyset and at.offset is not None:
+        elif not by_date and at.score is not None:
+            params = dataclasses.replace(params, page=at.page, after=at.score)
+        elif not by_date and at.offset is not None:  # cursors given out before keysets
             params = dataclasses.replace(params, page=at.offset // params.page_size + 1)
         else:
             raise InvalidParameter("cursor", "cursor is not valid for search")
     result = search_articles(archive, params=params)
     shown = len(result.items)  # before folding: paging counts every match
-    last = result.items[-1].article if result.items else None
+    last = result.items[-1] if result.items else None
     if collapse:
         result = fold_near_duplicates(result)
     body = present.search_response(result, base_url(request))
     offset = (params.page - 1) * params.page_size
     more = bool(shown) and offset + shown < result.total
-    at_next = (
-        paging.Cursor(page=params.page + 1, key=(last.published, last.id))
-        if keyset and last is not None
-        else paging.Cursor(page=params.page + 1, offset=offset + params.page_size)
-    )
+    at_next = paging.Cursor(page=params.page + 1, offset=offset + params.page_size)
+    if last is not None and by_date:
+        at_next = paging.Cursor(page=params.page + 1, key=(last.article.published, last.article.id))
+    elif last is not None and last.score is not None:
+        at_next = paging.Cursor(page=params.page + 1, score=(last.score, last.article.id))
     body["next"] = paging.encode(at_next, query=query_id) if more else None
     body["results"] = [pick(r, selected) for r in body["results"]]
     if suggestion := did_you_mean(archive, params=params, total=result.total):

@@ -42,10 +42,10 @@ class SearchRequest:
     # False when the caller needs only the top results (related articles): the total is then a
     # lower bound, and the backend skips the exact count over every match.
     exact_total: bool = True
-    # Keyset paging for date order: (published, id) of the last article of the previous page;
-    # the results are the matches after it in (date, id) order, `offset` counted from there.
-    # The total still counts every match. Ignored for relevance order.
-    after: tuple[dt.date, int] | None = None
+    # Keyset paging: the last result of the previous page, as (published, id) in date order or
+    # (score, id) in relevance order; the results are the matches after it in that order,
+    # `offset` counted from there. The total still counts every match.
+    after: tuple[dt.date, int] | tuple[float, int] | None = None
 
 
 @dataclass
@@ -92,8 +92,8 @@ class SearchBackend(Protocol):
         """Remove these documents (missing ids are ignored)."""
 
     def search(self, request: SearchRequest) -> SearchHits:
-        """Ids in rank order for one page, and the exact number of matches. Date order is by
-        (published, id), newest or oldest first."""
+        """Ids in rank order for one page, and the exact number of matches. Relevance order is
+        (score descending, id ascending); date order (published, id), newest or oldest first."""
         ...
 
     def facet_counts(

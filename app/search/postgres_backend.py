@@ -17,8 +17,10 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
+    Double,
     Select,
     and_,
+    cast,
     exists,
     func,
     literal,
@@ -131,12 +133,21 @@ class PostgresBackend:
         rank = self._rank(request.query) if sort == "relevance" else literal(0.0)
         stmt: Select[Any] = select(Article.id, rank.label("rank")).where(where)
         if sort == "relevance":
-            stmt = stmt.order_by(rank.desc(), Article.published.desc(), Article.id.desc())
+            stmt = stmt.order_by(rank.desc(), Article.id.asc())
         elif sort == "newest":
             stmt = stmt.order_by(Article.published.desc(), Article.id.desc())
         else:
             stmt = stmt.order_by(Article.published.asc(), Article.id.asc())
-        if request.after is not None and sort != "relevance":
+        if request.after is not None and sort == "relevance":
+            top, last = request.after
+            if not isinstance(top, float):
+                raise TypeError("a relevance-ordered page continues after a score")
+            # Every write moves every rank a little (idf depends on the article count), so the
+            # page continues after where that article ranks now; its old rank if it is gone.
+            now = select(rank).where(Article.id == last, where).scalar_subquery()
+            edge = func.coalesce(now, top)
+            stmt = stmt.where(or_(rank < edge, and_(rank == edge, Article.id > last)))
+        elif request.after is not None:
             key = tuple_(Article.published, Article.id)
             stmt = stmt.where(key < request.after if sort == "newest" else key > request.after)
         stmt = stmt.offset(request.offset).limit(request.limit)
@@ -290,7 +301,9 @@ class PostgresBackend:
         if not parts:
             return literal(0.0)
         if len(parts) == 1:
-            return func.ts_rank_cd(RANK_WEIGHTS, search_vector, parts[0], 1)
+            # As double precision, like the sums below: a `real` reaches Python rounded to six
+            # digits, and a cursor's score must compare equal to the rank it came from.
+            return cast(func.ts_rank_cd(RANK_WEIGHTS, search_vector, parts[0], 1), Double)
         # Document frequencies, each counted up to DF_CAP (a word in more articles than that
         # is common anyway, and counting it all would cost a scan of most of the table).
         counts = [

@@ -10,6 +10,7 @@ totals), computed from per-document values held in memory (app.search.whoosh_doc
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import gc
 import heapq
 import logging
@@ -347,7 +348,7 @@ class WhooshBackend:
                 sort,
                 request.offset,
                 request.limit,
-                request.after if sort != "relevance" else None,
+                request.after,
             )
             cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
@@ -374,11 +375,17 @@ class WhooshBackend:
         # that do belong in the top k, so small pages came back with wrong results and counts
         # (19 of 60 random queries on a 600-document index; tests/test_search_contract.py).
         match_key = _match_key(wquery, request.filters)
-        known = values.cached(match_key) if request.exact_total else None
-        if request.exact_total and known is None:
+        if request.exact_total or request.after is not None:
+            # Every match scored a term at a time: the page in (score, article id) order, the
+            # only order a keyset cursor (`after`) can continue. Whoosh scores the queries the
+            # scorer does not take (a lone NOT) when a cursor needs them.
             scored = score_matches(s, wquery, values.field_lengths)
+            if scored is None and request.after is not None:
+                scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
             if scored is not None:
                 return _page_of(s, values, scored, allowed, request, match_key), True
+        known = values.cached(match_key) if request.exact_total else None
+        if request.exact_total and known is None:
             # An exact total needs every match anyway: one scoring pass that also records
             # them (for the count, and for the page's facets and timeline) is about twice as
             # fast as block-skipping top k plus a second, unscored walk (measured on Reuters
@@ -589,18 +596,45 @@ def _page_of(
     request: SearchRequest,
     match_key: Any,
 ) -> SearchHits:
-    """One page of a whole scored match set, in Whoosh's order (score, then document number),
-    the match set remembered for the page's count, facets and timeline."""
+    """One page of a whole scored match set in (score, article id) order, after
+    `request.after` (a score and an article id) when given; the match set is remembered for
+    the page's count, facets and timeline. Article ids are read for the page and for the
+    matches that share its last score (equal scores are rare: copies of one text)."""
     if allowed is not None:
         scored = {d: score for d, score in scored.items() if d in allowed}
     values.remember(match_key, array("I", sorted(scored)))
+    total = len(scored)
+    reader = s.reader()
+
+    def article_id(docnum: int) -> int:
+        return int(reader.stored_fields(docnum)["id"])
+
+    if request.after is not None:
+        top_score, last = request.after
+        if not isinstance(top_score, float):
+            raise TypeError("a relevance-ordered page continues after a score")
+        # Every write moves every score a little (idf depends on the article count), so the
+        # page continues after where that article ranks now; its old score only if it is gone.
+        current = s.document_number(id=str(last))
+        if current is not None and current in scored:
+            top_score = scored[current]
+        scored = {
+            d: score
+            for d, score in scored.items()
+            if score < top_score or (score == top_score and article_id(d) > last)
+        }
     wanted = request.offset + request.limit
     top = heapq.nsmallest(wanted, scored.items(), key=lambda hit: (-hit[1], hit[0]))
-    page = top[request.offset :]
-    reader = s.reader()
-    ids = [int(reader.stored_fields(docnum)["id"]) for docnum, _ in page]
-    scores: list[float | None] = [float(score) if score else None for _, score in page]
-    return SearchHits(ids=ids, scores=scores, total=len(scored))
+    if not top:
+        return SearchHits(ids=[], scores=[], total=total)
+    edge = top[-1][1]
+    inner = [(d, score) for d, score in top if score != edge]
+    tied = [(d, score) for d, score in scored.items() if score == edge]
+    keyed = sorted((-score, article_id(d)) for d, score in inner + tied)[:wanted]
+    page = keyed[request.offset :]
+    ids = [i for _, i in page]
+    scores: list[float | None] = [float(-negated) if negated else None for negated, _ in page]
+    return SearchHits(ids=ids, scores=scores, total=total)
 
 
 def _date_page(
@@ -617,6 +651,8 @@ def _date_page(
 
     candidates: Any = matches  # ascending document numbers
     if request.after is not None:
+        if not isinstance(request.after[0], dt.date):
+            raise TypeError("a date-ordered page continues after a date")
         day, last = date_key(request.after[0]), request.after[1]
         if newest:
             candidates = [
