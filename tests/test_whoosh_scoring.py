@@ -93,7 +93,7 @@ def test_scores_equal_whooshs_own(filled: Archive, monkeypatch: pytest.MonkeyPat
         for q in _queries(random.Random(11), 160):
             wquery = backend._translate(parse_query(q))  # type: ignore[attr-defined]
             assert supported(wquery), q
-            ours = score_matches(s, wquery, values.field_lengths)
+            ours = score_matches(s, wquery, values.field_norms)
             theirs = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
             assert ours is not None
             assert ours.keys() == theirs.keys(), q
@@ -145,7 +145,7 @@ def test_any_query_scores_like_whoosh(filled: Archive, tokens: list[str]) -> Non
         mp.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
         with backend._searcher() as s:  # type: ignore[attr-defined]
             values = backend._values.for_searcher(s)  # type: ignore[attr-defined]
-            ours = score_matches(s, wquery, values.field_lengths)
+            ours = score_matches(s, wquery, values.field_norms)
             theirs = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
     assert ours is not None and ours.keys() == theirs.keys()
     for docnum, score in theirs.items():

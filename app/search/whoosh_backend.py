@@ -379,7 +379,7 @@ class WhooshBackend:
             # Every match scored a term at a time: the page in (score, article id) order, the
             # only order a keyset cursor (`after`) can continue. Whoosh scores the queries the
             # scorer does not take (a lone NOT) when a cursor needs them.
-            scored = score_matches(s, wquery, values.field_lengths)
+            scored = score_matches(s, wquery, values.field_norms)
             if scored is None and request.after is not None:
                 scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
             if scored is not None:
@@ -730,7 +730,7 @@ def _matches(
     cached = values.cached(key)
     if cached is not None:
         return cast(array, cached)
-    scored = score_matches(searcher, wquery, values.field_lengths)
+    scored = score_matches(searcher, wquery, values.field_norms)
     docs = sorted(scored) if scored is not None else searcher.docs_for_query(wquery)
     found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
     values.remember(key, found)

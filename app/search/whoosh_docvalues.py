@@ -36,8 +36,10 @@ class SegmentValues:
     dates: array  # YYYYMMDD as an int, 0 when missing
     sources: list[str]  # case-folded source key, "" when none
     people: list[tuple[str, ...]]  # lower-cased person keys
-    # Stored field lengths, by field, read when a query first scores that field (whoosh_scoring).
+    # Stored field lengths, by field, read when a query first scores that field (whoosh_scoring),
+    # and BM25's length parts from them for the latest (k1, b, average length) of each field.
     lengths: dict[str, list[int]] = field(default_factory=dict)
+    norms: dict[str, tuple[tuple[float, float, float], list[float]]] = field(default_factory=dict)
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -104,6 +106,22 @@ class DocValues:
         if found is None:
             found = segment.lengths[name] = field_lengths(reader, name)
         return found
+
+    def field_norms(
+        self, reader: Any, index: int, name: str, params: tuple[float, float, float]
+    ) -> list[float]:
+        """k1 * ((1 - b) + b * length / average) for each document of segment `index`, kept
+        until the parameters change (the average length changes with every write)."""
+        segment = self.segments[index]
+        known = segment.norms.get(name)
+        if known is not None and known[0] == params:
+            return known[1]
+        k1, b, avgfl = params
+        # A document without the field has no length (None); it is in no posting of it either.
+        lengths = self.field_lengths(reader, index, name)
+        norms = [k1 * ((1 - b) + b * (n or 0) / avgfl) for n in lengths]
+        segment.norms[name] = (params, norms)
+        return norms
 
     # -- filters ------------------------------------------------------------------------------
     def _date_order(self) -> tuple[list[int], array]:
