@@ -135,7 +135,7 @@ def import_cmd(
     """Import articles: dated text, `newsarchive export` files, JSON, JSON Lines, CSV, RSS/Atom/
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
-    from app.imports import finish_import, record_progress, start_import
+    from app.imports import finish_summary, record_summary, start_import
     from app.ingest.importer import ImportSummary, expand_paths, file_size, import_files
     from app.progress import ImportProgress
 
@@ -163,28 +163,11 @@ def import_cmd(
 
     def on_batch(done: ImportSummary) -> None:
         if run_id is not None:
-            record_progress(
-                archive,
-                run_id=run_id,
-                added=done.added,
-                duplicates=done.duplicates,
-                failed=len(done.failed),
-                updated=done.updated,
-                files=done.files,
-            )
+            record_summary(archive, run_id=run_id, summary=done)
 
     def finish(status: str) -> None:
         if run_id is not None:
-            finish_import(
-                archive,
-                run_id=run_id,
-                status=status,
-                files=summary.files,
-                added=summary.added,
-                duplicates=summary.duplicates,
-                updated=summary.updated,
-                failed=summary.failed,
-            )
+            finish_summary(archive, run_id=run_id, status=status, summary=summary)
 
     try:
         with _term_as_interrupt() as checkpoint:

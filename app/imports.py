@@ -10,12 +10,16 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.archive import Archive
 from app.models import ImportRun, utcnow
+
+if TYPE_CHECKING:
+    from app.ingest.importer import ImportSummary
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 500  # per run; the counts stay exact beyond it
@@ -97,6 +101,33 @@ def finish_import(
         run.failed = len(failed) if failed_total is None else failed_total
         run.errors = [[label, message] for label, message in failed[:MAX_ERRORS_KEPT]]
         session.commit()
+
+
+def record_summary(archive: Archive, *, run_id: int, summary: ImportSummary) -> None:
+    """`record_progress` with the counts so far of an `import_files` run."""
+    record_progress(
+        archive,
+        run_id=run_id,
+        added=summary.added,
+        duplicates=summary.duplicates,
+        failed=len(summary.failed),
+        updated=summary.updated,
+        files=summary.files,
+    )
+
+
+def finish_summary(archive: Archive, *, run_id: int, status: str, summary: ImportSummary) -> None:
+    """`finish_import` with the outcome of an `import_files` run."""
+    finish_import(
+        archive,
+        run_id=run_id,
+        status=status,
+        files=summary.files,
+        added=summary.added,
+        duplicates=summary.duplicates,
+        updated=summary.updated,
+        failed=summary.failed,
+    )
 
 
 def process_alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import ArchiveDep
-from app.imports import finish_import, list_imports, record_progress, start_import
+from app.imports import finish_summary, list_imports, record_summary, start_import
 from app.ingest.formats import FORMATS
 from app.ingest.importer import import_files
 from app.tokens import authenticate
@@ -76,22 +76,9 @@ def upload(
             fmt=fmt or None,
             run_id=run_id,
             names=names,
-            on_batch=lambda done: record_progress(
-                archive,
-                run_id=run_id,
-                added=done.added,
-                duplicates=done.duplicates,
-                failed=len(done.failed),
-                files=done.files,
-            ),
+            on_batch=lambda done: record_summary(archive, run_id=run_id, summary=done),
         )
-    finish_import(
-        archive,
-        run_id=run_id,
-        status="done" if summary.ok else "failed",
-        files=summary.files,
-        added=summary.added,
-        duplicates=summary.duplicates,
-        failed=summary.failed,
+    finish_summary(
+        archive, run_id=run_id, status="done" if summary.ok else "failed", summary=summary
     )
     return page(200, result=summary, run_id=run_id)
