@@ -25,12 +25,8 @@ import itertools
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,16 +37,11 @@ from urllib.parse import urlsplit
 import httpx2
 
 from bench.reuters import QUERY_MIX, BenchQuery, latency_stats, percentile
+from bench.serving import clean_env, server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shares of the mixed load: mostly searches, then reading, then listing.
 WEIGHTS = {"search": 5, "article": 3, "list": 2}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -62,52 +53,15 @@ class Server:
 
 @contextmanager
 def serve(data_dir: Path, *, log: Path, workers: int = 1, **env: str) -> Iterator[Server]:
-    """uvicorn on `data_dir` (already migrated and loaded) on 127.0.0.1; stopped afterwards."""
-    port = free_port()
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")},
-        "NEWSARCHIVE_DATA_DIR": str(data_dir),
-        "NEWSARCHIVE_RATE_LIMIT_SEARCHES": "0",
-        # Repeated queries would be answered from the search cache: measure the work itself
-        # unless the caller asks for the cache (cache_size=...).
-        "NEWSARCHIVE_SEARCH_CACHE_SIZE": "0",
-        **{f"NEWSARCHIVE_{k.upper()}": v for k, v in env.items()},
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            # `newsarchive serve`, as users run it (with --workers it binds the socket itself,
-            # working around uvicorn's missing TCP_NODELAY: app/cli.py).
-            [
-                *(sys.executable, "-c", "from app.cli import main; main()", "serve"),
-                *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-                *("--workers", str(workers)),
-            ],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=out,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        tail = log.read_text(errors="replace")[-2000:]
-                        raise RuntimeError(f"uvicorn did not start: {tail}") from None
-                    time.sleep(0.2)
-            yield Server(base, proc.pid, log)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    """`newsarchive serve` on `data_dir` (already migrated and loaded) on 127.0.0.1, as users
+    run it (with --workers it binds the socket itself, working around uvicorn's missing
+    TCP_NODELAY: app/cli.py); stopped afterwards. Repeated queries would be answered from the
+    search cache: the work itself is measured unless the caller asks for the cache."""
+    environ = clean_env(data_dir, **{"rate_limit_searches": "0", "search_cache_size": "0", **env})
+    command = ["-c", "from app.cli import main; main()", "serve", "--host", "127.0.0.1"]
+    command += ["--no-access-log", "--workers", str(workers)]
+    with server_process(command, env=environ, log_path=log) as (base, proc):
+        yield Server(base, proc.pid, log)
 
 
 # -- server memory -------------------------------------------------------------------------------
