@@ -42,6 +42,7 @@ from app.dedup import CONTAINED, NEAR_DUPLICATE, collapse, containment, jaccard,
 from app.ingest.record import ArticleIn
 from app.migrate import upgrade
 from app.searching import SearchParams, search_articles
+from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "bbc_news" / "raw"
@@ -164,8 +165,7 @@ def run(out: Path) -> dict[str, Any]:
             report["search_for_first_headline"] = dict(outcome)
         finally:
             archive.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    write_json(out, report)
     return report
 
 

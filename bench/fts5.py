@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sqlite3
 import sys
 import tempfile
@@ -52,7 +51,14 @@ from typing import Any
 
 from app.search import query as q
 from app.searching import SearchParams
-from bench.reuters import QUERY_MIX, BenchQuery, disk_usage, latency_stats, percentile
+from bench.reuters import (
+    BenchQuery,
+    disk_usage,
+    latency_stats,
+    percentile,
+    query_mix,
+    write_json,
+)
 
 TITLE_WEIGHT = 2.0
 SNIPPET_TOKENS = 24
@@ -444,10 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not database.is_file():
         print(f"skipped: {database} not found")
         return 0
-    if args.mix == "synthetic":
-        from bench.scale import QUERY_MIX as mix
-    else:
-        mix = QUERY_MIX
+    mix = query_mix(args.mix)
     articles = read_archive_articles(database)
     with tempfile.TemporaryDirectory(prefix="fts5-bench-") as tmp:
         result = baseline(articles, mix, args.runs, Path(tmp) / "fts5.db")
@@ -479,8 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\narchive (in process) / FTS5, pooled over runs, ms")
         print_comparison(result["archive_search"], search)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(args.out, result)
     return 0
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import random
 import threading
@@ -36,7 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from bench.reuters import QUERY_MIX, BenchQuery, latency_stats, percentile
+from bench.reuters import BenchQuery, latency_stats, percentile, query_mix, write_json
 from bench.serving import clean_env, server_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -446,10 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.data / "archive.db").is_file():
         print(f"skipped: {args.data / 'archive.db'} not found")
         return 0
-    if args.mix == "synthetic":
-        from bench.scale import QUERY_MIX as mix
-    else:
-        mix = QUERY_MIX
+    mix = query_mix(args.mix)
     result = run_http(
         args.data,
         mix,
@@ -462,8 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print_http(result)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(args.out, result)
     return 0
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
-import json
 import platform
 import random
 import re
@@ -44,6 +43,7 @@ from app.config import Settings
 from app.ingest.record import ArticleIn
 from app.main import create_app
 from app.migrate import upgrade
+from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "pages.json"
@@ -283,7 +283,7 @@ def main() -> None:
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "pages": results,
     }
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_json(args.out, report)
     print(f"wrote {args.out}")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from app.archive import open_archive
 from app.config import Settings
 from app.searching import search_articles
-from bench.reuters import QUERY_MIX
+from bench.reuters import query_mix
 
 # (label, module path suffix, function name) of what search_articles calls.
 PARTS = (
@@ -48,10 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.data / "archive.db").is_file():
         print(f"skipped: {args.data / 'archive.db'} not found")
         return 0
-    if args.mix == "synthetic":
-        from bench.scale import QUERY_MIX as mix
-    else:
-        mix = QUERY_MIX
+    mix = query_mix(args.mix)
     archive = open_archive(Settings(data_dir=args.data, search_cache_size=0))
     try:
         for query in mix:  # warm up: searchers open, caches filled, as in the benchmark

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import re
 import sys
@@ -48,6 +47,7 @@ from app.config import Settings
 from app.ingest.dated_text import parse_dated_text
 from app.migrate import upgrade
 from app.searching import SearchParams, search_articles
+from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
@@ -341,9 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['collection']:<10} {r['map']:>7.4f} {r['ndcg10']:>8.4f}   "
             f"{ref.get('map', 0):>6.3f} / {ref.get('ndcg10', 0):.3f}  {r['queries_judged']}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"backend": args.backend, "results": results}
-    args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(args.out, {"backend": args.backend, "results": results})
     print(f"written {args.out}")
     return 0
 

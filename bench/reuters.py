@@ -332,6 +332,22 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
+def query_mix(name: str) -> Sequence[BenchQuery]:
+    """A committed query mix: "reuters" (this module's, for Reuters-21578) or "synthetic"
+    (bench.scale's, for the SYNTHETIC corpus)."""
+    if name == "synthetic":
+        from bench.scale import QUERY_MIX as synthetic
+
+        return synthetic
+    return QUERY_MIX
+
+
+def write_json(path: Path, data: Any) -> None:
+    """A results file (its folder made if needed); dates and paths written as strings."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
 def latency_stats(samples: Sequence[float]) -> dict[str, float | int]:
     return {
         "n": len(samples),
@@ -603,8 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="reuters-bench-", dir=args.workdir) as tmp:
             result = run(args, Path(tmp))
     print_report(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    write_json(args.out, result)
     print(f"\nresults: {args.out}")
     return 0
 

@@ -26,7 +26,6 @@ from the shared folder into a temporary folder that is deleted afterwards (unles
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -40,7 +39,7 @@ from app.archive import open_archive
 from app.config import Settings
 from app.migrate import upgrade
 from bench import fts5, http_load, reuters
-from bench.reuters import BenchQuery, Conversion, latency_stats, machine_info
+from bench.reuters import BenchQuery, Conversion, latency_stats, machine_info, write_json
 
 CORPORA = reuters.REPO_ROOT.parent / "shared" / "corpora"
 RESULTS = reuters.REPO_ROOT / "bench" / "results"
@@ -124,8 +123,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     synthetic = args.corpus_kind == "synthetic"
     mix: Sequence[BenchQuery]
     if synthetic:
-        from bench.scale import QUERY_MIX as mix
-
+        mix = reuters.query_mix("synthetic")
         log(f"writing {args.size:,} SYNTHETIC articles")
         conv = prepare_synthetic(work / "files", args.size)
     else:
@@ -394,8 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run(args, Path(tmp))
     print_table(result)
     out = args.out or RESULTS / f"suite-{args.corpus_kind}-{result['corpus']['stories']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    write_json(out, result)
     print(f"\nresults: {out}")
     return 0
 
