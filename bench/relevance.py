@@ -320,8 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     postgres = None
     if args.backend == "postgres":
-        from bench.scale import postgres_url
+        from bench.scale import postgres_available, postgres_url
 
+        if not postgres_available():
+            print("skipped: no PostgreSQL server (scripts/ensure-postgres says why)")
+            return 0
         postgres = postgres_url()
     with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
         for name in names:

@@ -78,6 +78,15 @@ QUERY_MIX: tuple[BenchQuery, ...] = (
 )
 
 
+def postgres_available() -> bool:
+    try:
+        postgres_url()
+    except subprocess.CalledProcessError as exc:
+        print(exc.stderr.strip(), file=sys.stderr)
+        return False
+    return True
+
+
 def postgres_url() -> str:
     env = {"NEWSARCHIVE_PG_ROLE": "newsarchive_bench", "NEWSARCHIVE_PG_DB": "newsarchive_bench"}
     import os
@@ -280,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="na-scale-") as tmp:
         for backend in args.backends.split(","):
+            if backend == "postgres" and not postgres_available():
+                print("skipped postgres: scripts/ensure-postgres found no server (it says why)")
+                continue
             results.append(
                 run_backend(
                     backend,
