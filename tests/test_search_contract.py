@@ -647,3 +647,25 @@ def test_relevance_order_pages_by_keyset_on_score_and_id(backend_archive: Archiv
         ),
     )
     assert [i.article.id for i in page.items] == [i.article.id for i in whole.items[2:4]]
+
+
+def test_keyset_pages_of_a_lone_not_cover_every_match_once(backend_archive: Archive) -> None:
+    # A query the term-at-a-time scorer leaves to Whoosh: its pages must still be in (score,
+    # id) order, or a cursor skips articles. An edited article moves to the end of Whoosh's
+    # document order, which an order by document number followed.
+    from app.articles import ArticleChanges, update_article
+
+    made = add(backend_archive, *(make_item(f"Story number {i}.", source="S") for i in range(12)))
+    update_article(backend_archive, article_id=made[4].id, changes=ArticleChanges(source="T"))
+    seen: list[int] = []
+    after = None
+    while True:
+        page = search_articles(
+            backend_archive, params=SearchParams(q="-zzz", page_size=5, after=after)
+        )
+        if not page.items:
+            break
+        seen += [i.article.id for i in page.items]
+        last = page.items[-1]
+        after = (last.score or 0.0, last.article.id)
+    assert sorted(seen) == sorted(a.id for a in made) and len(seen) == 12

@@ -376,34 +376,22 @@ class WhooshBackend:
         # (19 of 60 random queries on a 600-document index; tests/test_search_contract.py).
         match_key = _match_key(wquery, request.filters)
         if request.exact_total or request.after is not None:
-            # Every match scored a term at a time: the page in (score, article id) order, the
-            # only order a keyset cursor (`after`) can continue. Whoosh scores the queries the
-            # scorer does not take (a lone NOT) when a cursor needs them.
+            # Every match scored: the exact total, the match set for the page's facets and
+            # timeline, and the page in (score, article id) order, the one order a cursor
+            # (`after`) continues, whichever way the scores were computed. The term-at-a-time
+            # scorer takes nearly every query; Whoosh scores the rest (a lone NOT).
             scored = score_matches(s, wquery, values.field_norms)
-            if scored is None and request.after is not None:
+            if scored is None:
                 scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
-            if scored is not None:
-                return _page_of(s, values, scored, allowed, request, match_key), True
-        known = values.cached(match_key) if request.exact_total else None
-        if request.exact_total and known is None:
-            # An exact total needs every match anyway: one scoring pass that also records
-            # them (for the count, and for the page's facets and timeline) is about twice as
-            # fast as block-skipping top k plus a second, unscored walk (measured on Reuters
-            # and at 100k: p50 15.8 -> 8.2 ms and 245 -> 131 ms).
-            recorder = _RecordingCollector(limit=wanted, replace=0, usequality=False)
-            results = _run(s, wquery, recorder, allowed)
-            found = array("I", recorder.seen)
-            values.remember(match_key, found)
-            total = len(found)
-        else:
-            # Block-quality skipping: right in every case measured, and fast for a top k.
-            results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allowed)
-            total = len(known) if known is not None else results.scored_length()
-        exact = request.exact_total
+            return _page_of(s, values, scored, allowed, request, match_key), True
+        # Only the top results (related articles): block-quality skipping, with the total a
+        # lower bound. replace=0: whoosh3's matcher replacement (on by default) skips documents
+        # that do belong in the top k (tests/test_search_contract.py).
+        results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allowed)
         page = results[request.offset : request.offset + request.limit]
         ids = [int(hit["id"]) for hit in page]
         scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
-        return SearchHits(ids=ids, scores=scores, total=total), exact
+        return SearchHits(ids=ids, scores=scores, total=results.scored_length()), False
 
     def facet_counts(
         self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
@@ -572,20 +560,6 @@ class _MarkFormatter(wh.Formatter):
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
-
-
-class _RecordingCollector(collectors.TopCollector):
-    """A top-k collector that also keeps every (filtered) match's document number."""
-
-    seen: list[int]
-
-    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
-        super().prepare(top_searcher, q, context)
-        self.seen = []
-
-    def _collect(self, global_docnum: int, score: float) -> Any:
-        self.seen.append(global_docnum)
-        return super()._collect(global_docnum, score)
 
 
 def _page_of(
