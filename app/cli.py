@@ -135,7 +135,7 @@ def import_cmd(
     """Import articles: dated text, `newsarchive export` files, JSON, JSON Lines, CSV, RSS/Atom/
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
-    from app.imports import finish_summary, record_summary, start_import
+    from app.imports import record_summary, recorded_run, start_import
     from app.ingest.importer import ImportSummary, expand_paths, file_size, import_files
     from app.progress import ImportProgress
 
@@ -165,12 +165,11 @@ def import_cmd(
         if run_id is not None:
             record_summary(archive, run_id=run_id, summary=done)
 
-    def finish(status: str) -> None:
-        if run_id is not None:
-            finish_summary(archive, run_id=run_id, status=status, summary=summary)
-
     try:
-        with _term_as_interrupt() as checkpoint:
+        with (
+            recorded_run(archive, run_id=run_id, summary=summary),
+            _term_as_interrupt() as checkpoint,
+        ):
             import_files(
                 archive,
                 files=files,
@@ -189,7 +188,6 @@ def import_cmd(
             )
     except KeyboardInterrupt:
         bar.close()
-        finish("interrupted")
         click.echo(
             "interrupted: articles stored so far are kept; run the import again to "
             "continue (duplicates are skipped)",
@@ -197,7 +195,6 @@ def import_cmd(
         )
         sys.exit(130)
     bar.close()
-    finish("done" if summary.ok else "failed")
     elapsed = time.perf_counter() - started
     items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
     rate = items / elapsed if elapsed > 0 else 0.0

@@ -9,6 +9,8 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,6 +129,29 @@ def finish_summary(archive: Archive, *, run_id: int, status: str, summary: Impor
         duplicates=summary.duplicates,
         updated=summary.updated,
         failed=summary.failed,
+    )
+
+
+@contextmanager
+def recorded_run(archive: Archive, *, run_id: int | None, summary: ImportSummary) -> Iterator[None]:
+    """Around an `import_files` run: afterwards its record says "done" or "failed" (by the
+    summary), "interrupted" on Ctrl-C, or "failed" with the error on any other exception,
+    which goes on up. Without it, a run that raised stayed "running" until it looked
+    abandoned (an hour, in a server that is still alive). `run_id` None: nothing recorded."""
+    if run_id is None:
+        yield
+        return
+    try:
+        yield
+    except KeyboardInterrupt:
+        finish_summary(archive, run_id=run_id, status="interrupted", summary=summary)
+        raise
+    except Exception as exc:
+        summary.failed.append(("import", f"{exc.__class__.__name__}: {exc}"))
+        finish_summary(archive, run_id=run_id, status="failed", summary=summary)
+        raise
+    finish_summary(
+        archive, run_id=run_id, status="done" if summary.ok else "failed", summary=summary
     )
 
 

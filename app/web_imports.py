@@ -14,9 +14,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import ArchiveDep
-from app.imports import finish_summary, list_imports, record_summary, start_import
+from app.imports import list_imports, record_summary, recorded_run, start_import
 from app.ingest.formats import FORMATS
-from app.ingest.importer import import_files
+from app.ingest.importer import ImportSummary, import_files
 from app.tokens import authenticate
 from app.web import render
 
@@ -70,15 +70,15 @@ def upload(
                 shutil.copyfileobj(upload_file.file, out)
             names[str(target)] = original
         run_id = start_import(archive, sources=list(names.values()), via="upload")
-        summary = import_files(
-            archive,
-            files=list(names),
-            fmt=fmt or None,
-            run_id=run_id,
-            names=names,
-            on_batch=lambda done: record_summary(archive, run_id=run_id, summary=done),
-        )
-    finish_summary(
-        archive, run_id=run_id, status="done" if summary.ok else "failed", summary=summary
-    )
+        summary = ImportSummary()
+        with recorded_run(archive, run_id=run_id, summary=summary):
+            import_files(
+                archive,
+                files=list(names),
+                fmt=fmt or None,
+                run_id=run_id,
+                names=names,
+                on_batch=lambda done: record_summary(archive, run_id=run_id, summary=done),
+                summary=summary,
+            )
     return page(200, result=summary, run_id=run_id)

@@ -182,3 +182,31 @@ def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_import(
     assert result.exit_code == 0 and "50 added" in result.output, result.output
     [done] = history(settings)
     assert (done["status"], done["added"]) == ("done", 50)
+
+
+def test_an_upload_whose_import_raises_is_recorded_as_failed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run must not stay "running" (it would for an hour, the server being alive): it is
+    # recorded as failed with the error, and the error still goes up.
+    import app.web_imports
+    from tests.conftest import TOKEN
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(app.web_imports, "import_files", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.post(
+            "/imports",
+            data={"token": TOKEN},
+            files={"files": ("a.txt", b"date 2022-01-06\n\nText.", "text/plain")},
+        )
+    assert r.status_code == 500
+    archive = open_archive(settings)
+    try:
+        (latest, *_) = list_imports(archive)
+    finally:
+        archive.close()
+    assert latest.status == "failed"
+    assert latest.errors == [["import", "RuntimeError: disk full"]]
