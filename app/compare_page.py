@@ -122,9 +122,7 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
     chosen = request.query_params.get("interval") or "auto"
     error, view = None, None
     try:
-        if len(queries) > MAX_COMPARED:
-            raise InvalidParameter("q", f"compare at most {MAX_COMPARED} queries")
-        interval = parse_interval(chosen)
+        interval = parse_interval(chosen, param="interval")
         params = dataclasses.replace(search_params(QueryArgs(filters), archive.settings), q=None)
         if queries:
             view = compare_view(

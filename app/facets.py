@@ -14,7 +14,7 @@ from app.archive import Archive
 from app.articles import remembered
 from app.models import Article, ArticlePerson
 from app.search.base import FacetField, SearchFilters
-from app.search.query import parse_query
+from app.search.query import QuerySyntaxError, parse_query
 from app.searching import InvalidParameter, SearchParams
 
 FACETS = ("source", "author", "year", "month")
@@ -62,12 +62,12 @@ def parse_facets(value: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def parse_interval(value: str) -> str:
-    """`histogram=` value: auto, day, month or year."""
+def parse_interval(value: str, *, param: str = "histogram") -> str:
+    """An interval (`histogram=`, or `interval=` when comparing): auto, day, month or year."""
     name = value.strip().lower()
     if name not in INTERVALS:
         raise InvalidParameter(
-            "histogram", f"histogram must be one of {', '.join(INTERVALS)}, not {value!r}"
+            param, f"{param} must be one of {', '.join(INTERVALS)}, not {value!r}"
         )
     return name
 
@@ -244,10 +244,15 @@ def compare_histograms(
     articles in that period (so a busy month does not look like more attention)."""
     if not 1 <= len(queries) <= MAX_COMPARED:
         raise InvalidParameter("q", f"compare 1 to {MAX_COMPARED} queries")
+    nodes = []
+    for number, q in enumerate(queries, 1):
+        try:
+            nodes.append(parse_query(q))
+        except QuerySyntaxError as exc:  # say which of the searches it is
+            raise QuerySyntaxError(f"search {number} ({q}): {exc}") from exc
     filters = _filters(params)
     per_query = [
-        _days(archive.search.facet_counts(parse_query(q), filters, fields=("day",))["day"])
-        for q in queries
+        _days(archive.search.facet_counts(node, filters, fields=("day",))["day"]) for node in nodes
     ]
     everything = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
     matched = [day for days in per_query for day in days]

@@ -71,9 +71,10 @@ def test_the_search_page_links_to_a_comparison_and_filters_carry_over(
 def test_bad_input_is_a_400_page_with_the_reason(client: TestClient, auth: dict[str, str]) -> None:
     _load(client, auth)
     four = client.get("/compare", params=[("q", w) for w in ("a", "b", "c", "d")])
-    assert four.status_code == 400 and "compare at most 3 queries" in four.text
+    assert four.status_code == 400 and "compare 1 to 3 queries" in four.text
     bad = client.get("/compare", params={"q": '"unclosed', "interval": "month"})
     assert bad.status_code == 400 and "could not read" in bad.text
+    assert "search 1 (&#34;unclosed)" in bad.text  # which of the searches
     assert client.get("/compare", params={"q": "budget", "interval": "week"}).status_code == 400
     assert client.get("/compare", params={"q": "budget", "from": "2021-13"}).status_code == 400
     empty = client.get("/compare")

@@ -224,7 +224,7 @@ def search_histogram_compare(
     params = dataclasses.replace(_params(request, archive), q=None)
     limit(request, "search", cost=float(len(queries) or 1))
     result = compare_histograms(
-        archive, params=params, queries=queries, interval=parse_interval(interval)
+        archive, params=params, queries=queries, interval=parse_interval(interval, param="interval")
     )
     if fmt == "csv":
         header = ["period", "start", "end", "articles"]
