@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 
 from app.archive import Archive
 from app.articles import get_article
 from app.models import Article
+from app.search.base import bm25_idf
 from app.searching import SearchParams, search_articles
 
 KEY_TERMS = 15
@@ -42,7 +42,7 @@ def key_terms(archive: Archive, *, article: Article, limit: int = KEY_TERMS) -> 
         # tell them apart).
         if n <= 1 or n > total / 2:
             continue
-        scored.append((counts[word] * math.log(1 + (total - n + 0.5) / (n + 0.5)), word))
+        scored.append((counts[word] * bm25_idf(total, n), word))
     scored.sort(key=lambda sw: (-sw[0], sw[1]))
     return [w for _, w in scored[:limit]]
 

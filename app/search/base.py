@@ -8,6 +8,7 @@ source of truth; the index holds only what searching needs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -18,6 +19,11 @@ from app.search.query import Node
 Sort = Literal["relevance", "newest", "oldest"]
 # What matches can be counted by: source and author names case-folded, days as YYYY-MM-DD.
 FacetField = Literal["source", "author", "day"]
+
+
+def bm25_idf(total: int, n: int) -> float:
+    """BM25's idf (Robertson-Sparck Jones, kept positive): a word in `n` of `total` articles."""
+    return math.log(1.0 + (total - n + 0.5) / (n + 0.5))
 
 
 class SearchUnavailable(RuntimeError):

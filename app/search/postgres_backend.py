@@ -11,7 +11,6 @@ title (weight A) and body (weight D), weighted by the term's BM25 idf; snippets 
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -44,6 +43,7 @@ from app.search.base import (
     SearchFilters,
     SearchHits,
     SearchRequest,
+    bm25_idf,
 )
 from app.search.query import QuerySyntaxError
 
@@ -323,7 +323,7 @@ class PostgresBackend:
         total = max(int(total), 1)
         terms = []
         for part, n in zip(parts, freqs, strict=True):
-            idf = math.log(1.0 + (total - n + 0.5) / (n + 0.5))
+            idf = bm25_idf(total, n)
             terms.append(literal(idf) * func.ts_rank_cd(RANK_WEIGHTS, search_vector, part, 1))
         rank = terms[0]
         for term in terms[1:]:

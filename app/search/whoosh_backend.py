@@ -14,7 +14,6 @@ import datetime as dt
 import gc
 import heapq
 import logging
-import math
 import shutil
 import threading
 import time
@@ -45,6 +44,7 @@ from app.search.base import (
     SearchHits,
     SearchRequest,
     SearchUnavailable,
+    bm25_idf,
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
@@ -90,7 +90,7 @@ class NewsBM25F(BM25F):
         parent = searcher.get_parent()
         n = parent.doc_frequency(fieldname, text)
         total = parent.doc_count_all()
-        return float(math.log(1.0 + (total - n + 0.5) / (n + 0.5)) ** IDF_POWER)
+        return float(bm25_idf(total, n) ** IDF_POWER)
 
 
 def make_schema() -> Schema:
