@@ -43,7 +43,7 @@ from app.search.base import (
     SearchFilters,
     SearchHits,
     SearchRequest,
-    bm25_idf,
+    ranking_idf,
 )
 from app.search.query import QuerySyntaxError
 
@@ -323,7 +323,7 @@ class PostgresBackend:
         total = max(int(total), 1)
         terms = []
         for part, n in zip(parts, freqs, strict=True):
-            idf = bm25_idf(total, n)
+            idf = ranking_idf(total, n)
             terms.append(literal(idf) * func.ts_rank_cd(RANK_WEIGHTS, search_vector, part, 1))
         rank = terms[0]
         for term in terms[1:]:

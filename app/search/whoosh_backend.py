@@ -44,7 +44,7 @@ from app.search.base import (
     SearchHits,
     SearchRequest,
     SearchUnavailable,
-    bm25_idf,
+    ranking_idf,
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
@@ -72,10 +72,6 @@ POOL_SIZE = 3
 PARALLEL_MIN_DOCS = 500
 BM25_K1 = 3.0
 BM25_B = 0.5
-# idf raised to this power: 1.5 sharpens it, so the rare words of a long query decide the order
-# more than its common ones (Lucene's classic TF-IDF squares idf for the same reason; 1.5 measured
-# best, docs/relevance.md).
-IDF_POWER = 1.5
 
 
 class NewsBM25F(BM25F):
@@ -90,7 +86,7 @@ class NewsBM25F(BM25F):
         parent = searcher.get_parent()
         n = parent.doc_frequency(fieldname, text)
         total = parent.doc_count_all()
-        return float(bm25_idf(total, n) ** IDF_POWER)
+        return ranking_idf(total, n)
 
 
 def make_schema() -> Schema:
