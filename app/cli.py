@@ -308,9 +308,11 @@ def serve(
 
     import uvicorn
 
+    if workers > 1 and reload:
+        raise click.UsageError("--workers and --reload cannot be combined (reload runs one)")
     settings: Settings = ctx.obj["settings"]
     os.environ["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
-    if workers > 1 and not reload:
+    if workers > 1:
         _serve_workers(host, port, workers, access_log=access_log)
         return
     uvicorn.run(

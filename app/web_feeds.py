@@ -70,7 +70,9 @@ def opensearch(request: Request) -> Response:
 
 @router.get("/robots.txt", response_class=PlainTextResponse)
 def robots(request: Request) -> str:
-    return f"User-agent: *\nDisallow: /api/\nSitemap: {base_url(request)}/sitemap.xml\n"
+    # The API, and pages that cost a search per visit and hold nothing a crawler needs.
+    disallow = "".join(f"Disallow: {p}\n" for p in ("/api/", "/related/", "/compare"))
+    return f"User-agent: *\n{disallow}Sitemap: {base_url(request)}/sitemap.xml\n"
 
 
 @router.get("/articles/{article_id}/cite.{ext}")

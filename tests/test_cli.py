@@ -218,3 +218,9 @@ def _listener_pid(log: Path) -> int:
     found = re.search(r"Started parent process \[(\d+)\]", log.read_text())
     assert found, log.read_text()
     return int(found[1])
+
+
+def test_serve_refuses_workers_with_reload(settings: Settings) -> None:
+    result = run(settings, "serve", "--workers", "2", "--reload")
+    assert result.exit_code == 2
+    assert "--workers and --reload cannot be combined" in result.output

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.structfile import BufferFile
 
-from app.search import whoosh_backend  # noqa: F401  (installs the in-place reader)
-from app.search.whoosh_buffers import MappedFile
+from app.search.whoosh_buffers import MappedFile, install
+
+install()  # what WhooshBackend() does
 
 OPS = st.lists(
     st.one_of(

@@ -143,7 +143,10 @@ def search(
             params = dataclasses.replace(params, page=at.offset // params.page_size + 1)
         else:
             raise InvalidParameter("cursor", "cursor is not valid for search")
-    result = search_articles(archive, params=params)
+    # Highlighting is most of a page's work after the search: skip it when the caller's
+    # `fields` leave snippets out (the header's live count asks for `fields=id`).
+    snippets = selected is None or "snippet" in selected
+    result = search_articles(archive, params=params, snippets=snippets)
     shown = len(result.items)  # before folding: paging counts every match
     last = result.items[-1] if result.items else None
     if collapse:

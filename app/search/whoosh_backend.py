@@ -48,11 +48,9 @@ from app.search.base import (
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh_analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
-from app.search.whoosh_buffers import install as _read_segments_in_place
+from app.search.whoosh_buffers import install as read_segments_in_place
 from app.search.whoosh_docvalues import DocValues, DocValuesCache
 from app.search.whoosh_scoring import score_matches
-
-_read_segments_in_place()
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +127,7 @@ class WhooshBackend:
         cache_size: int = 64,
         processes: int = 1,
     ) -> None:
+        read_segments_in_place()  # patches whoosh3 once per process (idempotent)
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.processes = max(1, processes)
