@@ -189,14 +189,15 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
     import http.client
     import time
 
-    from tests.live import clean_env, server_process
+    from bench.serving import clean_env, server_process
 
     serve = ["-c", "from app.cli import main; main()", "serve", "--workers", "2"]
     log = settings.data_dir / "serve.log"
-    with server_process(serve, env=clean_env(settings.data_dir), log_path=log) as base:
-        pid = _listener_pid(log)
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        assert len(children) >= 2  # two uvicorn workers (plus, perhaps, a resource tracker)
+    with server_process(serve, env=clean_env(settings.data_dir), log_path=log) as (base, proc):
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        commands = [Path(f"/proc/{c}/cmdline").read_bytes() for c in children]
+        workers = [c for c in commands if b"resource_tracker" not in c]
+        assert len(workers) == 2, commands  # the supervisor's two uvicorn workers
         # Keep-alive requests must not wait for the client's delayed ACK (>= 40 ms on Linux):
         # uvicorn's own --workers socket leaves Nagle on (uvicorn issue #3149).
         connection = http.client.HTTPConnection(base.removeprefix("http://"))
@@ -209,15 +210,6 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
         connection.close()
         assert min(times[1:]) < 0.035, times
     assert "Started parent process" in log.read_text()
-
-
-def _listener_pid(log: Path) -> int:
-    """The supervisor's pid, from uvicorn's "Started parent process [pid]" line."""
-    import re
-
-    found = re.search(r"Started parent process \[(\d+)\]", log.read_text())
-    assert found, log.read_text()
-    return int(found[1])
 
 
 def test_serve_refuses_workers_with_reload(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from tests.factories import add, make_item
 
 
 def test_parallel_batches_index_and_replace_every_document(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(whoosh_backend, "PARALLEL_MIN_DOCS", 40)
     archive = open_archive(settings.model_copy(update={"index_processes": 2}))
@@ -33,6 +33,9 @@ def test_parallel_batches_index_and_replace_every_document(
             for i in range(120)
         ]
         added = add(archive, *items)
+        # The workers did the indexing (one segment each), not the serial repair after them.
+        with archive.search._searcher() as s:  # type: ignore[attr-defined]
+            assert len(s.reader().leaf_readers()) >= 2
         assert search_articles(archive, params=SearchParams(q="harbour")).total == 120
         assert search_articles(archive, params=SearchParams(q="dawn")).total == 120
         assert search_articles(archive, params=SearchParams(q="storm")).total == 60
@@ -50,5 +53,6 @@ def test_parallel_batches_index_and_replace_every_document(
         report = check(archive)
         assert report.ok, report.summary()
         assert archive.search.doc_count() == 170
+        assert "parallel indexing lost" not in caplog.text
     finally:
         archive.close()
