@@ -15,18 +15,20 @@ newest-first order are plain SQL on the joined `articles` row.
 
 Where the translation of our query language is NOT exactly equivalent to the archive:
 
-- stemming: FTS5's porter stemmer (Porter 1) vs Whoosh's stemmer in app/search/whoosh_analysis.py
-  (also Porter, but Whoosh folds "U.S." to "us" and strips possessives first; FTS5's unicode61
-  splits "U.S." into "u" "s" and "Russia's" into "russia" "s"). Plain words match the same
-  documents almost always; totals are compared per query in the report, so a gap is visible.
+- stemming: FTS5's porter stemmer (Porter 1) vs Whoosh's Snowball English stemmer (Porter 2) in
+  app/search/whoosh_analysis.py (Whoosh also folds "U.S." to "us" and strips possessives
+  first; FTS5's unicode61 splits "U.S." into "u" "s" and "Russia's" into "russia" "s"). Plain
+  words match the same documents almost always; totals are compared per query in the report,
+  so a gap is visible.
 - prefix (`export*`): FTS5 matches the prefix against *stemmed* tokens (porter runs before the
   prefix lookup), the archive against unstemmed words. The same for the mix's prefixes, which are
   shorter than any stem of the words they reach; a prefix longer than the stem ("exporting*")
   would find less in FTS5.
 - unfielded terms search title and body only (`{title body} : ...`), as the archive does;
   `author:` searches the authors column, porter-stemmed here, exact in the archive.
-- ranking: FTS5's bm25 (k1 1.2, b 0.75, per-column weights) vs the archive's BM25F (k1 2.0, b 0.5,
-  exact-form boosts); the top 10 can differ, the match sets and totals should not.
+- ranking: FTS5's bm25 (k1 1.2, b 0.75, per-column weights) vs the archive's own BM25F
+  (app/search/whoosh_backend.py: its k1, b, idf power and exact-form boosts); the top 10 can
+  differ, the match sets and totals should not.
 - NOT: FTS5's NOT is binary (`a NOT b`). `a -b c` becomes `(a AND c) NOT (b)`; a query that is only
   negative (`NOT x`) becomes `id NOT IN (matches of x)`, newest first; NOT inside OR
   (`a OR NOT b`) has no FTS5 form and raises Untranslatable (none is in the mixes).

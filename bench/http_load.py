@@ -4,11 +4,11 @@ a mixed concurrent load (search API, article reading page, API list) for a fixed
     .venv/bin/python -m bench.http_load --data DIR [--duration 30] [--concurrency 8] [--runs 3]
 
 DIR is an archive data folder (e.g. the `data` folder kept by `python -m bench.reuters --keep`).
-The server is what `newsarchive serve` runs (uvicorn on the `app.main:create_app` factory, one
-process) on a free port, with two differences for measuring capacity: no access log, and the
+The server is `newsarchive serve` (`--workers N` processes, default 1) on a free port, with
+differences for measuring capacity: no access log, the search cache off unless asked for, and the
 search rate limit off (`NEWSARCHIVE_RATE_LIMIT_SEARCHES=0`; its default of 600 a minute would turn
-most of a load test into 429s). Its RSS (VmRSS, and the kernel's peak VmHWM) is read from
-/proc/<pid>/status during the load.
+most of a load test into 429s). Its RSS (VmRSS, and the kernel's peak VmHWM), summed over the
+server and its worker processes, is read from /proc/<pid>/status during the load.
 
 The load generator is a bounded asyncio client (httpx2, `--concurrency` requests in flight, each
 worker sends its next request when the previous one is answered), running in THIS process on the
@@ -101,7 +101,8 @@ def proc_status_kb(pid: int) -> dict[str, int]:
 
 
 class RssSampler:
-    """Samples a process's VmRSS in a thread every `interval` seconds."""
+    """Samples the VmRSS of a process and its children, summed, in a thread every `interval`
+    seconds."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
         self.pid = pid
@@ -371,7 +372,7 @@ def run_http(
         after_mix = proc_status_kb(server.pid)
         load = concurrent_load(server, mix, duration=duration, concurrency=concurrency, paths=paths)
     return {
-        "server": f"uvicorn app.main:create_app --factory ({workers} worker process(es), "
+        "server": f"newsarchive serve ({workers} worker process(es), "
         "no access log, "
         f"search rate limit off, search cache size {cache_size}), 127.0.0.1",
         "rss_mb_idle": round(idle["VmRSS"] / 1024, 1),

@@ -231,13 +231,7 @@ def measure(data: Path, runs: int) -> dict[str, dict[str, float]]:
                 if r.status_code != 200:
                     raise RuntimeError(f"{url}: {r.status_code}")
                 server.append(_server_ms(r))
-            results[name] = {
-                "n": len(server),
-                "server_median_ms": round(statistics.median(server), 1),
-                "server_p95_ms": round(percentile(server, 0.95), 1),
-                "server_max_ms": round(max(server), 1),
-                "wall_median_ms": round(statistics.median(wall), 1),
-            }
+            results[name] = {**_stats(server), "wall_median_ms": round(statistics.median(wall), 1)}
     return results
 
 

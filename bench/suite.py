@@ -336,8 +336,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="articles: the first N Reuters stories (default all) or N SYNTHETIC (default 100000)",
     )
     parser.add_argument("--corpus", type=Path, default=reuters.DEFAULT_CORPUS, help="Reuters JSONL")
-    parser.add_argument("--runs", type=int, default=5, help="timed passes of the query mix")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of mixed HTTP load")
+    # None: the default of a normal run (5, 60) or of --quick (3, 15), filled in after parsing.
+    parser.add_argument("--runs", type=int, default=None, help="timed passes of the query mix")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of mixed HTTP load")
     parser.add_argument("--concurrency", type=int, default=8, help="HTTP requests in flight")
     parser.add_argument(
         "--quick",
@@ -357,16 +358,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=None, help="parent of the temp folder")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder afterwards")
     parser.add_argument("--quiet", action="store_true", help="no import progress lines")
-    raw = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(raw)
-    if args.quick:
-        given = {a.split("=")[0] for a in raw}
-        if "--size" not in given:
-            args.size = QUICK_SIZE
-        if "--runs" not in given:
-            args.runs = 3
-        if "--duration" not in given:
-            args.duration = 15.0
+    args = parser.parse_args(argv)
+    if args.quick and args.size is None:
+        args.size = QUICK_SIZE
+    if args.runs is None:
+        args.runs = 3 if args.quick else 5
+    if args.duration is None:
+        args.duration = 15.0 if args.quick else 60.0
     if args.size is None and args.corpus_kind == "synthetic":
         args.size = 100_000
     if args.size is not None and args.size < 1:
