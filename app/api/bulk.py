@@ -244,13 +244,21 @@ class BulkResponse(StreamingResponse):
                 await run_in_threadpool(self.run.close)
 
 
+WRITE_EVERY = 1 << 20
+
+
 async def _receive(request: Request, body: IO[bytes], max_bytes: int) -> None:
     """The whole body, before any answer. Clients such as httpx and requests send all of it
     before reading a byte of the response, so answering while it still arrives can fill both
     sides' buffers and stall; and the oversized body gets a plain 413."""
+    pending = bytearray()  # written out a mebibyte at a time, not one thread hop per chunk
     try:
         async for chunk in request.stream():
-            await run_in_threadpool(body.write, chunk)
+            pending += chunk
+            if len(pending) >= WRITE_EVERY:
+                await run_in_threadpool(body.write, bytes(pending))
+                pending.clear()
+        await run_in_threadpool(body.write, bytes(pending))
     except BodyTooLarge:
         raise ApiError(413, f"request body larger than {max_bytes:,} bytes") from None
     except ClientDisconnect:
