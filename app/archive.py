@@ -80,11 +80,11 @@ class Archive:
 def make_search_backend(settings: Settings, engine: Engine) -> SearchBackend:
     """The configured search backend."""
     if settings.search_backend == "postgres":
-        from app.search.postgres_backend import PostgresBackend
+        from app.search.postgres import PostgresBackend
 
         return PostgresBackend(engine)
     if settings.search_backend == "whoosh":
-        from app.search.whoosh_backend import WhooshBackend
+        from app.search.whoosh.backend import WhooshBackend
 
         return WhooshBackend(
             settings.resolved_index_dir(),

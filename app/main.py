@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, errors
+from app import __version__
 from app.archive import open_archive
 from app.config import Settings
-from app.limits import BodySizeLimit, RequestTiming
-from app.ratelimit import RateLimiter
+from app.http import errors
+from app.http.limits import BodySizeLimit, RequestTiming
+from app.http.ratelimit import RateLimiter
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -60,7 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
 
-    from app import api, compare_page, help_page, search_feed, web, web_imports
+    from app import api
+    from app.web import compare as compare_page
+    from app.web import help as help_page
+    from app.web import imports as web_imports
+    from app.web import pages as web
+    from app.web import search_feed
 
     app.include_router(api.router)
     app.include_router(search_feed.router)

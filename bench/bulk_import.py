@@ -22,8 +22,8 @@ from pathlib import Path
 
 from app.archive import open_archive
 from app.config import Settings
-from app.ingest.importer import expand_paths, import_files
 from app.migrate import upgrade
+from app.services.importer import expand_paths, import_files
 from bench.reuters import max_rss_mb
 from bench.synthetic import generate
 

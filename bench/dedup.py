@@ -9,7 +9,8 @@ so this measures what the archive does, not a recall against truth:
 
 1. Every pair of stories whose bodies have 5-word-shingle Jaccard similarity or containment
    >= 0.5 (found through an inverted index of shingles), bucketed: Jaccard >= 0.7 or
-   containment >= 0.9 is what search results fold (app.dedup.near_duplicates); Jaccard 1.0 is
+   containment >= 0.9 is what search results fold
+   (app.services.dedup.near_duplicates); Jaccard 1.0 is
    an exact copy of the words.
 2. All stories imported into a fresh archive with `add_articles` (fixed date; headline as
    title): exact copies of a stored text are refused there by content hash.
@@ -36,12 +37,19 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import open_archive
-from app.articles import add_articles
 from app.config import Settings
-from app.dedup import NEAR_DUPLICATE, collapse, containment, jaccard, near_duplicates, shingles
 from app.ingest.record import ArticleIn
 from app.migrate import upgrade
-from app.searching import SearchParams, search_articles
+from app.services.articles import add_articles
+from app.services.dedup import (
+    NEAR_DUPLICATE,
+    collapse,
+    containment,
+    jaccard,
+    near_duplicates,
+    shingles,
+)
+from app.services.searching import SearchParams, search_articles
 from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +73,7 @@ def read_bbc(root: Path) -> list[tuple[str, str, str]]:
 def similar_pairs(bodies: list[str], low: float = LOW) -> list[tuple[int, int, float, float, bool]]:
     """(i, j, Jaccard, containment, folded) of every pair with Jaccard or containment >= low,
     found through the shingles they share; `folded`: whether search results fold the pair
-    (the app's own rule, app.dedup.near_duplicates)."""
+    (the app's own rule, app.services.dedup.near_duplicates)."""
     sets = [shingles(b) for b in bodies]
     postings: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(sets):

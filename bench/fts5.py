@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from app.search import query as q
-from app.searching import SearchParams
+from app.services.searching import SearchParams
 from bench.reuters import (
     BenchQuery,
     disk_usage,

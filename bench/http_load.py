@@ -57,7 +57,7 @@ def serve(data_dir: Path, *, log: Path, workers: int = 1, **env: str) -> Iterato
     TCP_NODELAY: app/cli.py); stopped afterwards. Repeated queries would be answered from the
     search cache: the work itself is measured unless the caller asks for the cache."""
     environ = clean_env(data_dir, **{"rate_limit_searches": "0", "search_cache_size": "0", **env})
-    command = ["-c", "from app.cli import main; main()", "serve", "--host", "127.0.0.1"]
+    command = ["-c", "from app.cli.commands import main; main()", "serve", "--host", "127.0.0.1"]
     command += ["--no-access-log", "--workers", str(workers)]
     with server_process(command, env=environ, log_path=log) as (base, proc):
         yield Server(base, proc.pid, log)

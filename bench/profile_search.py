@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.archive import open_archive
 from app.config import Settings
-from app.searching import search_articles
+from app.services.searching import search_articles
 from bench.reuters import query_mix
 
 # (label, module path suffix, function name) of what search_articles calls.

@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from app.archive import open_archive
-from app.articles import add_articles
 from app.config import Settings
 from app.ingest.dated_text import parse_dated_text
 from app.migrate import upgrade
-from app.searching import SearchParams, search_articles
+from app.services.articles import add_articles
+from app.services.searching import SearchParams, search_articles
 from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -41,10 +41,10 @@ from typing import Any
 
 from app.archive import Archive, open_archive
 from app.config import Settings
-from app.facets import FACETS, search_summary
-from app.ingest.importer import ImportSummary, import_files
 from app.migrate import upgrade
-from app.searching import SearchParams, search_articles
+from app.services.facets import FACETS, search_summary
+from app.services.importer import ImportSummary, import_files
+from app.services.searching import SearchParams, search_articles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = (

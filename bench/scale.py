@@ -26,10 +26,10 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from app.archive import Archive, open_archive
-from app.articles import add_articles
 from app.config import Settings
 from app.migrate import reset_postgres_schema, upgrade
-from app.searching import SearchParams
+from app.services.articles import add_articles
+from app.services.searching import SearchParams
 from bench.reuters import BenchQuery, disk_usage, machine_info, max_rss_mb, run_searches
 from bench.synthetic import generate
 

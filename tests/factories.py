@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from app.archive import Archive
-from app.articles import add_articles
 from app.ingest.record import ArticleIn
 from app.models import Article
+from app.services.articles import add_articles
 
 
 def make_item(

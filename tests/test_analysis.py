@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.support.charset import accent_map
 
-from app.search.whoosh_analysis import (
+from app.search.whoosh.analysis import (
     TOKEN_PATTERN,
     NewsNormalizeFilter,
     exact_analyzer,

@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from app import articles
 from app.archive import open_archive
-from app.articles import count_articles
 from app.config import Settings
-from app.imports import list_imports
 from app.main import create_app
+from app.services import articles
+from app.services.articles import count_articles
+from app.services.imports import list_imports
 from tests.live import serve_in_thread
 
 HEADERS = {"Content-Type": "application/x-ndjson"}

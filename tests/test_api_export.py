@@ -8,7 +8,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from app import search_export
+from app.services import search_export
 from tests.test_api import post_json, post_seed
 
 

@@ -330,7 +330,7 @@ def test_huge_and_negative_ids_are_404(client: TestClient, auth: dict[str, str])
 def test_forged_cursors_are_refused_not_crashed(client: TestClient, auth: dict[str, str]) -> None:
     import base64
 
-    from app import paging
+    from app.http import paging
 
     post_json(client, auth, body="One.")
     post_json(client, auth, body="Two.")
@@ -371,8 +371,8 @@ def test_name_lists_take_the_page_size_alias(client: TestClient, auth: dict[str,
 def test_bulk_reports_a_busy_batch_per_line(
     settings: Settings, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import articles
     from app.archive import WriteBusy
+    from app.services import articles
 
     real = articles.add_articles
     calls = []

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from app.archive import open_archive
-from app.cli import main
+from app.cli.commands import main
 from app.config import Settings
+from app.http.ratelimit import RateLimiter
 from app.main import create_app
-from app.ratelimit import RateLimiter
-from app.tokens import create_token, hash_token
+from app.services.tokens import create_token, hash_token
 
 BODY = {"date": "2021-01-01", "body": "Token test text."}
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from app.archive import Archive
-from app.articles import (
+from app.search.base import SearchRequest
+from app.search.query import parse_query
+from app.services.articles import (
     ArticleChanges,
     ArticleConflict,
     delete_article,
     source_counts,
     update_article,
 )
-from app.index_sync import check
-from app.search.base import SearchRequest
-from app.search.query import parse_query
-from app.stats import health
+from app.services.index_sync import check
+from app.services.stats import health
 from tests.factories import add, make_item
 
 

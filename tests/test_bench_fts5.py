@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.searching import SearchParams
+from app.services.searching import SearchParams
 from bench import fts5
 
 ARTICLES = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from app.cli import main
+from app.cli.commands import main
 from app.config import Settings
 from tests.conftest import SEED
 
@@ -191,7 +191,7 @@ def test_serve_with_several_worker_processes(settings: Settings) -> None:
 
     from bench.serving import clean_env, server_process
 
-    serve = ["-c", "from app.cli import main; main()", "serve", "--workers", "2"]
+    serve = ["-c", "from app.cli.commands import main; main()", "serve", "--workers", "2"]
     log = settings.data_dir / "serve.log"
     with server_process(serve, env=clean_env(settings.data_dir), log_path=log) as (base, proc):
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()

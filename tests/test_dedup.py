@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from app.dedup import containment, group_near_duplicates, jaccard, near_duplicates, shingles
+from app.services.dedup import (
+    containment,
+    group_near_duplicates,
+    jaccard,
+    near_duplicates,
+    shingles,
+)
 from tests.conftest import SEED
 from tests.test_api import post_json, post_seed
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from app.cli import main
+from app.cli.commands import main
 from app.config import Settings
 from tests.conftest import SEED
 
@@ -42,7 +42,7 @@ def roundtrip(source: Settings, target: Settings, tmp_path: Path) -> None:
     populate(source, tmp_path)
     # a gap in the ids must survive too
     from app.archive import open_archive
-    from app.articles import delete_article
+    from app.services.articles import delete_article
 
     archive = open_archive(source)
     delete_article(archive, article_id=2)
@@ -66,7 +66,7 @@ def roundtrip(source: Settings, target: Settings, tmp_path: Path) -> None:
     assert cli(target, "import", str(new)).exit_code == 0
     archive = open_archive(target)
     try:
-        from app.searching import SearchParams, search_articles
+        from app.services.searching import SearchParams, search_articles
 
         page = search_articles(archive, params=SearchParams(q="brand new"))
         assert [i.article.id for i in page.items] == [7]

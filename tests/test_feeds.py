@@ -47,7 +47,7 @@ def test_feed_with_a_bad_query_is_400(client: TestClient) -> None:
 
 
 def test_search_help_examples_all_run(client: TestClient, auth: dict[str, str]) -> None:
-    from app.help_page import EXAMPLES
+    from app.web.help import EXAMPLES
 
     post_seed(client, auth)
     page = client.get("/help/search")

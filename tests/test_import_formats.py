@@ -97,7 +97,7 @@ def test_format_override(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_imports_model_is_recorded_for_interrupted_runs(settings: Settings) -> None:
-    from app.imports import finish_import, list_imports, start_import
+    from app.services.imports import finish_import, list_imports, start_import
 
     archive = open_archive(settings)
     try:

@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from app.archive import open_archive
 from app.config import Settings
-from app.imports import STALE_AFTER, abandoned, list_imports, start_import
 from app.main import create_app
 from app.models import Article, ImportRun
+from app.services.imports import STALE_AFTER, abandoned, list_imports, start_import
 from tests.test_cli import run
 
 NEWSARCHIVE = Path(sys.executable).parent / "newsarchive"
@@ -172,7 +172,7 @@ def test_runs_are_abandoned_when_their_process_is_gone_or_silent(settings: Setti
 def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_import(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import imports
+    from app.services import imports
 
     def locked(*args: object, **kwargs: object) -> None:
         raise OperationalError("UPDATE imports ...", {}, Exception("database is locked"))
@@ -189,13 +189,13 @@ def test_an_upload_whose_import_raises_is_recorded_as_failed(
 ) -> None:
     # The run must not stay "running" (it would for an hour, the server being alive): it is
     # recorded as failed with the error, and the error still goes up.
-    import app.web_imports
+    import app.web.imports
     from tests.conftest import TOKEN
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(app.web_imports, "import_files", broken)
+    monkeypatch.setattr(app.web.imports, "import_files", broken)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         r = client.post(
             "/imports",

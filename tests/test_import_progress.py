@@ -15,7 +15,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from app import progress
+from app.cli import progress
 from app.config import Settings
 from tests.test_cli import run
 

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.archive import Archive, open_archive
-from app.articles import count_articles
 from app.config import Settings
-from app.index_sync import check
 from app.main import create_app
 from app.models import IndexOutbox
-from app.stats import health
+from app.services.articles import count_articles
+from app.services.index_sync import check
+from app.services.stats import health
 from tests.factories import add, make_item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def cli(settings: Settings, *args: str) -> subprocess.Popen[str]:
         "NEWSARCHIVE_WRITE_LOCK_TIMEOUT": "60",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "app.cli.commands", *args],
         cwd=ROOT,
         env=env,
         text=True,

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.archive import Archive
-from app.citation import bibtex, plain, ris
 from app.ingest.dated_text import parse_dated_text
+from app.web.citation import bibtex, plain, ris
 from tests.factories import add, make_item
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -235,7 +235,7 @@ def test_citations(client: TestClient, archive: Archive, seed_text: str) -> None
 
 
 def test_counts_follow_adds_and_deletes(client: TestClient, archive: Archive) -> None:
-    from app.articles import delete_article
+    from app.services.articles import delete_article
 
     [first] = add(archive, make_item("One.", source="Wire", date="2020-01-01"))
     assert re.search(r'href="/sources/Wire">Wire</a> <span>1</span>', client.get("/").text)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.archive import Archive
-from app.searching import SearchParams, search_articles
+from app.services.searching import SearchParams, search_articles
 from bench import relevance
 from tests.factories import add, make_item
 

@@ -13,10 +13,10 @@ import pytest
 
 from app.archive import Archive, open_archive
 from app.config import Settings
-from app.index_sync import check
 from app.ingest.dated_text import parse_dated_text
 from app.search.query import QuerySyntaxError, parse_query
-from app.searching import SearchParams, search_articles
+from app.services.index_sync import check
+from app.services.searching import SearchParams, search_articles
 from tests.factories import add, make_item
 
 BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -234,7 +234,7 @@ def test_query_of_only_punctuation_is_an_error(loaded: Archive) -> None:
 
 
 def test_delete_and_update_reach_the_index(loaded: Archive) -> None:
-    from app.articles import delete_article
+    from app.services.articles import delete_article
 
     delete_article(loaded, article_id=2)
     assert ids_for(loaded, "cat") == []
@@ -333,7 +333,7 @@ def _facet_archive(archive: Archive, seed_text: str) -> Archive:
 
 
 def _facets(archive: Archive, q: str | None, names: tuple[str, ...], **kw: object) -> dict:
-    from app.facets import search_facets
+    from app.services.facets import search_facets
 
     params = SearchParams(q=q, **kw)  # type: ignore[arg-type]
     return {
@@ -366,7 +366,7 @@ def test_facet_counts_follow_the_query_and_filters(
 def test_histogram_fills_gaps_and_picks_an_interval(
     backend_archive: Archive, seed_text: str
 ) -> None:
-    from app.facets import search_histogram
+    from app.services.facets import search_histogram
 
     archive = _facet_archive(backend_archive, seed_text)
     months = search_histogram(archive, params=SearchParams(q="oil"), interval="month")
@@ -399,7 +399,7 @@ def test_histogram_fills_gaps_and_picks_an_interval(
 
 
 def test_related_articles_share_distinctive_words(backend_archive: Archive, seed_text: str) -> None:
-    from app.related import key_terms, related_articles
+    from app.services.related import key_terms, related_articles
 
     seed = add(backend_archive, parse_dated_text(seed_text, origin="seed"))[0]
     near, far, _also = add(
@@ -441,7 +441,7 @@ def test_related_articles_share_distinctive_words(backend_archive: Archive, seed
 
 
 def test_did_you_mean_corrects_unknown_words_from_the_archive(loaded: Archive) -> None:
-    from app.suggest import did_you_mean
+    from app.services.suggest import did_you_mean
 
     def suggest(text: str, **kw: object) -> str | None:
         params = SearchParams(q=text, **kw)  # type: ignore[arg-type]
@@ -473,8 +473,8 @@ def test_top_results_without_an_exact_total(loaded: Archive) -> None:
 def test_totals_filters_facets_and_date_order_follow_every_write(backend_archive: Archive) -> None:
     # Whoosh keeps per-document values and match sets in memory per index version: each write
     # (add, update, delete) must be visible to the very next search, filter, facet and sort.
-    from app.articles import ArticleChanges, delete_article, update_article
-    from app.facets import search_facets
+    from app.services.articles import ArticleChanges, delete_article, update_article
+    from app.services.facets import search_facets
 
     def state() -> tuple[int, list[int], dict[str, int], list[int]]:
         total = search_articles(backend_archive, params=SearchParams(q="harbour")).total
@@ -653,7 +653,7 @@ def test_keyset_pages_of_a_lone_not_cover_every_match_once(backend_archive: Arch
     # A query the term-at-a-time scorer leaves to Whoosh: its pages must still be in (score,
     # id) order, or a cursor skips articles. An edited article moves to the end of Whoosh's
     # document order, which an order by document number followed.
-    from app.articles import ArticleChanges, update_article
+    from app.services.articles import ArticleChanges, update_article
 
     made = add(backend_archive, *(make_item(f"Story number {i}.", source="S") for i in range(12)))
     update_article(backend_archive, article_id=made[4].id, changes=ArticleChanges(source="T"))

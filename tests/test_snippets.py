@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from app.archive import Archive
 from app.search.query import parse_query
-from app.search.whoosh_analysis import MarkMatchesFilter, _stem_word, exact_analyzer, stem_lead
-from app.searching import SearchParams, lead_snippet, search_articles
+from app.search.whoosh.analysis import MarkMatchesFilter, _stem_word, exact_analyzer, stem_lead
+from app.services.searching import SearchParams, lead_snippet, search_articles
 from tests.factories import add, make_item
 
 

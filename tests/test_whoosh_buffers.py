@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.structfile import BufferFile
 
-from app.search.whoosh_buffers import MappedFile, install
+from app.search.whoosh.buffers import MappedFile, install
 
 install()  # what WhooshBackend() does
 

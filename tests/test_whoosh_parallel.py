@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.archive import open_archive
-from app.articles import ArticleChanges, update_article
 from app.config import Settings
-from app.index_sync import check, to_index_doc
 from app.models import Article
-from app.search import whoosh_backend
-from app.searching import SearchParams, search_articles
+from app.search.whoosh import backend as whoosh_backend
+from app.services.articles import ArticleChanges, update_article
+from app.services.index_sync import check, to_index_doc
+from app.services.searching import SearchParams, search_articles
 from tests.factories import add, make_item
 
 

@@ -1,4 +1,4 @@
-"""Term-at-a-time scoring (app.search.whoosh_scoring) must give Whoosh's own scores to exactly
+"""Term-at-a-time scoring (app.search.whoosh.scoring) must give Whoosh's own scores to exactly
 Whoosh's matches: over several segments, with deletions, for words, phrases, prefixes, ANDs,
 ORs, NOTs and fields."""
 
@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from app.archive import Archive
-from app.articles import delete_article
 from app.search.query import QuerySyntaxError, parse_query
-from app.search.whoosh_scoring import score_matches, supported
-from app.searching import SearchParams, search_articles
+from app.search.whoosh.scoring import score_matches, supported
+from app.services.articles import delete_article
+from app.services.searching import SearchParams, search_articles
 from tests.factories import add, make_item
 
 WORDS = (

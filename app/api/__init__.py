@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from app.api import articles, bulk, lists
-from app.schemas import ArticleCreate, ArticlePatch, ArticleUpdate, BulkLine
+from app.api.schemas import ArticleCreate, ArticlePatch, ArticleUpdate, BulkLine
 
 HAND_NAMED: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (ArticleCreate, "validation"),

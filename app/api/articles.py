@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app import articles, present
 from app.api.common import (
     READ_ERRORS,
     ArticleId,
@@ -19,16 +18,18 @@ from app.api.common import (
     parse_fields,
     pick,
 )
-from app.articles import ArticleChanges, ArticleConflict
-from app.deps import ArchiveDep, ReadAuth, WriteDep
-from app.errors import ApiError
-from app.etag import article_etag, last_modified, not_modified, precondition_failed
+from app.api.schemas import ArticleCreate, ArticleFull, ArticlePatch, ArticleUpdate, RelatedList
+from app.http import present
+from app.http.deps import ArchiveDep, ReadAuth, WriteDep
+from app.http.errors import ApiError
+from app.http.etag import article_etag, last_modified, not_modified, precondition_failed
 from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn
 from app.models import Article
-from app.related import related_articles
-from app.schemas import ArticleCreate, ArticleFull, ArticlePatch, ArticleUpdate, RelatedList
+from app.services import articles
+from app.services.articles import ArticleChanges, ArticleConflict
+from app.services.related import related_articles
 from app.textclean import split_paragraphs
 
 M = TypeVar("M", bound=BaseModel)

@@ -18,17 +18,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
-from app import articles
 from app.api.articles import item_from_json, validation_error
 from app.api.common import errors
+from app.api.schemas import ArticleCreate
 from app.archive import Archive, WriteBusy
-from app.deps import ArchiveDep, WriteDep
-from app.errors import ApiError
-from app.imports import MAX_ERRORS_KEPT, finish_import, record_progress, start_import
+from app.http.deps import ArchiveDep, WriteDep
+from app.http.errors import ApiError
+from app.http.limits import BodyTooLarge
 from app.ingest.record import ArticleIn, InvalidArticle
-from app.limits import BodyTooLarge
 from app.models import utcnow
-from app.schemas import ArticleCreate
+from app.services import articles
+from app.services.imports import MAX_ERRORS_KEPT, finish_import, record_progress, start_import
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["articles"])

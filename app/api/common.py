@@ -8,8 +8,8 @@ from fastapi import Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from app.schemas import ErrorEnvelope
-from app.searching import InvalidParameter
+from app.api.schemas import ErrorEnvelope
+from app.services.searching import InvalidParameter
 
 _ERROR_TEXT = {
     400: "Malformed query or parameter (`bad_query`, `bad_parameter`, `validation_error`)",

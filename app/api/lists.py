@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app import articles, paging, present
 from app.api.common import (
     READ_ERRORS,
     Author,
@@ -33,16 +32,18 @@ from app.api.common import (
     parse_fields,
     pick,
 )
-from app.articles import ArticleFilters
-from app.dedup import collapse as fold_near_duplicates
-from app.deps import ArchiveDep, ReadAuth, limit
-from app.facets import compare_histograms, parse_facets, parse_interval, search_summary
-from app.params import QueryArgs, page_params, search_params
-from app.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
-from app.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
-from app.searching import InvalidParameter, SearchParams, search_articles
-from app.stats import api_stats, health
-from app.suggest import did_you_mean
+from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
+from app.http import paging, present
+from app.http.deps import ArchiveDep, ReadAuth, limit
+from app.http.params import QueryArgs, page_params, search_params
+from app.services import articles
+from app.services.articles import ArticleFilters
+from app.services.dedup import collapse as fold_near_duplicates
+from app.services.facets import compare_histograms, parse_facets, parse_interval, search_summary
+from app.services.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
+from app.services.searching import InvalidParameter, SearchParams, search_articles
+from app.services.stats import api_stats, health
+from app.services.suggest import did_you_mean
 
 router = APIRouter(prefix="/api/v1", tags=["read"], dependencies=[ReadAuth])
 

@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from app.export import FORMAT, VERSION
-
-__all__ = ["FORMAT", "is_export", "read_export", "read_export_lines"]
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash
+
+__all__ = ["FORMAT", "VERSION", "is_export", "read_export", "read_export_lines"]
+
+# The export file's header names its format and version; `newsarchive export` writes them.
+FORMAT = "newsarchive-export"
+VERSION = 1
 
 
 def is_export(path: Path) -> bool:

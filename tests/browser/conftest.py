@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from app.archive import open_archive
-from app.articles import add_articles
 from app.config import Settings
 from app.ingest.dated_text import parse_dated_text
 from app.ingest.record import ArticleIn
 from app.migrate import upgrade
+from app.services.articles import add_articles
 from tests.conftest import ROOT, SEED
 from tests.live import UVICORN, clean_env, server_process
 

@@ -1,0 +1,138 @@
+"""Errors: JSON `{"error": {"code", "message"}}` under /api, a friendly HTML page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.archive import WriteBusy
+from app.ingest.record import InvalidArticle
+from app.search.base import SearchUnavailable
+from app.search.query import QuerySyntaxError
+from app.services.articles import ArticleNotFound
+from app.services.searching import InvalidParameter
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "duplicate",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a stable code, rendered by `render_error`."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or STATUS_CODES.get(status, "error")
+        self.message = message
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def error_json(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render_error(request: Request, err: ApiError) -> Response:
+    if _wants_json(request):
+        return error_json(err.status, err.code, err.message, err.headers, **err.extra)
+    from app.web.pages import render_error_page
+
+    return render_error_page(request, err.status, err.message, headers=err.headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return render_error(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "There is no page at this address."}.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 404 and _wants_json(request):
+            message = "no such resource"
+        return render_error(
+            request, ApiError(exc.status_code, message, headers=getattr(exc, "headers", None))
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+        status = 422 if request.method in ("POST", "PUT", "PATCH") else 400
+        return render_error(
+            request, ApiError(status, message, code="validation_error", extra={"fields": fields})
+        )
+
+    @app.exception_handler(QuerySyntaxError)
+    async def query_error(request: Request, exc: QuerySyntaxError) -> Response:
+        return render_error(request, ApiError(400, f"Malformed query: {exc}", code="bad_query"))
+
+    @app.exception_handler(InvalidParameter)
+    async def param_error(request: Request, exc: InvalidParameter) -> Response:
+        return render_error(
+            request, ApiError(400, str(exc), code="bad_parameter", extra={"param": exc.param})
+        )
+
+    @app.exception_handler(ArticleNotFound)
+    async def not_found(request: Request, exc: ArticleNotFound) -> Response:
+        return render_error(request, ApiError(404, f"no article with id {exc.args[0]}"))
+
+    @app.exception_handler(InvalidArticle)
+    async def invalid_article(request: Request, exc: InvalidArticle) -> Response:
+        return render_error(request, ApiError(422, str(exc), code="invalid_article"))
+
+    @app.exception_handler(SearchUnavailable)
+    async def search_down(request: Request, exc: SearchUnavailable) -> Response:
+        log.error("search unavailable: %s", exc)
+        return render_error(request, ApiError(503, str(exc), code="search_unavailable"))
+
+    @app.exception_handler(WriteBusy)
+    async def busy(request: Request, exc: WriteBusy) -> Response:
+        return render_error(
+            request, ApiError(503, str(exc), code="busy", headers={"Retry-After": "5"})
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render_error(request, ApiError(500, "internal error; see the server log"))

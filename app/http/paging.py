@@ -1,0 +1,98 @@
+"""Opaque `next` cursors for list endpoints, and the one list envelope they all return.
+
+A cursor is base64url JSON: a keyset position, `k` (published date and id) for date-ordered
+article lists and searches or `s` (score and id) for relevance-ordered searches, or an offset
+(`o`) where no key exists (name lists);
+plus the page number it leads to and a fingerprint of the query it belongs to, so a cursor
+reused with other filters is refused instead of silently paging something else."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from app.http.params import MAX_PAGE
+from app.services.articles import MAX_ID
+from app.services.searching import InvalidParameter
+
+# Cursors are not secret (clients could forge one): bound what a forged one can ask for.
+MAX_OFFSET = MAX_PAGE * 10
+
+
+@dataclass(frozen=True)
+class Cursor:
+    page: int
+    key: tuple[dt.date, int] | None = None
+    offset: int | None = None
+    score: tuple[float, int] | None = None  # relevance order: the last result's score and id
+
+
+def fingerprint(parts: dict[str, Any]) -> str:
+    """A short hash of the query a cursor belongs to."""
+    raw = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def encode(cursor: Cursor, *, query: str) -> str:
+    data: dict[str, Any] = {"p": cursor.page, "q": query}
+    if cursor.key is not None:
+        data["k"] = [cursor.key[0].isoformat(), cursor.key[1]]
+    if cursor.offset is not None:
+        data["o"] = cursor.offset
+    if cursor.score is not None:
+        data["s"] = [cursor.score[0], cursor.score[1]]
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(value: str, *, query: str) -> Cursor:
+    """Read a cursor from a client; 400 (bad_parameter) when it is not one of ours."""
+    bad = InvalidParameter("cursor", "cursor is not valid: use the `next` value of a response")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise bad
+        page = int(data["p"])
+        key = None
+        if "k" in data:
+            key = (dt.date.fromisoformat(data["k"][0]), int(data["k"][1]))
+        offset = int(data["o"]) if "o" in data else None
+        score = None
+        if "s" in data:
+            score = (float(data["s"][0]), int(data["s"][1]))
+            if not math.isfinite(score[0]):
+                raise bad
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError, binascii.Error):
+        raise bad from None
+    if page < 1 or page > MAX_PAGE or not 0 <= (offset or 0) <= MAX_OFFSET:
+        raise bad
+    if key is not None and not 0 <= key[1] <= MAX_ID:
+        raise bad
+    if score is not None and not 0 <= score[1] <= MAX_ID:
+        raise bad
+    if data.get("q") != query:
+        raise InvalidParameter(
+            "cursor", "this cursor belongs to another query: send the same filters with it"
+        )
+    return Cursor(page=page, key=key, offset=offset, score=score)
+
+
+def envelope(
+    *, total: int, page: int, page_size: int, results: list[Any], next_cursor: str | None
+) -> dict[str, Any]:
+    """The shape of every list: total, page, page_size, pages, results, next."""
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": math.ceil(total / page_size) if total else 0,
+        "results": results,
+        "next": next_cursor,
+    }

@@ -1,0 +1,718 @@
+"""The Whoosh search backend: the embedded default, an index folder next to the SQLite database.
+
+Only this module (and its analyzers) imports Whoosh. Notes from measuring the forks
+(docs/dependencies.md): `Searcher.refresh()` can return duplicate hits after merges, so stale
+searchers are reopened instead; opening can race a commit replacing the TOC file, so opens retry;
+filters are sets of document numbers passed as `filter=` (an `And` with a range miscounts
+totals), computed from per-document values held in memory (app.search.whoosh.docvalues).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import gc
+import heapq
+import logging
+import shutil
+import threading
+import time
+import warnings
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from markupsafe import Markup
+from whoosh import collectors
+from whoosh import highlight as wh
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
+
+from app.search import query as q
+from app.search.base import (
+    FacetField,
+    IndexDoc,
+    IndexHealth,
+    SearchFilters,
+    SearchHits,
+    SearchRequest,
+    SearchUnavailable,
+    ranking_idf,
+)
+from app.search.query import QuerySyntaxError
+from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+from app.search.whoosh.buffers import install as read_segments_in_place
+from app.search.whoosh.docvalues import DocValues, DocValuesCache
+from app.search.whoosh.scoring import score_matches
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
+INDEX_NAME = "articles_v1"
+TITLE_BOOST = 2.0
+EXACT_BOOST = 1.0
+DERIVED_TITLE_BOOST = 0.1
+SNIPPET_CHARS = 240
+# Searchers open at once. Each maps the index files anew, so each one in use adds about the
+# index's size to the process's RSS (measured: ~110 MB per request in flight at 19k articles);
+# searching is pure Python under the GIL, so more at once would not answer faster either.
+POOL_SIZE = 3
+# Batches at least this big are analysed and written by worker processes (Whoosh's MpWriter),
+# one new segment each: starting the workers costs a few tenths of a second, which smaller
+# batches would not win back.
+PARALLEL_MIN_DOCS = 500
+BM25_K1 = 3.0
+BM25_B = 0.5
+
+
+class NewsBM25F(BM25F):
+    """Whoosh's BM25F with the Robertson-Sparck Jones idf of BM25 proper, to the power 1.5.
+
+    Whoosh's own idf (1 + log(N / (n + 1))) still gives a word found in nearly every article
+    about a sixth of the weight of a rare name, so long any-word queries are ranked by their
+    common words; this idf makes such words almost free, and the power widens the gap between
+    a name and a word found in one article of ten (docs/relevance.md has the figures)."""
+
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        return ranking_idf(total, n)
+
+
+def make_schema() -> Schema:
+    stem = stem_analyzer()
+    exact = exact_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        hash=STORED(),
+        title=TEXT(analyzer=stem, phrase=True),
+        title_exact=TEXT(analyzer=exact, phrase=False),
+        body=TEXT(analyzer=stem, phrase=True),
+        body_exact=TEXT(analyzer=exact, phrase=False),
+        source=TEXT(analyzer=exact, phrase=True),
+        people=TEXT(analyzer=exact, phrase=True),
+        source_key=ID(),
+        person_key=KEYWORD(commas=True, lowercase=True),
+        date=NUMERIC(int, bits=32, sortable=True, signed=False),
+    )
+
+
+def date_key(day: Any) -> int:
+    return int(day.year * 10000 + day.month * 100 + day.day)
+
+
+def source_key(source: str | None) -> str:
+    return " ".join((source or "").split()).casefold()
+
+
+class WhooshBackend:
+    """SearchBackend over a Whoosh index folder."""
+
+    name = "whoosh"
+    transactional = False
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        writer_timeout: float = 120.0,
+        cache_size: int = 64,
+        processes: int = 1,
+    ) -> None:
+        read_segments_in_place()  # patches whoosh3 once per process (idempotent)
+        self.path = Path(path)
+        self.writer_timeout = writer_timeout
+        self.processes = max(1, processes)
+        self.schema = make_schema()
+        self._stem = stem_analyzer()
+        self._exact = exact_analyzer()
+        self._ix: Any = None
+        self._pool: list[Searcher] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(POOL_SIZE)
+        self._values = DocValuesCache(cache_size)
+
+    # -- opening -----------------------------------------------------------------------------
+    def _index(self) -> Any:
+        if self._ix is None:
+            with self._lock:
+                if self._ix is None:
+                    self._ix = self._open_or_create()
+        return self._ix
+
+    def _open_or_create(self) -> Any:
+        self.path.mkdir(parents=True, exist_ok=True)
+        # Look for a TOC file rather than calling exists_in(), which opens (and can crash on) it.
+        if not any(self.path.glob(f"_{INDEX_NAME}_*.toc")):
+            return windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
+        # Whoosh leaves the TOC file open when a damaged one fails to load: let it be closed
+        # here, quietly, instead of surfacing as a ResourceWarning at some later point.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return _retry(lambda: windex.open_dir(str(self.path), indexname=INDEX_NAME))
+            except Exception as exc:
+                failure = f"{exc.__class__.__name__}: {exc}"
+            gc.collect()
+        raise SearchUnavailable(
+            f"the search index at {self.path} cannot be read ({failure}); "
+            "run `newsarchive reindex` to rebuild it from the database"
+        )
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        with self._slots, self._pooled_searcher() as searcher:
+            yield searcher
+
+    @contextmanager
+    def _pooled_searcher(self) -> Iterator[Searcher]:
+        ix = self._index()
+        searcher = None
+        with self._lock:
+            while self._pool and searcher is None:
+                candidate = self._pool.pop()
+                if _retry(candidate.up_to_date):
+                    searcher = candidate
+                else:
+                    candidate.close()
+        if searcher is None:
+            try:
+                searcher = _retry(lambda: ix.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1)))
+            except Exception as exc:
+                raise SearchUnavailable(
+                    f"the search index cannot be read ({exc}); run `newsarchive reindex`"
+                ) from exc
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                if len(self._pool) < POOL_SIZE:
+                    self._pool.append(searcher)
+                    searcher = None
+            if searcher is not None:
+                searcher.close()
+
+    @contextmanager
+    def _writer(self) -> Iterator[IndexWriter]:
+        writer = self._index().writer(timeout=self.writer_timeout, delay=0.05)
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        else:
+            writer.commit()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _fields(self, doc: IndexDoc) -> dict[str, Any]:
+        people = [p for p in doc.people if p]
+        return {
+            "id": str(doc.id),
+            "hash": doc.content_hash,
+            "title": doc.title,
+            "title_exact": doc.title,
+            "body": doc.body,
+            "body_exact": doc.body,
+            "source": doc.source or "",
+            "people": "\n".join(people),
+            "source_key": source_key(doc.source),
+            "person_key": ",".join(" ".join(p.split()) for p in people),
+            "date": date_key(doc.published),
+            # Index-time field boosts: a derived title still matches `title:` searches but
+            # scores like a few body words, not like a headline.
+            "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
+            "_title_exact_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
+        }
+
+    def upsert(self, docs: list[IndexDoc]) -> None:
+        if not docs:
+            return
+        if self.processes > 1 and len(docs) >= PARALLEL_MIN_DOCS:
+            self._upsert_parallel(docs)
+            return
+        with self._writer() as writer:
+            for doc in docs:
+                writer.update_document(**self._fields(doc))
+
+    def _upsert_parallel(self, docs: list[IndexDoc]) -> None:
+        # Analysis is most of the cost of indexing and pure Python: worker processes share it.
+        # forkserver, not fork: forking a threaded process (the web server) is unsafe, and
+        # Python 3.12+ warns about it. multisegment: the workers' segments are kept as they are
+        # instead of being merged again in this process; the usual merge policy folds them
+        # into bigger segments at later commits.
+        writer = self._index().writer(
+            procs=self.processes,
+            multisegment=True,
+            start_method="forkserver",
+            batchsize=max(50, len(docs) // (4 * self.processes)),
+            timeout=self.writer_timeout,
+            delay=0.05,
+        )
+        try:
+            for doc in docs:
+                writer.update_document(**self._fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        # MpWriter drops a worker's documents without a word if the worker dies; the outbox
+        # entry is cleared after this returns, so check, and index what is missing here.
+        with self._searcher() as s:
+            missing = [d for d in docs if s.document_number(id=str(d.id)) is None]
+        if missing:
+            log.warning(
+                "parallel indexing lost %d of %d documents; indexing them again",
+                len(missing),
+                len(docs),
+            )
+            with self._writer() as serial:
+                for doc in missing:
+                    serial.update_document(**self._fields(doc))
+
+    def delete(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self._writer() as writer:
+            for doc_id in ids:
+                writer.delete_by_term("id", str(doc_id))
+
+    def _index_or_new(self) -> Any:
+        """The index, or a new empty one when the folder cannot be read (before a rebuild)."""
+        try:
+            return self._index()
+        except SearchUnavailable:
+            self.close()
+            shutil.rmtree(self.path, ignore_errors=True)
+            return self._index()
+
+    def clear(self) -> None:
+        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05)
+        writer.commit(mergetype=CLEAR)
+
+    def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
+        """Replace the whole index in one commit: searches see the old index until it is done."""
+        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        count = 0
+        try:
+            for batch in batches:
+                for doc in batch:
+                    writer.add_document(**self._fields(doc))
+                    count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        return count
+
+    # -- reading -----------------------------------------------------------------------------
+    def doc_count(self) -> int:
+        with self._searcher() as s:
+            return int(s.doc_count())
+
+    def versions(self) -> dict[int, str]:
+        with self._searcher() as s:
+            return {int(f["id"]): f.get("hash", "") for f in s.reader().all_stored_fields()}
+
+    def health(self) -> IndexHealth:
+        try:
+            return IndexHealth(self.name, True, self.doc_count(), str(self.path))
+        except SearchUnavailable as exc:
+            return IndexHealth(self.name, False, None, str(exc))
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        wquery = self._translate(request.query) if request.query is not None else wq.Every()
+        sort = request.sort
+        if request.query is None and sort == "relevance":
+            sort = "newest"
+        with self._searcher() as s:
+            values = self._values.for_searcher(s)
+            # The same page asked again (the API after the page, back and forward, a facet
+            # removed) is answered from memory until the next write.
+            key = (
+                "hits",
+                repr(wquery),
+                request.filters,
+                sort,
+                request.offset,
+                request.limit,
+                request.after,
+            )
+            cached = values.cached(key)
+            if cached is not None and (cached.exact or not request.exact_total):
+                hits = cast(_CachedHits, cached).hits
+                return SearchHits(list(hits.ids), list(hits.scores), hits.total)
+            hits, exact = self._search(s, values, wquery, request, sort)
+            values.remember(key, _CachedHits(hits, exact))
+        return hits
+
+    def _search(
+        self, s: Searcher, values: DocValues, wquery: Any, request: SearchRequest, sort: str
+    ) -> tuple[SearchHits, bool]:
+        wanted = request.offset + request.limit
+        allowed = _allowed(values, request.filters)
+        if allowed is not None and not allowed:
+            # whoosh3 treats an empty filter like no filter at all: never pass one.
+            return SearchHits(ids=[], scores=[], total=0), True
+        if sort != "relevance":
+            # Date order from the in-memory dates: one pass over the matches, no scoring.
+            matches = _matches(s, values, wquery, allowed, request.filters)
+            ids = _date_page(s, values, matches, request, newest=sort == "newest")
+            return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches)), True
+        # replace=0 everywhere: whoosh3's matcher replacement (on by default) skips documents
+        # that do belong in the top k, so small pages came back with wrong results and counts
+        # (19 of 60 random queries on a 600-document index; tests/test_search_contract.py).
+        match_key = _match_key(wquery, request.filters)
+        if request.exact_total or request.after is not None:
+            # Every match scored: the exact total, the match set for the page's facets and
+            # timeline, and the page in (score, article id) order, the one order a cursor
+            # (`after`) continues, whichever way the scores were computed. The term-at-a-time
+            # scorer takes nearly every query; Whoosh scores the rest (a lone NOT).
+            scored = score_matches(s, wquery, values.field_norms)
+            if scored is None:
+                scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
+            return _page_of(s, values, scored, allowed, request, match_key), True
+        # Only the top results (related articles): block-quality skipping, with the total a
+        # lower bound. replace=0: whoosh3's matcher replacement (on by default) skips documents
+        # that do belong in the top k (tests/test_search_contract.py).
+        results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allowed)
+        page = results[request.offset : request.offset + request.limit]
+        ids = [int(hit["id"]) for hit in page]
+        scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
+        return SearchHits(ids=ids, scores=scores, total=results.scored_length()), False
+
+    def facet_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
+    ) -> dict[FacetField, dict[str, int]]:
+        if not fields:
+            return {}
+        wquery = self._translate(query) if query is not None else wq.Every()
+        with self._searcher() as s:
+            values = self._values.for_searcher(s)
+            allowed = _allowed(values, filters)
+            if allowed is not None and not allowed:
+                return {field: {} for field in fields}
+            matches = _matches(s, values, wquery, allowed, filters)
+            out: dict[FacetField, dict[str, int]] = {}
+            for field in fields:
+                if field == "source":
+                    out[field] = dict(values.count_sources(matches))
+                elif field == "author":
+                    out[field] = dict(values.count_people(matches))
+                else:
+                    out[field] = {
+                        f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": n
+                        for k, n in values.count_days(matches).items()
+                    }
+        return out
+
+    def doc_frequencies(self, words: list[str]) -> dict[str, int]:
+        with self._searcher() as s:
+            out = {}
+            reader = s.reader()
+            for word in words:
+                stems = self._tokens(self._stem, word)
+                # Deleted documents still count until a merge: close enough for weighting.
+                out[word] = int(reader.doc_frequency("body", stems[0])) if stems else 0
+        return out
+
+    # -- query translation -------------------------------------------------------------------
+    def _tokens(self, analyzer: Any, text: str) -> list[str]:
+        return [t.text for t in analyzer(text)]
+
+    def _translate(self, node: q.Node) -> Any:
+        translated = self._node(node)
+        if translated is None:
+            raise QuerySyntaxError("the query has no searchable words")
+        return translated
+
+    def _node(self, node: q.Node) -> Any:
+        if isinstance(node, q.Term | q.Phrase):
+            return self._words(node)
+        if isinstance(node, q.Prefix):
+            return self._prefix(node)
+        if isinstance(node, q.Not):
+            child = self._node(node.child)
+            return None if child is None else wq.Not(child)
+        children = [c for c in (self._node(c) for c in node.children) if c is not None]
+        if not children:
+            return None
+        if isinstance(node, q.Or):
+            return children[0] if len(children) == 1 else wq.Or(children)
+        if all(isinstance(c, wq.Not) for c in children):
+            children.insert(0, wq.Every())
+        return children[0] if len(children) == 1 else wq.And(children)
+
+    def _words(self, node: q.Term | q.Phrase) -> Any:
+        exact = self._tokens(self._exact, node.text)
+        if not exact:
+            return None
+        if node.field in ("source", "author"):
+            field = "source" if node.field == "source" else "people"
+            return wq.Term(field, exact[0]) if len(exact) == 1 else wq.Phrase(field, exact)
+        stems = self._tokens(self._stem, node.text)
+        want_title = node.field in (None, "title")
+        want_body = node.field in (None, "body")
+        parts: list[Any] = []
+        if len(exact) == 1:
+            if want_body:
+                parts += [
+                    wq.Term("body", stems[0]),
+                    wq.Term("body_exact", exact[0], boost=EXACT_BOOST),
+                ]
+            if want_title:
+                parts += [
+                    wq.Term("title", stems[0], boost=TITLE_BOOST),
+                    wq.Term("title_exact", exact[0], boost=TITLE_BOOST * EXACT_BOOST),
+                ]
+        else:
+            if want_body:
+                parts.append(wq.Phrase("body", stems))
+            if want_title:
+                parts.append(wq.Phrase("title", stems, boost=TITLE_BOOST))
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _prefix(self, node: q.Prefix) -> Any:
+        exact = self._tokens(self._exact, node.text)
+        if not exact:
+            return None
+        fields = {
+            None: [("body_exact", 1.0), ("title_exact", TITLE_BOOST)],
+            "title": [("title_exact", 1.0)],
+            "body": [("body_exact", 1.0)],
+            "source": [("source", 1.0)],
+            "author": [("people", 1.0)],
+        }[node.field]
+        per_field = []
+        for field, boost in fields:
+            head = [wq.Term(field, word) for word in exact[:-1]]
+            last = wq.Prefix(field, exact[-1], boost=boost)
+            per_field.append(wq.And([*head, last]) if head else last)
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    # -- highlighting ------------------------------------------------------------------------
+    def _marker(self, query: q.Node | None) -> MarkMatchesFilter | None:
+        """What highlighting marks for `query`: exact forms, stems and prefixes of its words."""
+        exact: set[str] = set()
+        stems: set[str] = set()
+        prefixes: list[str] = []
+        for leaf in q.positive_leaves(query):
+            if leaf.field not in (None, "body", "title"):
+                continue
+            words = self._tokens(self._exact, leaf.text)
+            if isinstance(leaf, q.Prefix):
+                exact.update(words[:-1])
+                prefixes.extend(words[-1:])
+            else:
+                exact.update(words)
+                stems.update(self._tokens(self._stem, leaf.text))
+        if not (exact or stems or prefixes):
+            return None
+        return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+
+    def locate(self, query: q.Node | None, text: str) -> int | None:
+        marker = self._marker(query)
+        return marker.locate(text) if marker else None
+
+    def highlight(self, query: q.Node | None, text: str, *, whole: bool = False) -> Markup | None:
+        marker = self._marker(query)
+        if marker is None:
+            return None
+        analyzer = exact_analyzer() | marker
+        fragmenter: Any = (
+            wh.WholeFragmenter(charlimit=10_000_000)
+            if whole
+            else wh.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
+        )
+        formatter = _MarkFormatter()
+        out = wh.highlight(text, {MarkMatchesFilter.MARK}, analyzer, fragmenter, formatter, top=2)
+        # The formatter escapes every piece of the source text; only <mark> is ours.
+        return Markup(out) if out else None
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._pool:
+                searcher.close()
+            self._pool.clear()
+            self._ix = None
+        self._values.clear()
+
+
+class _MarkFormatter(wh.Formatter):
+    """HTML-escapes the text and wraps matches in <mark>, nothing else."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return str(Markup.escape(text))
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
+
+
+def _page_of(
+    s: Searcher,
+    values: DocValues,
+    scored: dict[int, float],
+    allowed: set[int] | None,
+    request: SearchRequest,
+    match_key: Any,
+) -> SearchHits:
+    """One page of a whole scored match set in (score, article id) order, after
+    `request.after` (a score and an article id) when given; the match set is remembered for
+    the page's count, facets and timeline. Article ids are read for the page and for the
+    matches that share its last score (equal scores are rare: copies of one text)."""
+    if allowed is not None:
+        scored = {d: score for d, score in scored.items() if d in allowed}
+    values.remember(match_key, array("I", sorted(scored)))
+    total = len(scored)
+    reader = s.reader()
+
+    def article_id(docnum: int) -> int:
+        return int(reader.stored_fields(docnum)["id"])
+
+    if request.after is not None:
+        top_score, last = request.after
+        if not isinstance(top_score, float):
+            raise TypeError("a relevance-ordered page continues after a score")
+        # Every write moves every score a little (idf depends on the article count), so the
+        # page continues after where that article ranks now; its old score only if it is gone.
+        current = s.document_number(id=str(last))
+        if current is not None and current in scored:
+            top_score = scored[current]
+        scored = {
+            d: score
+            for d, score in scored.items()
+            if score < top_score or (score == top_score and article_id(d) > last)
+        }
+    wanted = request.offset + request.limit
+    top = heapq.nsmallest(wanted, scored.items(), key=lambda hit: (-hit[1], hit[0]))
+    if not top:
+        return SearchHits(ids=[], scores=[], total=total)
+    edge = top[-1][1]
+    inner = [(d, score) for d, score in top if score != edge]
+    tied = [(d, score) for d, score in scored.items() if score == edge]
+    keyed = sorted((-score, article_id(d)) for d, score in inner + tied)[:wanted]
+    page = keyed[request.offset :]
+    ids = [i for _, i in page]
+    scores: list[float | None] = [float(-negated) if negated else None for negated, _ in page]
+    return SearchHits(ids=ids, scores=scores, total=total)
+
+
+def _date_page(
+    s: Searcher, values: DocValues, matches: array, request: SearchRequest, *, newest: bool
+) -> list[int]:
+    """Article ids of one page of `matches` in (date, article id) order, the API's keyset order
+    (`request.after`): ranked by date in memory, and article ids read only for the page and
+    for the matches that share the page's last day."""
+    reader = s.reader()
+    dates = values.dates
+
+    def article_id(docnum: int) -> int:
+        return int(reader.stored_fields(docnum)["id"])
+
+    candidates: Any = matches  # ascending document numbers
+    if request.after is not None:
+        if not isinstance(request.after[0], dt.date):
+            raise TypeError("a date-ordered page continues after a date")
+        day, last = date_key(request.after[0]), request.after[1]
+        if newest:
+            candidates = [
+                d for d in matches if dates[d] < day or (dates[d] == day and article_id(d) < last)
+            ]
+        else:
+            candidates = [
+                d for d in matches if dates[d] > day or (dates[d] == day and article_id(d) > last)
+            ]
+    wanted = request.offset + request.limit
+    top = values.by_date(candidates, wanted, newest=newest)  # (date, document number) order
+    if not top:
+        return []
+    # Every match of the page's last day competes, by id, for that day's places on the page.
+    edge = dates[top[-1]]
+    inner = [d for d in top if dates[d] != edge]
+    on_edge = [
+        d
+        for d in values.in_dates(edge, edge)
+        if (i := bisect.bisect_left(candidates, d)) < len(candidates) and candidates[i] == d
+    ]
+    keyed = sorted(((dates[d], article_id(d)) for d in inner + on_edge), reverse=newest)
+    return [i for _, i in keyed[:wanted]][request.offset :]
+
+
+def _run(s: Searcher, wquery: Any, collector: Any, allowed: set[int] | None) -> Any:
+    wrapped = collector if allowed is None else collectors.FilterCollector(collector, allow=allowed)
+    s.search_with_collector(wquery, wrapped)
+    return wrapped.results()
+
+
+def _match_key(wquery: Any, f: SearchFilters) -> tuple[str, str, SearchFilters]:
+    return ("matches", repr(wquery), f)
+
+
+@dataclass(frozen=True)
+class _CachedHits:
+    hits: SearchHits
+    exact: bool  # False when the total is only a lower bound
+
+
+def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
+    """The documents the filters let through (None when there are no filters), from the
+    in-memory values rather than Whoosh range and term queries; cached per index version."""
+    if not (f.date_from or f.date_to or f.sources or f.authors):
+        return None
+    key = ("filter", f)
+    cached = values.cached(key)
+    if cached is not None:
+        return set(cast(array, cached))  # a few ms at 100k; a cached set would cost ~10x memory
+    parts: list[list[int]] = []
+    if f.date_from or f.date_to:
+        low = date_key(f.date_from) if f.date_from else None
+        high = date_key(f.date_to) if f.date_to else None
+        parts.append(values.in_dates(low, high))
+    if f.sources:
+        parts.append(values.with_source({source_key(s) for s in f.sources}))
+    if f.authors:
+        parts.append(values.with_person({" ".join(a.split()).lower() for a in f.authors}))
+    parts.sort(key=len)
+    allowed = set(parts[0])
+    for part in parts[1:]:
+        allowed.intersection_update(part)
+    values.remember(key, array("I", allowed))
+    return allowed
+
+
+def _matches(
+    searcher: Searcher, values: DocValues, wquery: Any, allowed: set[int] | None, f: SearchFilters
+) -> array:
+    """Every matching document number, filtered (from the term-at-a-time scores where the query
+    allows: faster than Whoosh's unscored walk); cached per index version so the
+    exact total, the facets and the timeline of one results page walk the matches once."""
+    key = _match_key(wquery, f)
+    cached = values.cached(key)
+    if cached is not None:
+        return cast(array, cached)
+    scored = score_matches(searcher, wquery, values.field_norms)
+    docs = sorted(scored) if scored is not None else searcher.docs_for_query(wquery)
+    found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
+    values.remember(key, found)
+    return found
+
+
+def _retry(fn: Any, attempts: int = 5) -> Any:
+    """Whoosh can race a concurrent commit replacing its TOC file; a retry succeeds."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    return None

@@ -1,0 +1,578 @@
+"""The article service: every page, API route and CLI command reads and writes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeVar, cast
+
+from sqlalchemy import Engine, Select, extract, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.archive import Archive
+from app.ingest.headline import derive_title, pick_lead
+from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
+from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.services.index_sync import drain_outbox
+from app.textclean import split_paragraphs
+
+log = logging.getLogger(__name__)
+
+Status = Literal["added", "duplicate"]
+
+
+class ArticleNotFound(LookupError):
+    """No article has this id."""
+
+
+@dataclass
+class AddOutcome:
+    status: Status
+    article: Article
+    item: ArticleIn
+
+
+def validate(item: ArticleIn) -> None:
+    """Refuse records no reader should produce (shared by the API and every importer)."""
+    if not item.body or not item.body.strip():
+        raise InvalidArticle("the article has no text")
+    if not item.title or not item.title.strip():
+        raise InvalidArticle("the article has no title")
+    if len(item.title) > 500:
+        raise InvalidArticle("the title is longer than 500 characters")
+    if item.source is not None and len(item.source) > 200:
+        raise InvalidArticle("the source is longer than 200 characters")
+    if item.url is not None and len(item.url) > 2000:
+        raise InvalidArticle("the url is longer than 2000 characters")
+
+
+def _new_article(item: ArticleIn, digest: str) -> Article:
+    now = utcnow()
+    article = Article(
+        id=item.id,
+        title=" ".join((item.title or "").split()),
+        title_derived=item.title_derived,
+        body=item.body,
+        published=item.published,
+        source=" ".join(item.source.split()) if item.source else None,
+        url=item.url,
+        language=item.language,
+        word_count=count_words(item.body),
+        content_hash=digest,
+        origin=item.origin,
+        extra=item.extra or None,
+        provenance=item.provenance or None,
+        created_at=item.created_at or now,
+        updated_at=item.updated_at or item.created_at or now,
+    )
+    people = [(n, "author") for n in item.authors] + [(n, "contributor") for n in item.contributors]
+    article.people = [
+        ArticlePerson(name=" ".join(name.split()), role=role, position=i)
+        for i, (name, role) in enumerate(people)
+        if name.strip()
+    ]
+    return article
+
+
+def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOutcome]:
+    """Store new articles in one transaction, then index them; duplicates (same content or URL)
+    are reported with the article already stored, not added again."""
+    for item in items:
+        validate(item)
+    outcomes: list[AddOutcome] = []
+    with archive.write_lock():
+        drain_outbox(archive)  # finish work a crashed writer left behind, in order
+        with archive.sessions() as session:
+            digests = [content_hash(item.body) for item in items]
+            urls = [item.url for item in items if item.url]
+            known: dict[str, Article] = {
+                a.content_hash: a
+                for a in session.scalars(select(Article).where(Article.content_hash.in_(digests)))
+            }
+            known_urls: dict[str, Article] = (
+                {
+                    a.url: a
+                    for a in session.scalars(select(Article).where(Article.url.in_(urls)))
+                    if a.url
+                }
+                if urls
+                else {}
+            )
+            wanted_ids = [item.id for item in items if item.id is not None]
+            taken_ids = (
+                set(session.scalars(select(Article.id).where(Article.id.in_(wanted_ids))))
+                if wanted_ids
+                else set()
+            )
+            for item, digest in zip(items, digests, strict=True):
+                existing = known.get(digest) or (known_urls.get(item.url) if item.url else None)
+                if existing is not None:
+                    outcomes.append(AddOutcome("duplicate", existing, item))
+                    continue
+                if (wanted := item.id) is not None:
+                    # Restoring an export keeps ids (and so links) unless the id is taken.
+                    if wanted in taken_ids:
+                        item = replace(item, id=None)
+                    else:
+                        taken_ids.add(wanted)
+                article = _new_article(item, digest)
+                session.add(article)
+                known[digest] = article
+                if item.url:
+                    known_urls[item.url] = article
+                outcomes.append(AddOutcome("added", article, item))
+            session.flush()
+            if not archive.search.transactional:
+                session.add_all(
+                    IndexOutbox(article_id=o.article.id, op="upsert")
+                    for o in outcomes
+                    if o.status == "added"
+                )
+            if wanted_ids and session.get_bind().dialect.name == "postgresql":
+                # Explicit ids do not advance PostgreSQL's sequence: move it past them.
+                session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('articles', 'id'), "
+                        "(SELECT max(id) FROM articles))"
+                    )
+                )
+            try:
+                session.commit()
+            except IntegrityError as exc:  # only if the lock was bypassed; never silently
+                session.rollback()
+                raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
+        try:
+            drain_outbox(archive)
+        except Exception:
+            # Stored safely; the outbox keeps the index work for the next writer or `check`.
+            log.exception("indexing failed; the index will catch up on the next write")
+    return outcomes
+
+
+def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:
+    """For each item, whether an article with the same content or URL is already stored (what
+    add_articles would report as a duplicate); reads only."""
+    digests = [content_hash(item.body) for item in items]
+    urls = [item.url for item in items if item.url]
+    with archive.sessions() as session:
+        hashes = set(
+            session.scalars(select(Article.content_hash).where(Article.content_hash.in_(digests)))
+        )
+        stored_urls = (
+            set(session.scalars(select(Article.url).where(Article.url.in_(urls))))
+            if urls
+            else set()
+        )
+    return [
+        digest in hashes or (item.url is not None and item.url in stored_urls)
+        for item, digest in zip(items, digests, strict=True)
+    ]
+
+
+def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
+    """Store one article (see add_articles)."""
+    return add_articles(archive, items=[item])[0]
+
+
+MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+
+
+def delete_article(archive: Archive, *, article_id: int) -> None:
+    """Remove an article from the database and then from the index."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
+    with archive.write_lock():
+        with archive.sessions() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise ArticleNotFound(article_id)
+            session.delete(article)
+            if not archive.search.transactional:
+                session.add(IndexOutbox(article_id=article_id, op="delete"))
+            session.commit()
+        drain_outbox(archive)
+
+
+def get_article(archive: Archive, *, article_id: int) -> Article:
+    """One article by id."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
+    with archive.sessions() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise ArticleNotFound(article_id)
+        return article
+
+
+def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
+    """Articles in the order of `ids` (rank order from the index), in one query."""
+    if not ids:
+        return []
+    with archive.sessions() as session:
+        rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+
+
+def _filtered(stmt: Select, f: ArticleFilters) -> Select:
+    if f.date_from:
+        stmt = stmt.where(Article.published >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(Article.published <= f.date_to)
+    if f.sources:
+        stmt = stmt.where(func.lower(Article.source).in_([s.casefold() for s in f.sources]))
+    if f.authors:
+        people = select(ArticlePerson.article_id).where(
+            func.lower(ArticlePerson.name).in_([a.casefold() for a in f.authors])
+        )
+        stmt = stmt.where(Article.id.in_(people))
+    return stmt
+
+
+def list_articles(
+    archive: Archive,
+    *,
+    filters: ArticleFilters,
+    offset: int,
+    limit: int,
+    oldest_first: bool = False,
+) -> tuple[list[Article], int]:
+    """A page of articles in date order (newest first by default) and the total."""
+    order = (
+        (Article.published.asc(), Article.id.asc())
+        if oldest_first
+        else (Article.published.desc(), Article.id.desc())
+    )
+    with archive.sessions() as session:
+        total = session.scalar(_filtered(select(func.count(Article.id)), filters)) or 0
+        rows = list(
+            session.scalars(
+                _filtered(select(Article), filters).order_by(*order).offset(offset).limit(limit)
+            )
+        )
+    return rows, int(total)
+
+
+def count_articles(archive: Archive) -> int:
+    with archive.sessions() as session:
+        return int(session.scalar(select(func.count(Article.id))) or 0)
+
+
+def neighbours(archive: Archive, *, article: Article) -> tuple[Article | None, Article | None]:
+    """The previous and next article in date order (ties broken by id)."""
+    with archive.sessions() as session:
+        prev = session.scalar(
+            select(Article)
+            .where(
+                (Article.published < article.published)
+                | ((Article.published == article.published) & (Article.id < article.id))
+            )
+            .order_by(Article.published.desc(), Article.id.desc())
+            .limit(1)
+        )
+        nxt = session.scalar(
+            select(Article)
+            .where(
+                (Article.published > article.published)
+                | ((Article.published == article.published) & (Article.id > article.id))
+            )
+            .order_by(Article.published.asc(), Article.id.asc())
+            .limit(1)
+        )
+    return prev, nxt
+
+
+T = TypeVar("T")
+COUNTS_TTL = 30.0  # seconds; bounds staleness from edits the fingerprint cannot see
+_counts: weakref.WeakKeyDictionary[Engine, dict[Any, tuple[tuple[Any, ...], float, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
+    """Archive-wide counts are GROUP BYs over every row (tens of ms at 20k articles) and change
+    only when articles are added, changed or removed: reuse them while the article count, the
+    highest id and the latest update time stay the same (so a deleted-then-reused id or an edit
+    is noticed), for at most COUNTS_TTL seconds. Other processes' writes change it too."""
+    # Three scalar subqueries, not one SELECT of three aggregates: alone, each max() is one
+    # index lookup and the count one pass over the smallest index (0.5 ms at 20k articles);
+    # together SQLite scanned the table (2.6 ms, on every page that shows counts).
+    with archive.sessions() as session:
+        n, top, touched = session.execute(
+            select(
+                select(func.count(Article.id)).scalar_subquery(),
+                select(func.max(Article.id)).scalar_subquery(),
+                select(func.max(Article.updated_at)).scalar_subquery(),
+            )
+        ).one()
+    fingerprint: tuple[Any, ...] = (int(n), int(top or 0), touched)
+    store = _counts.setdefault(archive.engine, {})
+    hit = store.get(key)
+    now = time.monotonic()
+    if hit and hit[0] == fingerprint and now - hit[1] < COUNTS_TTL:
+        return cast(T, hit[2])
+    value = compute()
+    store[key] = (fingerprint, now, value)
+    return value
+
+
+def date_counts(
+    archive: Archive, *, year: int | None = None, month: int | None = None
+) -> list[tuple[int, int]]:
+    """Article counts per year, per month of `year`, or per day of `year`-`month`."""
+    return remembered(
+        archive, ("dates", year, month), lambda: _date_counts(archive, year=year, month=month)
+    )
+
+
+def _date_counts(archive: Archive, *, year: int | None, month: int | None) -> list[tuple[int, int]]:
+    if (year is not None and not 1 <= year <= 9999) or (month is not None and not 1 <= month <= 12):
+        return []  # no such date: nothing to count (and huge numbers would overflow SQLite)
+    if year is None:
+        part = extract("year", Article.published)
+    elif month is None:
+        part = extract("month", Article.published)
+    else:
+        part = extract("day", Article.published)
+    stmt = select(part.label("k"), func.count(Article.id)).group_by("k").order_by("k")
+    if year is not None:
+        stmt = stmt.where(extract("year", Article.published) == year)
+    if month is not None:
+        stmt = stmt.where(extract("month", Article.published) == month)
+    with archive.sessions() as session:
+        return [(int(k), int(n)) for k, n in session.execute(stmt).all()]
+
+
+def source_counts(archive: Archive) -> list[tuple[str, int]]:
+    """Every source with its number of articles, largest first."""
+    return remembered(archive, "sources", lambda: _source_counts(archive))
+
+
+def _source_counts(archive: Archive) -> list[tuple[str, int]]:
+    stmt = (
+        select(Article.source, func.count(Article.id).label("n"))
+        .where(Article.source.is_not(None))
+        .group_by(Article.source)
+        .order_by(func.count(Article.id).desc(), Article.source)
+    )
+    with archive.sessions() as session:
+        return [(str(s), int(n)) for s, n in session.execute(stmt).all()]
+
+
+def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
+    with archive.sessions() as session:
+        lo, hi = session.execute(
+            select(func.min(Article.published), func.max(Article.published))
+        ).one()
+    return lo, hi
+
+
+class ArticleConflict(ValueError):
+    """An update would make this article a copy of another (same content or URL)."""
+
+    def __init__(self, message: str, *, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class ArticleChanges:
+    """New values for an update; None leaves a field as it is (`clear` names fields to empty)."""
+
+    title: str | None = None
+    title_derived: bool = False
+    body: str | None = None
+    published: dt.date | None = None
+    source: str | None = None
+    authors: list[str] | None = None
+    url: str | None = None
+    language: str | None = None
+    clear: frozenset[str] = frozenset()
+
+
+def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges) -> Article:
+    """Change an article and re-index it at once (row + outbox in one transaction)."""
+    if not 0 <= article_id <= MAX_ID:
+        raise ArticleNotFound(article_id)
+    with archive.write_lock():
+        drain_outbox(archive)
+        with archive.sessions() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise ArticleNotFound(article_id)
+            if changes.body is not None:
+                digest = content_hash(changes.body)
+                other = session.scalar(
+                    select(Article).where(Article.content_hash == digest, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this text", existing=other
+                    )
+                if changes.title is None and article.title_derived:
+                    # the old title came from the old lead: derive it again from the new one
+                    lead = pick_lead(split_paragraphs(changes.body)) or changes.body
+                    article.title = " ".join(derive_title(lead).split())
+                article.body = changes.body
+                article.content_hash = digest
+                article.word_count = count_words(changes.body)
+            if changes.url is not None:
+                other = session.scalar(
+                    select(Article).where(Article.url == changes.url, Article.id != article_id)
+                )
+                if other is not None:
+                    raise ArticleConflict(
+                        f"another article (id {other.id}) has this url", existing=other
+                    )
+                article.url = changes.url
+            if changes.title is not None:
+                article.title = " ".join(changes.title.split())
+                article.title_derived = changes.title_derived
+            if changes.published is not None:
+                article.published = changes.published
+            if changes.source is not None:
+                article.source = " ".join(changes.source.split())
+            if changes.language is not None:
+                article.language = changes.language
+            for name in changes.clear & {"source", "url", "language"}:
+                setattr(article, name, None)
+            if changes.authors is not None or "authors" in changes.clear:
+                names = [" ".join(n.split()) for n in changes.authors or [] if n.strip()]
+                kept = [p.name for p in article.people if p.role == "contributor"]
+                people = [(n, "author") for n in names] + [(n, "contributor") for n in kept]
+                article.people = [
+                    ArticlePerson(name=name, role=role, position=i)
+                    for i, (name, role) in enumerate(people)
+                ]
+            validate(
+                ArticleIn(
+                    body=article.body,
+                    published=article.published,
+                    title=article.title,
+                    source=article.source,
+                    url=article.url,
+                )
+            )
+            article.updated_at = utcnow()
+            if not archive.search.transactional:
+                session.add(IndexOutbox(article_id=article_id, op="upsert"))
+            try:
+                session.commit()
+            except IntegrityError as exc:  # only if the lock was bypassed; never silently
+                session.rollback()
+                raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
+            session.refresh(article)
+        try:
+            drain_outbox(archive)
+        except Exception:
+            # Stored safely; the outbox keeps the index work for the next writer or `check`.
+            log.exception("indexing failed; the index will catch up on the next write")
+    return article
+
+
+def person_counts(
+    archive: Archive, *, role: str | None = None, name_contains: str | None = None
+) -> list[tuple[str, int]]:
+    """Every author/contributor name with its number of articles, largest first."""
+    stmt = select(ArticlePerson.name, func.count(func.distinct(ArticlePerson.article_id)))
+    if role:
+        stmt = stmt.where(ArticlePerson.role == role)
+    if name_contains:
+        stmt = stmt.where(func.lower(ArticlePerson.name).contains(name_contains.casefold()))
+    stmt = stmt.group_by(ArticlePerson.name).order_by(
+        func.count(func.distinct(ArticlePerson.article_id)).desc(), ArticlePerson.name
+    )
+    with archive.sessions() as session:
+        return [(str(n), int(c)) for n, c in session.execute(stmt).all()]
+
+
+def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
+    """Article counts per (year, month), oldest first."""
+    year, month = extract("year", Article.published), extract("month", Article.published)
+    stmt = (
+        select(year.label("y"), month.label("m"), func.count(Article.id))
+        .group_by("y", "m")
+        .order_by("y", "m")
+    )
+    with archive.sessions() as session:
+        return [(int(y), int(m), int(n)) for y, m, n in session.execute(stmt).all()]
+
+
+def list_after(
+    archive: Archive,
+    *,
+    filters: ArticleFilters,
+    after: tuple[dt.date, int] | None,
+    limit: int,
+    oldest_first: bool = False,
+) -> list[Article]:
+    """A page of articles after a (published, id) key: keyset paging, stable under inserts."""
+    stmt = _filtered(select(Article), filters)
+    if after is not None:
+        day, last_id = after
+        if oldest_first:
+            stmt = stmt.where(
+                (Article.published > day) | ((Article.published == day) & (Article.id > last_id))
+            )
+        else:
+            stmt = stmt.where(
+                (Article.published < day) | ((Article.published == day) & (Article.id < last_id))
+            )
+    order = (
+        (Article.published.asc(), Article.id.asc())
+        if oldest_first
+        else (Article.published.desc(), Article.id.desc())
+    )
+    with archive.sessions() as session:
+        return list(session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def author_counts(archive: Archive, *, limit: int | None = None) -> list[tuple[str, int]]:
+    """Every author (not contributor) with their number of articles, most prolific first."""
+    return remembered(archive, ("authors", limit), lambda: _author_counts(archive, limit=limit))
+
+
+def _author_counts(archive: Archive, *, limit: int | None) -> list[tuple[str, int]]:
+    # DISTINCT first, then a plain count: twice as fast as count(DISTINCT) per group at 20k.
+    pairs = (
+        select(ArticlePerson.article_id, ArticlePerson.name)
+        .where(ArticlePerson.role == "author")
+        .distinct()
+        .subquery()
+    )
+    n = func.count()
+    stmt = select(pairs.c.name, n).group_by(pairs.c.name).order_by(n.desc(), pairs.c.name)
+    with archive.sessions() as session:
+        return [(str(a), int(c)) for a, c in session.execute(stmt.limit(limit)).all()]
+
+
+@dataclass(frozen=True)
+class ArticleStub:
+    """Just enough of an article to link to it (sitemaps list every article)."""
+
+    id: int
+    title: str
+    published: dt.date
+    updated_at: dt.datetime
+
+
+def article_stubs(archive: Archive, *, limit: int) -> list[ArticleStub]:
+    """The newest `limit` articles as id, title and dates, without loading bodies."""
+    stmt = (
+        select(Article.id, Article.title, Article.published, Article.updated_at)
+        .order_by(Article.published.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    with archive.sessions() as session:
+        return [ArticleStub(*row) for row in session.execute(stmt).all()]

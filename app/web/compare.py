@@ -1,0 +1,154 @@
+"""The comparison page: up to three queries on one time axis, each drawn as its share of all the
+archive's articles in each period (what Media Cloud calls attention over time), so that a busy
+month does not look like more attention. Lines are SVG drawn on the server; a table under the
+chart holds the same numbers for screen readers and for copying."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.archive import Archive
+from app.http.deps import ArchiveDep
+from app.http.params import QueryArgs, search_params
+from app.search.query import QuerySyntaxError
+from app.services.facets import MAX_COMPARED, Comparison, compare_histograms, parse_interval
+from app.services.searching import InvalidParameter, SearchParams
+
+router = APIRouter(tags=["pages"])
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 200, 8
+FILTERS = ("from", "to", "source", "author")
+INTERVAL_CHOICES = (("auto", "Automatic"), ("day", "Days"), ("month", "Months"), ("year", "Years"))
+
+
+@dataclass
+class Line:
+    query: str
+    total: int
+    segments: list[str]  # SVG polyline points; a period without articles breaks the line
+    href: str  # the query's own search
+
+
+@dataclass
+class Row:
+    period: str
+    articles: int
+    cells: list[tuple[int, str]]  # per query: matches, share as a percentage
+
+
+@dataclass
+class CompareView:
+    interval: str = ""
+    lines: list[Line] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    top_percent: str = ""  # the chart's top edge
+    first: str = ""
+    last: str = ""
+    csv: str = ""
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.2f}"
+
+
+def compare_view(
+    archive: Archive,
+    *,
+    params: SearchParams,
+    queries: list[str],
+    interval: str,
+    filters: list[tuple[str, str]],
+) -> CompareView:
+    """The chart, legend and table for `queries` under `params`' filters (raises
+    InvalidParameter or QuerySyntaxError like the API). `filters` are the page's own filter
+    parameters, kept in the legend's search links and the CSV link."""
+    result: Comparison = compare_histograms(
+        archive, params=params, queries=queries, interval=interval
+    )
+    view = CompareView(interval=result.interval)
+    view.csv = "/api/v1/search/histogram?" + urlencode(
+        [*(("q", q) for q in queries), *filters, ("interval", interval), ("format", "csv")]
+    )
+    shares = [s for series in result.series for s in series.shares if s is not None]
+    top = max(shares, default=0.0) or 1.0
+    count = len(result.buckets)
+    step = (CHART_WIDTH - 2 * CHART_PAD) / max(count - 1, 1)
+    span = CHART_HEIGHT - 2 * CHART_PAD
+
+    def point(i: int, share: float) -> str:
+        x = CHART_PAD + (i * step if count > 1 else (CHART_WIDTH - 2 * CHART_PAD) / 2)
+        return f"{x:.1f},{CHART_PAD + span * (1 - share / top):.1f}"
+
+    for series in result.series:
+        segments: list[str] = []
+        current: list[str] = []
+        for i, share in enumerate(series.shares):
+            if share is None:
+                if current:
+                    segments.append(" ".join(current))
+                current = []
+            else:
+                current.append(point(i, share))
+        if current:
+            segments.append(" ".join(current))
+        href = "/search?" + urlencode([("q", series.q or ""), *filters])
+        view.lines.append(Line(series.q or "", series.total, segments, href))
+    for j, bucket in enumerate(result.buckets):
+        cells = []
+        for series in result.series:
+            share = series.shares[j]
+            cells.append((series.counts[j], "" if share is None else _percent(share)))
+        view.rows.append(Row(bucket.key, bucket.count, cells))
+    if result.buckets:
+        view.first, view.last = result.buckets[0].key, result.buckets[-1].key
+        view.top_percent = _percent(top if shares else 0.0)
+    return view
+
+
+@router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+def compare_page(request: Request, archive: ArchiveDep) -> Response:
+    from app.web.pages import render  # the page shell lives with the other pages
+
+    items = list(request.query_params.multi_items())
+    queries = [v.strip() for k, v in items if k == "q" and v.strip()]
+    filters = [(k, v.strip()) for k, v in items if k in FILTERS and v.strip()]
+    chosen = request.query_params.get("interval") or "auto"
+    error, view = None, None
+    try:
+        interval = parse_interval(chosen, param="interval")
+        params = dataclasses.replace(search_params(QueryArgs(filters), archive.settings), q=None)
+        if queries:
+            view = compare_view(
+                archive, params=params, queries=queries, interval=interval, filters=filters
+            )
+    except (QuerySyntaxError, InvalidParameter) as exc:
+        error = (
+            str(exc) if isinstance(exc, InvalidParameter) else f"We could not read a query: {exc}"
+        )
+    form = {k: request.query_params.get(k, "") for k in FILTERS}
+    api = "/api/v1/search/histogram?" + urlencode(
+        [*(("q", q) for q in queries), *filters, ("interval", chosen)]
+    )
+    return render(
+        request,
+        "compare.html",
+        status=400 if error else 200,
+        q="",  # the header's search box: these queries are in the form below it
+        alternate=api if queries else None,
+        view=view,
+        error=error,
+        form=form,
+        queries=[*queries, *[""] * MAX_COMPARED][:MAX_COMPARED],
+        interval=chosen,
+        intervals=INTERVAL_CHOICES,
+    )
+
+
+__all__ = ["MAX_COMPARED", "CompareView", "compare_view", "router"]

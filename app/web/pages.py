@@ -1,0 +1,395 @@
+"""HTML pages: thin routes over the same services as the API, rendered with Jinja2 (autoescaped)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.templating import Jinja2Templates
+
+from app.http import present
+from app.http.deps import ArchiveDep
+from app.http.errors import ApiError
+from app.http.params import QueryArgs, search_params
+from app.search.query import QuerySyntaxError
+from app.services import articles
+from app.services.articles import ArticleFilters
+from app.services.dedup import collapse
+from app.services.related import related_articles
+from app.services.searching import (
+    InvalidParameter,
+    SearchPage,
+    highlight_paragraphs,
+    search_articles,
+)
+from app.textclean import display_paragraphs
+from app.web import citation, metadata
+from app.web import feeds as web_feeds
+from app.web.search import search_extras
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+LIST_PAGE_SIZE = 30
+_MARK = re.compile(r"<mark>")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=True,  # everywhere, whatever the file name; snippets arrive as Markup built escaped
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals.update(
+    html_path=present.html_path,
+    month_name=lambda m: calendar.month_name[m],
+    day_name=lambda d: calendar.day_abbr[d],
+    long_date=lambda d: d.strftime("%-d %B %Y"),
+)
+_env.filters["path_part"] = lambda s: quote(str(s), safe="")
+templates = Jinja2Templates(env=_env)
+router = APIRouter(include_in_schema=False)
+router.include_router(web_feeds.router)
+base_url = web_feeds.base_url
+
+
+def _page_url(request: Request, page: int) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    if page > 1:
+        params.append(("page", str(page)))
+    # scope["path"] is decoded ("/sources/Port News"): quote it back for the link
+    return quote(request.url.path) + ("?" + urlencode(params) if params else "")
+
+
+def _pager(request: Request, page: int, pages: int) -> dict[str, Any]:
+    return {
+        "page": page,
+        "pages": pages,
+        "prev": _page_url(request, page - 1) if page > 1 else None,
+        "next": _page_url(request, page + 1) if page < pages else None,
+    }
+
+
+def render(
+    request: Request, name: str, status: int = 200, alternate: str | None = None, **context: Any
+) -> HTMLResponse:
+    """Render a page; `alternate` is its JSON twin in the API, announced in a Link header."""
+    context.setdefault("q", request.query_params.get("q", ""))
+    context.setdefault("pager", None)
+    context.setdefault("feed", None)
+    context["alternate"] = alternate
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    if alternate:
+        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
+    return response
+
+
+def render_error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    response = render(request, "error.html", status=status, status_code=status, message=message)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
+    """The API URL of a page's JSON twin (re-encoded, never the raw query string)."""
+    query = urlencode([*pairs, *((k, v) for k, v in params.items() if v)])
+    return f"/api/v1{path}" + (f"?{query}" if query else "")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, archive: ArchiveDep) -> Response:
+    latest, total = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=15)
+    return render(
+        request,
+        "home.html",
+        alternate=_api("/articles"),
+        latest=latest,
+        total=total,
+        sources=articles.source_counts(archive),
+        authors=articles.author_counts(archive, limit=10),
+        years=articles.date_counts(archive),
+        feed=("/feeds/latest.atom", "Latest articles"),
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, archive: ArchiveDep) -> Response:
+    args = QueryArgs(list(request.query_params.multi_items()))
+    error = None
+    result: SearchPage | None = None
+    extras = None
+    try:
+        params = search_params(args, archive.settings)
+        result = collapse(search_articles(archive, params=params))
+        query = list(request.query_params.multi_items())
+        extras = search_extras(archive, params=params, result=result, query=query)
+    except (QuerySyntaxError, InvalidParameter) as exc:
+        error = (
+            f"{exc}"
+            if isinstance(exc, InvalidParameter)
+            else f"We could not read that query: {exc}"
+        )
+    form = {k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
+    form |= {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))}
+    return render(
+        request,
+        "search.html",
+        status=400 if error else 200,
+        alternate=_api("/search", *request.query_params.multi_items()),
+        result=result,
+        error=error,
+        form=form,
+        chips=_filter_chips(request),
+        extras=extras,
+        pager=_pager(request, result.params.page, result.pages) if result else None,
+    )
+
+
+_CHIP_LABELS = {"from": "From", "to": "To", "source": "Source", "author": "Author"}
+
+
+def _filter_chips(request: Request) -> list[tuple[str, str]]:
+    """(label, URL without that filter) for each active filter, so each can be removed alone."""
+    items = request.query_params.multi_items()
+    chips = []
+    for i, (key, value) in enumerate(items):
+        if key in _CHIP_LABELS and value:
+            rest = [(k, v) for j, (k, v) in enumerate(items) if j != i and k != "page"]
+            chips.append((f"{_CHIP_LABELS[key]}: {value}", "/search?" + urlencode(rest)))
+    return chips
+
+
+def _number_marks(paragraphs: list[Markup]) -> tuple[list[Markup], int]:
+    """Give every highlighted word an anchor (#m1, #m2, …) for next/previous-match links."""
+    count = 0
+
+    def anchor(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f'<mark id="m{count}">'
+
+    # The paragraphs are escaped text with only our own <mark> tags, so the pattern is exact.
+    return [Markup(_MARK.sub(anchor, str(p))) for p in paragraphs], count
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+@router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
+def article_page(
+    request: Request, archive: ArchiveDep, article_id: int, slug: str | None = None
+) -> Response:
+    article = articles.get_article(archive, article_id=article_id)
+    canonical = present.html_path(article)
+    if request.url.path != canonical:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(canonical + query, status_code=301)
+    q = request.query_params.get("q")
+    paragraphs = display_paragraphs(article.body)
+    body: list[Any] = paragraphs
+    matches = 0
+    if q:
+        body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
+    prev, nxt = articles.neighbours(archive, article=article)
+    base = base_url(request)
+    permalink = base + canonical
+    accessed = dt.date.today().isoformat()
+    return render(
+        request,
+        "article.html",
+        alternate=present.api_path(article),
+        article=article,
+        paragraphs=body,
+        prev=prev,
+        next=nxt,
+        highlighted=bool(q),
+        matches=matches,
+        permalink=permalink,
+        cite_plain=citation.plain(article, permalink=permalink, accessed=accessed),
+        cite_bibtex=citation.bibtex(article, permalink=permalink, accessed=accessed),
+        json_ld=metadata.json_ld(metadata.news_article(article, base=base)),
+        opengraph=metadata.opengraph(article, base=base),
+        description=metadata.description(article),
+    )
+
+
+# Related articles get their own page: ranking an OR of an article's key terms costs ~100 ms at
+# 20k articles with Whoosh, which would make every reading page slow.
+@router.get("/related/{article_id}", response_class=HTMLResponse)
+def related_page(request: Request, archive: ArchiveDep, article_id: int) -> Response:
+    article = articles.get_article(archive, article_id=article_id)
+    return render(
+        request,
+        "related.html",
+        alternate=f"/api/v1/articles/{article.id}/related",
+        article=article,
+        related=related_articles(archive, article_id=article.id),
+    )
+
+
+def _articles_page(
+    request: Request,
+    archive: ArchiveDep,
+    filters: ArticleFilters,
+    template: str,
+    alternate: str,
+    missing: str | None = None,
+    **context: Any,
+) -> Response:
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        page = 1
+    page = max(1, min(page, 10_000))
+    rows, total = articles.list_articles(
+        archive, filters=filters, offset=(page - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE
+    )
+    if missing and not total:
+        raise ApiError(404, missing)
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    if page > pages:
+        raise ApiError(404, "There is no such page of this list.")
+    return render(
+        request,
+        template,
+        alternate=alternate,
+        rows=rows,
+        total=total,
+        pager=_pager(request, page, pages),
+        **context,
+    )
+
+
+@router.get("/browse", response_class=HTMLResponse)
+def browse_years(request: Request, archive: ArchiveDep) -> Response:
+    return render(
+        request,
+        "browse.html",
+        alternate=_api("/articles"),
+        level="years",
+        counts=articles.date_counts(archive),
+        year=None,
+        month=None,
+    )
+
+
+@router.get("/browse/{year}", response_class=HTMLResponse)
+def browse_year(request: Request, archive: ArchiveDep, year: int) -> Response:
+    counts = dict(articles.date_counts(archive, year=year))
+    if not counts:
+        raise ApiError(404, f"The archive has no articles from {year}.")
+    years = [y for y, _ in articles.date_counts(archive)]
+    return render(
+        request,
+        "browse.html",
+        alternate=_api("/articles", **{"from": str(year), "to": str(year)}),
+        level="months",
+        counts=[(m, counts.get(m, 0)) for m in range(1, 13)],
+        year=year,
+        month=None,
+        total=sum(counts.values()),
+        prev_year=max((y for y in years if y < year), default=None),
+        next_year=min((y for y in years if y > year), default=None),
+    )
+
+
+@router.get("/browse/{year}/{month}", response_class=HTMLResponse)
+def browse_month(request: Request, archive: ArchiveDep, year: int, month: int) -> Response:
+    counts = dict(articles.date_counts(archive, year=year, month=month)) if 1 <= month <= 12 else {}
+    if not counts:
+        raise ApiError(404, f"The archive has no articles from {year}-{month:02d}.")
+    weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
+    ym = f"{year}-{month:02d}"
+    return render(
+        request,
+        "browse.html",
+        alternate=_api("/articles", **{"from": ym, "to": ym}),
+        level="days",
+        counts=sorted(counts.items()),
+        weeks=[[(d, counts.get(d, 0)) for d in week] for week in weeks],
+        year=year,
+        month=month,
+        total=sum(counts.values()),
+    )
+
+
+@router.get("/browse/{year}/{month}/{day}", response_class=HTMLResponse)
+def browse_day(request: Request, archive: ArchiveDep, year: int, month: int, day: int) -> Response:
+    try:
+        date = dt.date(year, month, day)
+    except (ValueError, OverflowError):  # e.g. day 10**20
+        raise ApiError(404, "There is no such date.") from None
+    return _articles_page(
+        request,
+        archive,
+        ArticleFilters(date_from=date, date_to=date),
+        "day.html",
+        alternate=_api("/articles", **{"from": date.isoformat(), "to": date.isoformat()}),
+        date=date,
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request, archive: ArchiveDep) -> Response:
+    return render(
+        request,
+        "counts.html",
+        alternate=_api("/articles"),
+        heading="Sources",
+        prefix="/sources/",
+        counts=articles.source_counts(archive),
+        empty="No article names its source yet.",
+    )
+
+
+@router.get("/sources/{name}", response_class=HTMLResponse)
+def source_page(request: Request, archive: ArchiveDep, name: str) -> Response:
+    return _articles_page(
+        request,
+        archive,
+        ArticleFilters(sources=(name,)),
+        "listing.html",
+        alternate=_api("/articles", source=name),
+        missing=f"The archive has no articles from {name!r}.",
+        heading=name,
+        crumb=("/sources", "Sources"),
+        hide_source=True,  # every row is from this source
+        search_within=f"/search?{urlencode({'source': name})}",
+        feed=(f"/feeds/sources/{quote(name, safe='')}.atom", f"Latest from {name}"),
+    )
+
+
+@router.get("/authors", response_class=HTMLResponse)
+def authors(request: Request, archive: ArchiveDep) -> Response:
+    return render(
+        request,
+        "counts.html",
+        alternate=_api("/articles"),
+        heading="Authors",
+        prefix="/authors/",
+        counts=articles.author_counts(archive),
+        empty="No article names its author yet.",
+    )
+
+
+@router.get("/authors/{name}", response_class=HTMLResponse)
+def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
+    return _articles_page(
+        request,
+        archive,
+        ArticleFilters(authors=(name,)),
+        "listing.html",
+        alternate=_api("/articles", author=name),
+        missing=f"The archive has no articles by {name!r}.",
+        heading=name,
+        crumb=("/authors", "Authors"),
+        hide_source=False,
+        search_within=f"/search?{urlencode({'author': name})}",
+    )
