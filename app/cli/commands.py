@@ -1,4 +1,5 @@
-"""The `newsarchive` command: migrate, import, serve, reindex, check, stats."""
+"""The `newsarchive` command: migrate, import, imports, export, serve, reindex, check, stats and
+tokens (create, list, revoke), built on the same services as the pages and the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The search interface every backend implements (Whoosh now, PostgreSQL later).
+"""The search interface every backend implements (Whoosh, the embedded default, and PostgreSQL).
 
 Backends receive parsed queries (app.search.query) and plain filter values; they return article
 ids in rank order with an exact total. Rows are then loaded from the database, which is the
