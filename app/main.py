@@ -11,12 +11,19 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__
+from app import __version__, api
 from app.archive import open_archive
 from app.config import Settings
 from app.http import errors
 from app.http.limits import BodySizeLimit, RequestTiming
 from app.http.ratelimit import RateLimiter
+from app.http.templating import build_templates
+from app.migrate import SchemaOutOfDate, check_schema
+from app.web import compare as compare_page
+from app.web import help as help_page
+from app.web import imports as web_imports
+from app.web import pages as web
+from app.web import search_feed
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -28,16 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from app.migrate import pending
-
         archive = open_archive(settings)
-        current, head = pending(archive.engine)
-        if current != head:
+        try:
+            check_schema(archive.engine)
+        except SchemaOutOfDate:
             archive.close()
-            raise RuntimeError(
-                f"the database schema is at {current or 'nothing'}, not {head}: "
-                "run `newsarchive migrate` first"
-            )
+            raise
         app.state.archive = archive
         log.info(
             "archive open: %s, index %s",
@@ -59,14 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    app.state.templates = build_templates()
     errors.install(app)
-
-    from app import api
-    from app.web import compare as compare_page
-    from app.web import help as help_page
-    from app.web import imports as web_imports
-    from app.web import pages as web
-    from app.web import search_feed
 
     app.include_router(api.router)
     app.include_router(search_feed.router)

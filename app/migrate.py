@@ -33,6 +33,21 @@ def pending(engine: Engine) -> tuple[str | None, str | None]:
     return current, script.get_current_head()
 
 
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the head revision: the app would misread or miswrite it."""
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaOutOfDate unless the database is at the head revision (the server and the CLI
+    both refuse to start on an old schema, with the same words)."""
+    current, head = pending(engine)
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing'}, not {head}: "
+            "run `newsarchive migrate` first"
+        )
+
+
 def reset_postgres_schema(engine: Engine) -> None:
     """Drop everything in a PostgreSQL database's `public` schema (tables, the text search
     configurations, functions) so migrations run from scratch. For tests and benchmarks only."""

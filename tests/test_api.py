@@ -39,8 +39,10 @@ def test_create_from_dated_text(client: TestClient, auth: dict[str, str]) -> Non
     assert article["title_derived"] is True
     assert article["title"].startswith("The top US diplomat")
     assert len(article["paragraphs"]) == 17
-    assert article["links"]["self"] == f"/api/v1/articles/{article['id']}"
-    assert article["links"]["html"].startswith(f"/articles/{article['id']}/the-top-us-diplomat")
+    # Absolute without NEWSARCHIVE_BASE_URL too: the origin the client asked for.
+    assert article["links"]["self"] == f"http://testserver/api/v1/articles/{article['id']}"
+    html = f"http://testserver/articles/{article['id']}/the-top-us-diplomat"
+    assert article["links"]["html"].startswith(html)
     got = client.get(article["links"]["self"]).json()
     assert got["body"] == article["body"] and "Nord Stream 2" in got["body"]
 

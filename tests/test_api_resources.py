@@ -203,7 +203,7 @@ def test_sources_and_authors_with_counts(client: TestClient, auth: dict[str, str
     assert data["results"][0] == {
         "name": "Ann Lee",
         "articles": 2,
-        "links": {"articles": "/api/v1/articles?author=Ann%20Lee"},
+        "links": {"articles": "http://testserver/api/v1/articles?author=Ann%20Lee"},
     }
     rest = client.get("/api/v1/authors", params={"page_size": 2, "cursor": data["next"]}).json()
     assert [x["name"] for x in rest["results"]] == ["Kevin Liptak"] and rest["next"] is None

@@ -12,7 +12,6 @@ from app.api.common import (
     READ_ERRORS,
     ArticleId,
     Fields,
-    base_url,
     errors,
     json_response,
     parse_fields,
@@ -21,8 +20,9 @@ from app.api.common import (
 from app.api.schemas import ArticleCreate, ArticleFull, ArticlePatch, ArticleUpdate, RelatedList
 from app.http import present
 from app.http.deps import ArchiveDep, ReadAuth, WriteDep
-from app.http.errors import ApiError
+from app.http.errors import ApiError, validation_error
 from app.http.etag import article_etag, last_modified, not_modified, precondition_failed
+from app.http.urls import base_url
 from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn
@@ -69,15 +69,6 @@ _CREATE_BODY["requestBody"]["content"]["text/plain"] = {
 }
 
 
-def validation_error(exc: ValidationError) -> ApiError:
-    fields = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-        for e in exc.errors()
-    ]
-    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return ApiError(422, message, code="validation_error", extra={"fields": fields})
-
-
 def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -106,7 +97,7 @@ def _item_from_request(raw: bytes, content_type: str, max_bytes: int) -> Article
     try:
         return item_from_json(ArticleCreate.model_validate_json(raw))
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise validation_error(exc.errors()) from None
 
 
 def _parse_json(request_body: bytes, content_type: str, model: type[M]) -> M:
@@ -115,7 +106,7 @@ def _parse_json(request_body: bytes, content_type: str, model: type[M]) -> M:
     try:
         return model.model_validate_json(request_body)
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise validation_error(exc.errors()) from None
 
 
 def _article_response(

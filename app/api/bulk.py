@@ -18,12 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
-from app.api.articles import item_from_json, validation_error
+from app.api.articles import item_from_json
 from app.api.common import errors
 from app.api.schemas import ArticleCreate
 from app.archive import Archive, WriteBusy
 from app.http.deps import ArchiveDep, WriteDep
-from app.http.errors import ApiError
+from app.http.errors import ApiError, validation_error
 from app.http.limits import BodyTooLarge
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.models import utcnow
@@ -95,7 +95,7 @@ def _parse(number: int, raw: bytes | None, max_line: int) -> ArticleIn | dict[st
         articles.validate(item)
         return item
     except ValidationError as exc:
-        err = validation_error(exc)
+        err = validation_error(exc.errors())
         return _error(number, err.code, err.message)
     except InvalidArticle as exc:
         return _error(number, "invalid_article", str(exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -109,10 +109,6 @@ Fields = Annotated[
 
 
 ArticleId = Annotated[int, Path(description="The article's id", examples=[1])]
-
-
-def base_url(request: Request) -> str:
-    return request.app.state.settings.base_url.rstrip("/")
 
 
 def parse_fields(raw: str | None, allowed: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -26,7 +26,6 @@ from app.api.common import (
     Source,
     To,
     ToDate,
-    base_url,
     errors,
     json_response,
     parse_fields,
@@ -36,6 +35,7 @@ from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchRes
 from app.http import paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
 from app.http.params import QueryArgs, page_params, search_params
+from app.http.urls import base_url
 from app.services import articles
 from app.services.articles import ArticleFilters
 from app.services.dedup import collapse as fold_near_duplicates

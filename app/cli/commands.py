@@ -28,16 +28,14 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _open(ctx: click.Context) -> Archive:
-    from app.migrate import pending
+    from app.migrate import SchemaOutOfDate, check_schema
 
     archive = open_archive(ctx.obj["settings"])
-    current, head = pending(archive.engine)
-    if current != head:
+    try:
+        check_schema(archive.engine)
+    except SchemaOutOfDate as exc:
         archive.close()
-        raise click.ClickException(
-            f"the database schema is at {current or 'nothing'}, not {head}: "
-            "run `newsarchive migrate`"
-        )
+        raise click.ClickException(str(exc)) from None
     ctx.call_on_close(archive.close)
     return archive
 

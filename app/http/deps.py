@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.archive import Archive
-from app.http.errors import ApiError
+from app.http.errors import ApiError, unauthorized
 from app.http.ratelimit import RateLimiter, retry_after
 from app.services.tokens import Principal, authenticate, has_write_tokens
 
@@ -26,12 +26,7 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(
-            401,
-            "this request needs an 'Authorization: Bearer <token>' header",
-            code="unauthorized",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise unauthorized()
     return token.strip()
 
 
@@ -64,25 +59,16 @@ def _writes_disabled() -> ApiError:
     )
 
 
-def _needs_token() -> ApiError:
-    return ApiError(
-        401,
-        "this request needs an 'Authorization: Bearer <token>' header",
-        code="unauthorized",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
 def require_read(archive: ArchiveDep, principal: PrincipalDep) -> None:
     """Reads are open unless NEWSARCHIVE_READ_REQUIRES_TOKEN is set."""
     if archive.settings.read_requires_token and principal is None:
-        raise _needs_token()
+        raise unauthorized()
 
 
 def require_write(archive: Archive, principal: Principal | None) -> Principal:
     """Writes need a token with the write scope."""
     if principal is None:
-        raise _needs_token()
+        raise unauthorized()
     if not principal.can("write"):
         raise ApiError(403, "this token may only read", code="insufficient_scope")
     return principal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.archive import WriteBusy
+from app.http.templating import render_error_page
 from app.ingest.record import InvalidArticle
 from app.search.base import SearchUnavailable
 from app.search.query import QuerySyntaxError
@@ -55,6 +57,32 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
+def unauthorized() -> ApiError:
+    """The one 401: no usable bearer token where one is needed."""
+    return ApiError(
+        401,
+        "this request needs an 'Authorization: Bearer <token>' header",
+        code="unauthorized",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+# Where FastAPI says a request value came from; a model validated by hand has no such prefix.
+_LOCATIONS = frozenset({"query", "path", "header", "cookie", "body"})
+
+
+def validation_error(problems: Sequence[Mapping[str, Any]], *, status: int = 422) -> ApiError:
+    """One message and a `fields` list from pydantic's errors, for request parameters and for
+    bodies the routes validate themselves alike."""
+    fields = []
+    for problem in problems:
+        loc = [str(p) for p in problem["loc"]]
+        where = loc[1:] if len(loc) > 1 and loc[0] in _LOCATIONS else loc
+        fields.append({"field": ".".join(where) or "body", "message": problem["msg"]})
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+    return ApiError(status, message, code="validation_error", extra={"fields": fields})
+
+
 def error_json(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -69,8 +97,6 @@ def _wants_json(request: Request) -> bool:
 def render_error(request: Request, err: ApiError) -> Response:
     if _wants_json(request):
         return error_json(err.status, err.code, err.message, err.headers, **err.extra)
-    from app.web.pages import render_error_page
-
     return render_error_page(request, err.status, err.message, headers=err.headers)
 
 
@@ -89,19 +115,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        fields = [
-            {
-                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-                "message": e["msg"],
-            }
-            for e in exc.errors()
-        ]
-        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         status = 422 if request.method in ("POST", "PUT", "PATCH") else 400
-        return render_error(
-            request, ApiError(status, message, code="validation_error", extra={"fields": fields})
-        )
+        return render_error(request, validation_error(exc.errors(), status=status))
 
     @app.exception_handler(QuerySyntaxError)
     async def query_error(request: Request, exc: QuerySyntaxError) -> Response:

@@ -32,10 +32,16 @@ def _rfc3339(moment: dt.datetime | dt.date) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def entry_id(base: str, article_id: int) -> str:
+    return f"{base}/articles/{article_id}"
+
+
 def atom_feed(
     *, base: str, title: str, self_path: str, html_path_: str, rows: Sequence[Article]
 ) -> bytes:
-    """An Atom 1.0 feed of `rows` (RFC 4287), with absolute links under `base`."""
+    """An Atom 1.0 feed of `rows` (RFC 4287), with absolute links under `base`; every feed's
+    entries have the same id, `{base}/articles/{id}`, which a retitled article keeps (its
+    page URL carries a slug and would change)."""
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -55,7 +61,7 @@ def atom_feed(
     sub(feed, "generator", "News Archive")
     for a in rows:
         entry = sub(feed, "entry")
-        sub(entry, "id", f"{base}/articles/{a.id}")
+        sub(entry, "id", entry_id(base, a.id))
         sub(entry, "title", a.title)
         sub(entry, "link", rel="alternate", type="text/html", href=base + html_path(a))
         sub(entry, "published", _rfc3339(a.published))

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.archive import Archive
 from app.http.deps import ArchiveDep
 from app.http.params import QueryArgs, search_params
+from app.http.templating import render
 from app.search.query import QuerySyntaxError
 from app.services.facets import MAX_COMPARED, Comparison, compare_histograms, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
@@ -114,8 +115,6 @@ def compare_view(
 
 @router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
 def compare_page(request: Request, archive: ArchiveDep) -> Response:
-    from app.web.pages import render  # the page shell lives with the other pages
-
     items = list(request.query_params.multi_items())
     queries = [v.strip() for k, v in items if k == "q" and v.strip()]
     filters = [(k, v.strip()) for k, v in items if k in FILTERS and v.strip()]

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
+from app.http.urls import base_url
 from app.services import articles
 from app.services.articles import ArticleFilters
 from app.web import atom as feeds
@@ -18,12 +19,6 @@ from app.web import citation
 
 FEED_SIZE = 30
 router = APIRouter(include_in_schema=False)
-
-
-def base_url(request: Request) -> str:
-    """The public origin for absolute links (settings.base_url, else what the client asked)."""
-    configured: str = request.app.state.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
 
 
 @router.get("/feeds/latest.atom")

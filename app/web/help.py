@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.http.templating import render
+
 router = APIRouter(tags=["pages"])
 
 # (query, what it finds): every one is parsed and searched by tests/test_feeds.py.
@@ -24,6 +26,4 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
 
 @router.get("/help/search", response_class=HTMLResponse, include_in_schema=False)
 def search_help(request: Request) -> HTMLResponse:
-    from app.web.pages import render  # the page shell lives with the other pages
-
     return render(request, "search_help.html", examples=EXAMPLES)

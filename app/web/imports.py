@@ -14,11 +14,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.http.deps import ArchiveDep
+from app.http.templating import render
 from app.ingest.formats import FORMATS
 from app.services.importer import ImportSummary, import_files
 from app.services.imports import list_imports, record_summary, recorded_run, start_import
 from app.services.tokens import authenticate
-from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 

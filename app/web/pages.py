@@ -5,20 +5,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from starlette.templating import Jinja2Templates
 
 from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
 from app.http.params import QueryArgs, search_params
+from app.http.templating import render
+from app.http.urls import base_url
 from app.search.query import QuerySyntaxError
 from app.services import articles
 from app.services.articles import ArticleFilters
@@ -35,28 +34,11 @@ from app.web import citation, metadata
 from app.web import feeds as web_feeds
 from app.web.search import search_extras
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 LIST_PAGE_SIZE = 30
 _MARK = re.compile(r"<mark>")
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-    autoescape=True,  # everywhere, whatever the file name; snippets arrive as Markup built escaped
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.globals.update(
-    html_path=present.html_path,
-    month_name=lambda m: calendar.month_name[m],
-    day_name=lambda d: calendar.day_abbr[d],
-    long_date=lambda d: d.strftime("%-d %B %Y"),
-)
-_env.filters["path_part"] = lambda s: quote(str(s), safe="")
-templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
 router.include_router(web_feeds.router)
-base_url = web_feeds.base_url
 
 
 def _page_url(request: Request, page: int) -> str:
@@ -74,29 +56,6 @@ def _pager(request: Request, page: int, pages: int) -> dict[str, Any]:
         "prev": _page_url(request, page - 1) if page > 1 else None,
         "next": _page_url(request, page + 1) if page < pages else None,
     }
-
-
-def render(
-    request: Request, name: str, status: int = 200, alternate: str | None = None, **context: Any
-) -> HTMLResponse:
-    """Render a page; `alternate` is its JSON twin in the API, announced in a Link header."""
-    context.setdefault("q", request.query_params.get("q", ""))
-    context.setdefault("pager", None)
-    context.setdefault("feed", None)
-    context["alternate"] = alternate
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    if alternate:
-        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
-    return response
-
-
-def render_error_page(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
-) -> Response:
-    response = render(request, "error.html", status=status, status_code=status, message=message)
-    if headers:
-        response.headers.update(headers)
-    return response
 
 
 def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
