@@ -137,3 +137,41 @@ def test_one_validation_error_format_for_parameters_and_bodies(
         status=400,
     )
     assert made.status == 400 and [f["field"] for f in made.extra["fields"]] == ["page", "body"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/articles", "/api/v1/sources"])
+def test_one_page_size_cap_the_setting(settings: Settings, path: str) -> None:
+    roomy = settings.model_copy(update={"max_page_size": 500})
+    with TestClient(create_app(roomy)) as c:
+        assert c.get(path, params={"page_size": 300}).json()["page_size"] == 300
+        param = next(
+            p
+            for p in c.get("/api/v1/openapi.json").json()["paths"][path]["get"]["parameters"]
+            if p["name"] == "page_size"
+        )
+        assert param["schema"]["anyOf"][0]["maximum"] == 500
+    tight = settings.model_copy(update={"max_page_size": 50})
+    with TestClient(create_app(tight)) as c:
+        for name in ("page_size", "page-size", "pageSize"):
+            r = c.get(path, params={name: 100})
+            assert r.status_code == 400 and r.json()["error"]["code"] == "bad_parameter", name
+
+
+def test_api_routes_read_declared_parameters_only(client: TestClient, auth: dict[str, str]) -> None:
+    for path in sorted((APP / "api").glob("*.py")):
+        assert ".query_params" not in path.read_text(encoding="utf-8"), path.name
+    post_json(client, auth, date="2021-03-04", body="Budget one passed.")
+    post_json(client, auth, date="2023-05-06", body="Budget two passed.")
+    # Spellings the pages accept work in the API too, documented or not.
+    for params in (
+        {"from-date": "2022"},
+        {"from_date": "2022"},
+        {"begin_date": "20220101"},
+        {"to": "2021", "order_by": "oldest"},
+    ):
+        for path in ("/api/v1/search", "/api/v1/articles"):
+            assert client.get(path, params=params).json()["total"] == 1, (path, params)
+    assert client.get("/api/v1/search/export", params={"from_date": "2022"}).text.count("\n") == 1
+    spec = client.get("/api/v1/openapi.json").json()
+    documented = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert "from-date" in documented and not {"from_date", "order_by", "pageSize"} & documented

@@ -40,6 +40,18 @@ def _truthful(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _page_size_cap(spec: dict[str, Any], cap: int) -> dict[str, Any]:
+    """Show the configured page-size cap (NEWSARCHIVE_MAX_PAGE_SIZE) as `page_size`'s maximum."""
+    for methods in spec.get("paths", {}).values():
+        for op in methods.values():
+            for param in op.get("parameters", []):
+                if param["name"] == "page_size":
+                    for schema in param["schema"].get("anyOf", [param["schema"]]):
+                        if schema.get("type") == "integer":
+                            schema["maximum"] = cap
+    return spec
+
+
 def install_openapi(app: FastAPI) -> None:
     """Serve the cleaned-up spec at /api/v1/openapi.json."""
 
@@ -63,7 +75,7 @@ def install_openapi(app: FastAPI) -> None:
                 spec["components"]["schemas"][model.__name__] = model.model_json_schema(
                     ref_template="#/components/schemas/{model}", mode=mode
                 )
-            app.openapi_schema = _truthful(spec)
+            app.openapi_schema = _page_size_cap(_truthful(spec), app.state.settings.max_page_size)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -91,7 +91,9 @@ Source = Annotated[
 ]
 Author = Annotated[list[str] | None, Query(description="Author or contributor name")]
 Page = Annotated[int | None, Query(ge=1, description="Page number, from 1")]
-PageSize = Annotated[int | None, Query(ge=1, le=200, description="Results per page")]
+# No fixed ceiling here: the one cap is settings.max_page_size (search_params checks it; the
+# spec shows it as the maximum, see install_openapi).
+PageSize = Annotated[int | None, Query(ge=1, description="Results per page")]
 PageSizeAlias = Annotated[
     int | None, Query(alias="page-size", description="Guardian alias of `page_size`")
 ]

@@ -2,74 +2,38 @@
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app.api.common import (
-    READ_ERRORS,
-    Author,
-    BeginDate,
-    Cursor,
-    EndDate,
-    Fields,
-    From,
-    FromDate,
-    Page,
-    PageSize,
-    PageSizeAlias,
-    Q,
-    Source,
-    To,
-    ToDate,
-    errors,
-    json_response,
-    parse_fields,
-    pick,
+from app.api.common import READ_ERRORS, errors, json_response, pick
+from app.api.params import (
+    CompareQuery,
+    ExportQuery,
+    ListQuery,
+    NameQuery,
+    SearchQuery,
+    compare_query,
+    export_query,
+    list_query,
+    name_query,
+    search_query,
 )
 from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
-from app.http import paging, present
+from app.http import counts, paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
-from app.http.params import QueryArgs, page_params, search_params
 from app.http.urls import base_url
 from app.services import articles
 from app.services.articles import ArticleFilters
 from app.services.dedup import collapse as fold_near_duplicates
-from app.services.facets import compare_histograms, parse_facets, parse_interval, search_summary
+from app.services.facets import compare_histograms, search_summary
 from app.services.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
-from app.services.searching import InvalidParameter, SearchParams, search_articles
+from app.services.searching import InvalidParameter, search_articles
 from app.services.stats import api_stats, health
 from app.services.suggest import did_you_mean
 
 router = APIRouter(prefix="/api/v1", tags=["read"], dependencies=[ReadAuth])
-
-SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links")
-Sort = Annotated[
-    str | None,
-    Query(description="relevance, newest or oldest", examples=["newest"]),
-]
-OrderBy = Annotated[str | None, Query(alias="order-by", description="Guardian alias of `sort`")]
-Facets = Annotated[
-    str | None,
-    Query(
-        description="Comma-separated facets to count over all matches: source, author, year, month",
-        examples=["source,author,year"],
-    ),
-]
-ExportFormat = Annotated[str, Query(description="ndjson or csv", examples=["csv"])]
-HistogramParam = Annotated[
-    str | None,
-    Query(description="Matches per period: day, month, year or auto", examples=["month"]),
-]
-
-
-def _params(request: Request, archive: Any, default_sort: str = "relevance") -> SearchParams:
-    args = QueryArgs(list(request.query_params.multi_items()))
-    return search_params(args, archive.settings, default_sort=default_sort)  # type: ignore[arg-type]
 
 
 def search_cost(q: str, depth: int) -> float:
@@ -78,112 +42,43 @@ def search_cost(q: str, depth: int) -> float:
     return 1.0 + (4.0 if "*" in q else 0.0) + (4.0 if depth > 1000 else 0.0)
 
 
-def _query_id(params: SearchParams, kind: str) -> str:
-    return paging.fingerprint(
-        {
-            "kind": kind,
-            "q": params.q,
-            "from": params.date_from,
-            "to": params.date_to,
-            "source": params.sources,
-            "author": params.authors,
-            "sort": params.sort,
-            "page_size": params.page_size,
-        }
-    )
-
-
 @router.get("/search", response_model=SearchResponse, responses=errors(*READ_ERRORS, 429, 503))
 def search(
     request: Request,
     archive: ArchiveDep,
-    q: Q = None,
-    from_: From = None,
-    from_date: FromDate = None,
-    begin_date: BeginDate = None,
-    to: To = None,
-    to_date: ToDate = None,
-    end_date: EndDate = None,
-    source: Source = None,
-    author: Author = None,
-    sort: Sort = None,
-    order_by: OrderBy = None,
-    page: Page = None,
-    page_size: PageSize = None,
-    page_size_alias: PageSizeAlias = None,
-    cursor: Cursor = None,
-    fields: Fields = None,
-    facets: Facets = None,
-    histogram: HistogramParam = None,
-    collapse: Annotated[
-        bool,
-        Query(description="Fold near-duplicates on this page under their best-ranked copy"),
-    ] = False,
+    query: Annotated[SearchQuery, Depends(search_query)],
 ) -> Any:
     """Search articles (`total` is exact). Searches with a query count against the search rate
     limit; follow `next` (an opaque cursor) or use `page` to page through. `facets` and
     `histogram` add counts over every match (not just this page)."""
-    selected = parse_fields(fields, (*SUMMARY_FIELDS, "snippet", "score", "similar"))
-    facet_names = parse_facets(facets)
-    interval = parse_interval(histogram) if histogram is not None else None
-    params = _params(request, archive)
+    params = query.params
     if params.q:
         limit(request, "search", cost=search_cost(params.q, params.page * params.page_size))
-    query_id = _query_id(params, "search")
-    # Pages continue after the last result, by keyset: (published, id) in date order, (score,
-    # id) in relevance order, so articles added meanwhile neither shift nor repeat results.
-    # (Scores themselves move a little as the archive grows; date order is exact.)
-    by_date = params.sort in ("newest", "oldest") or not params.q
-    if cursor:
-        at = paging.decode(cursor, query=query_id)
-        if by_date and at.key is not None:
-            params = dataclasses.replace(params, page=at.page, after=at.key)
-        elif not by_date and at.score is not None:
-            params = dataclasses.replace(params, page=at.page, after=at.score)
-        elif not by_date and at.offset is not None:  # cursors given out before keysets
-            params = dataclasses.replace(params, page=at.offset // params.page_size + 1)
-        else:
-            raise InvalidParameter("cursor", "cursor is not valid for search")
+    query_id = paging.query_id(params, "search")
+    params = paging.resume_search(params, query.cursor, query=query_id)
     # Highlighting is most of a page's work after the search: skip it when the caller's
     # `fields` leave snippets out (the header's live count asks for `fields=id`).
-    snippets = selected is None or "snippet" in selected
+    snippets = query.fields is None or "snippet" in query.fields
     result = search_articles(archive, params=params, snippets=snippets)
     shown = len(result.items)  # before folding: paging counts every match
     last = result.items[-1] if result.items else None
-    if collapse:
+    if query.collapse:
         result = fold_near_duplicates(result)
     body = present.search_response(result, base_url(request))
-    offset = (params.page - 1) * params.page_size
-    more = bool(shown) and offset + shown < result.total
-    at_next = paging.Cursor(page=params.page + 1, offset=offset + params.page_size)
-    if last is not None and by_date:
-        at_next = paging.Cursor(page=params.page + 1, key=(last.article.published, last.article.id))
-    elif last is not None and last.score is not None:
-        at_next = paging.Cursor(page=params.page + 1, score=(last.score, last.article.id))
-    body["next"] = paging.encode(at_next, query=query_id) if more else None
-    body["results"] = [pick(r, selected) for r in body["results"]]
+    body["next"] = paging.next_search(
+        params, shown=shown, total=result.total, last=last, query=query_id
+    )
+    body["results"] = [pick(r, query.fields) for r in body["results"]]
     if suggestion := did_you_mean(archive, params=params, total=result.total):
         body["suggestion"] = suggestion
-    if facet_names or interval is not None:
-        summary = search_summary(archive, params=params, facets=facet_names, interval=interval)
-        if facet_names:
-            body["facets"] = {
-                name: [{"value": v.value, "count": v.count} for v in values]
-                for name, values in summary.facets.items()
-            }
+    if query.facets or query.interval is not None:
+        summary = search_summary(
+            archive, params=params, facets=query.facets, interval=query.interval
+        )
+        if query.facets:
+            body["facets"] = counts.facets_json(summary.facets)
         if summary.histogram is not None:
-            body["histogram"] = {
-                "interval": summary.histogram.interval,
-                "buckets": [
-                    {
-                        "key": b.key,
-                        "start": b.start.isoformat(),
-                        "end": b.end.isoformat(),
-                        "count": b.count,
-                    }
-                    for b in summary.histogram.buckets
-                ],
-            }
+            body["histogram"] = counts.histogram_json(summary.histogram)
     headers = {}
     if body["next"]:
         following = request.url.remove_query_params("page").include_query_params(
@@ -206,65 +101,24 @@ def search(
 def search_histogram_compare(
     request: Request,
     archive: ArchiveDep,
-    q: Annotated[
-        list[str] | None,
-        Query(description="One to three queries to compare (repeat q)", examples=[["oil"]]),
-    ] = None,
-    from_: From = None,
-    to: To = None,
-    source: Source = None,
-    author: Author = None,
-    interval: Annotated[
-        str, Query(description="day, month, year or auto", examples=["month"])
-    ] = "auto",
-    format: Annotated[str, Query(description="json or csv", examples=["csv"])] = "json",
+    query: Annotated[CompareQuery, Depends(compare_query)],
 ) -> Any:
     """Attention over time: matches per period for up to three queries on one axis, each also as
     a share of all articles in the period (`share`), plus the articles per period."""
-    fmt = format.strip().lower()
-    if fmt not in ("json", "csv"):
-        raise InvalidParameter("format", "format must be json or csv")
-    queries = [v.strip() for k, v in request.query_params.multi_items() if k == "q" and v.strip()]
-    params = dataclasses.replace(_params(request, archive), q=None)
-    limit(request, "search", cost=float(len(queries) or 1))
+    limit(request, "search", cost=float(len(query.queries) or 1))
     result = compare_histograms(
-        archive, params=params, queries=queries, interval=parse_interval(interval, param="interval")
+        archive, params=query.params, queries=query.queries, interval=query.interval
     )
-    if fmt == "csv":
-        header = ["period", "start", "end", "articles"]
-        for i in range(len(result.series)):
-            header += [f"q{i + 1}_count", f"q{i + 1}_share"]
-        rows = [header]
-        for j, b in enumerate(result.buckets):
-            row: list[Any] = [b.key, b.start.isoformat(), b.end.isoformat(), b.count]
-            for series in result.series:
-                share = series.shares[j]
-                row += [series.counts[j], "" if share is None else share]
-            rows.append(row)
-        out = io.StringIO()
-        csv.writer(out).writerows(rows)
-        legend = "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))
+    if query.format == "csv":
         return Response(
-            out.getvalue(),
+            counts.comparison_csv(result),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="histogram.csv"',
-                "X-Queries": legend.encode("ascii", "replace").decode(),
+                "X-Queries": counts.comparison_legend(result),
             },
         )
-    return json_response(
-        {
-            "interval": result.interval,
-            "periods": [
-                {"key": b.key, "start": b.start, "end": b.end, "articles": b.count}
-                for b in result.buckets
-            ],
-            "series": [
-                {"q": s.q, "total": s.total, "counts": s.counts, "shares": s.shares}
-                for s in result.series
-            ],
-        }
-    )
+    return json_response(counts.comparison_json(result))
 
 
 @router.get(
@@ -280,21 +134,14 @@ def search_histogram_compare(
 def search_export(
     request: Request,
     archive: ArchiveDep,
-    q: Q = None,
-    from_: From = None,
-    to: To = None,
-    source: Source = None,
-    author: Author = None,
-    sort: Sort = None,
-    format: ExportFormat = "ndjson",
+    query: Annotated[ExportQuery, Depends(export_query)],
 ) -> Any:
     """Every article matching a search, streamed (no result cap), with its full text."""
-    fmt = format.strip().lower()
+    fmt = query.format
     if fmt not in FORMATS:
         raise InvalidParameter("format", f"format must be one of {', '.join(FORMATS)}")
-    params = _params(request, archive)
     limit(request, "search", cost=10.0)
-    ids = export_ids(archive, params=params)
+    ids = export_ids(archive, params=query.params)
     lines = ndjson_lines if fmt == "ndjson" else csv_lines
     media = "application/x-ndjson" if fmt == "ndjson" else "text/csv; charset=utf-8"
     return StreamingResponse(
@@ -311,39 +158,16 @@ def search_export(
 def list_articles(
     request: Request,
     archive: ArchiveDep,
-    from_: From = None,
-    from_date: FromDate = None,
-    begin_date: BeginDate = None,
-    to: To = None,
-    to_date: ToDate = None,
-    end_date: EndDate = None,
-    source: Source = None,
-    author: Author = None,
-    sort: Annotated[
-        str | None, Query(description="newest (default) or oldest", examples=["oldest"])
-    ] = None,
-    order_by: OrderBy = None,
-    page: Page = None,
-    page_size: PageSize = None,
-    page_size_alias: PageSizeAlias = None,
-    cursor: Cursor = None,
-    fields: Fields = None,
+    query: Annotated[ListQuery, Depends(list_query)],
 ) -> Any:
     """Articles in date order with the same filters as search. `next` pages by keyset on
     (date, id), so articles added meanwhile do not shift the pages."""
-    selected = parse_fields(fields, SUMMARY_FIELDS)
-    params = _params(request, archive, default_sort="newest")
-    if params.sort == "relevance":
-        raise InvalidParameter("sort", "articles are listed newest or oldest first")
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise InvalidParameter("from", "the from date is after the to date")
+    params = query.params
     filters = ArticleFilters(params.date_from, params.date_to, params.sources, params.authors)
     oldest = params.sort == "oldest"
-    query_id = _query_id(params, "articles")
-    if cursor:
-        at = paging.decode(cursor, query=query_id)
-        if at.key is None:
-            raise InvalidParameter("cursor", "cursor is not valid for articles")
+    query_id = paging.query_id(params, "articles")
+    if query.cursor:
+        at = paging.resume_list(query.cursor, query=query_id)
         page_no = at.page
         rows = articles.list_after(
             archive, filters=filters, after=at.key, limit=params.page_size + 1, oldest_first=oldest
@@ -358,48 +182,28 @@ def list_articles(
             limit=params.page_size + 1,
             oldest_first=oldest,
         )
-    more = len(rows) > params.page_size
-    rows = rows[: params.page_size]
-    next_cursor = (
-        paging.encode(
-            paging.Cursor(page=page_no + 1, key=(rows[-1].published, rows[-1].id)),
-            query=query_id,
-        )
-        if more
-        else None
-    )
+    shown = rows[: params.page_size]  # one extra row was fetched to see whether there is more
+    next_cursor = paging.next_list(rows, page=page_no, page_size=params.page_size, query=query_id)
     base = base_url(request)
     return json_response(
         paging.envelope(
             total=total,
             page=page_no,
             page_size=params.page_size,
-            results=[pick(present.summary(a, base), selected) for a in rows],
+            results=[pick(present.summary(a, base), query.fields) for a in shown],
             next_cursor=next_cursor,
         )
     )
 
 
 def _name_list(
-    request: Request,
-    counts: list[tuple[str, int]],
-    *,
-    kind: str,
-    param: str,
-    cursor: str | None,
+    request: Request, counts: list[tuple[str, int]], query: NameQuery, *, kind: str, param: str
 ) -> Any:
-    page_no, size = page_params(
-        QueryArgs(list(request.query_params.multi_items())), request.app.state.settings
+    size = query.page_size
+    query_id = paging.fingerprint({"kind": kind, "q": query.q, "n": size})
+    offset, page_no = paging.resume_offset(
+        query.cursor, page=query.page, page_size=size, query=query_id, kind=kind
     )
-    query_id = paging.fingerprint({"kind": kind, "q": request.query_params.get("q"), "n": size})
-    if cursor:
-        at = paging.decode(cursor, query=query_id)
-        if at.offset is None:
-            raise InvalidParameter("cursor", f"cursor is not valid for {kind}")
-        offset, page_no = at.offset, at.page
-    else:
-        offset = (page_no - 1) * size
-    chunk = counts[offset : offset + size]
     base = base_url(request)
     results = [
         {
@@ -407,69 +211,39 @@ def _name_list(
             "articles": n,
             "links": {"articles": f"{base}/api/v1/articles?{param}={present.quote(name)}"},
         }
-        for name, n in chunk
+        for name, n in counts[offset : offset + size]
     ]
-    more = offset + size < len(counts)
     return json_response(
         paging.envelope(
             total=len(counts),
             page=page_no,
             page_size=size,
             results=results,
-            next_cursor=paging.encode(
-                paging.Cursor(page=page_no + 1, offset=offset + size), query=query_id
-            )
-            if more
-            else None,
+            next_cursor=paging.next_offset(
+                offset=offset, page=page_no, page_size=size, total=len(counts), query=query_id
+            ),
         )
     )
 
 
-NameQ = Annotated[str | None, Query(max_length=200, description="Only names containing this text")]
-
-
 @router.get("/sources", response_model=NameList, responses=errors(*READ_ERRORS))
 def list_sources(
-    request: Request,
-    archive: ArchiveDep,
-    q: NameQ = None,
-    page: Page = None,
-    page_size: PageSize = None,
-    page_size_alias: PageSizeAlias = None,
-    cursor: Cursor = None,
+    request: Request, archive: ArchiveDep, query: Annotated[NameQuery, Depends(name_query)]
 ) -> Any:
     """Every source with its number of articles, largest first."""
-    counts = articles.source_counts(archive)
-    if q:
-        counts = [(s, n) for s, n in counts if q.casefold() in s.casefold()]
-    return _name_list(
-        request,
-        counts,
-        kind="sources",
-        param="source",
-        cursor=cursor,
-    )
+    found = articles.source_counts(archive)
+    if query.q:
+        found = [(s, n) for s, n in found if query.q.casefold() in s.casefold()]
+    return _name_list(request, found, query, kind="sources", param="source")
 
 
 @router.get("/authors", response_model=NameList, responses=errors(*READ_ERRORS))
 def list_authors(
-    request: Request,
-    archive: ArchiveDep,
-    q: NameQ = None,
-    page: Page = None,
-    page_size: PageSize = None,
-    page_size_alias: PageSizeAlias = None,
-    cursor: Cursor = None,
+    request: Request, archive: ArchiveDep, query: Annotated[NameQuery, Depends(name_query)]
 ) -> Any:
     """Every author and contributor with their number of articles, largest first."""
-    counts = articles.person_counts(archive, name_contains=q)
-    return _name_list(
-        request,
-        counts,
-        kind="authors",
-        param="author",
-        cursor=cursor,
-    )
+    found = articles.person_counts(archive, name_contains=query.q)
+    return _name_list(request, found, query, kind="authors", param="author")
 
 
 @router.get("/dates", response_model=DateCounts, responses=errors(*READ_ERRORS))

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.http.params import MAX_PAGE
+from app.models import Article
 from app.services.articles import MAX_ID
-from app.services.searching import InvalidParameter
+from app.services.searching import InvalidParameter, SearchItem, SearchParams
 
 # Cursors are not secret (clients could forge one): bound what a forged one can ask for.
 MAX_OFFSET = MAX_PAGE * 10
@@ -96,3 +99,92 @@ def envelope(
         "results": results,
         "next": next_cursor,
     }
+
+
+def query_id(params: SearchParams, kind: str) -> str:
+    """The fingerprint of a search or list: its filters, order and page size."""
+    return fingerprint(
+        {
+            "kind": kind,
+            "q": params.q,
+            "from": params.date_from,
+            "to": params.date_to,
+            "source": params.sources,
+            "author": params.authors,
+            "sort": params.sort,
+            "page_size": params.page_size,
+        }
+    )
+
+
+# Search pages continue after the last result, by keyset: (published, id) in date order, (score,
+# id) in relevance order, so articles added meanwhile neither shift nor repeat results. (Scores
+# themselves move a little as the archive grows; date order is exact.)
+def _by_date(params: SearchParams) -> bool:
+    return params.sort in ("newest", "oldest") or not params.q
+
+
+def resume_search(params: SearchParams, cursor: str | None, *, query: str) -> SearchParams:
+    """`params` positioned where `cursor` (a search's `next`) left off."""
+    if not cursor:
+        return params
+    at = decode(cursor, query=query)
+    by_date = _by_date(params)
+    if by_date and at.key is not None:
+        return dataclasses.replace(params, page=at.page, after=at.key)
+    if not by_date and at.score is not None:
+        return dataclasses.replace(params, page=at.page, after=at.score)
+    if not by_date and at.offset is not None:  # cursors given out before keysets
+        return dataclasses.replace(params, page=at.offset // params.page_size + 1)
+    raise InvalidParameter("cursor", "cursor is not valid for search")
+
+
+def next_search(
+    params: SearchParams, *, shown: int, total: int, last: SearchItem | None, query: str
+) -> str | None:
+    """The `next` cursor after a search page of `shown` results, `last` among them; None at
+    the end."""
+    offset = (params.page - 1) * params.page_size
+    if not shown or offset + shown >= total:
+        return None
+    at = Cursor(page=params.page + 1, offset=offset + params.page_size)
+    if last is not None and _by_date(params):
+        at = Cursor(page=params.page + 1, key=(last.article.published, last.article.id))
+    elif last is not None and last.score is not None:
+        at = Cursor(page=params.page + 1, score=(last.score, last.article.id))
+    return encode(at, query=query)
+
+
+def resume_list(cursor: str, *, query: str) -> Cursor:
+    """The position an article list's `next` cursor names (lists page by (date, id) only)."""
+    at = decode(cursor, query=query)
+    if at.key is None:
+        raise InvalidParameter("cursor", "cursor is not valid for articles")
+    return at
+
+
+def next_list(rows: Sequence[Article], *, page: int, page_size: int, query: str) -> str | None:
+    """The `next` cursor of an article list fetched one row long (the extra row says there is
+    more); None at the end."""
+    if len(rows) <= page_size:
+        return None
+    last = rows[page_size - 1]
+    return encode(Cursor(page=page + 1, key=(last.published, last.id)), query=query)
+
+
+def resume_offset(
+    cursor: str | None, *, page: int, page_size: int, query: str, kind: str
+) -> tuple[int, int]:
+    """(offset, page) of a name list, from its cursor or its page number."""
+    if not cursor:
+        return (page - 1) * page_size, page
+    at = decode(cursor, query=query)
+    if at.offset is None:
+        raise InvalidParameter("cursor", f"cursor is not valid for {kind}")
+    return at.offset, at.page
+
+
+def next_offset(*, offset: int, page: int, page_size: int, total: int, query: str) -> str | None:
+    if offset + page_size >= total:
+        return None
+    return encode(Cursor(page=page + 1, offset=offset + page_size), query=query)
