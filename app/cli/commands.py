@@ -137,7 +137,14 @@ def import_cmd(
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
     from app.cli.progress import ImportProgress
-    from app.services.importer import ImportSummary, expand_paths, file_size, import_files
+    from app.services.importer import (
+        ImportHooks,
+        ImportOptions,
+        ImportSummary,
+        expand_paths,
+        file_size,
+        import_files,
+    )
     from app.services.imports import record_summary, recorded_run, start_import
 
     archive = _open(ctx)
@@ -174,17 +181,21 @@ def import_cmd(
             import_files(
                 archive,
                 files=files,
-                encoding=encoding,
-                fmt=fmt,
-                batch_size=batch_size,
-                dry_run=dry_run,
-                update=update,
-                run_id=run_id,
-                on_error=on_error,
-                on_progress=bar.file_done,
-                on_items=on_items,
-                on_bytes=bar.bytes_done,
-                on_batch=on_batch,
+                options=ImportOptions(
+                    encoding=encoding,
+                    fmt=fmt,
+                    batch_size=batch_size,
+                    dry_run=dry_run,
+                    update=update,
+                    run_id=run_id,
+                ),
+                hooks=ImportHooks(
+                    on_error=on_error,
+                    on_file=bar.file_done,
+                    on_items=on_items,
+                    on_bytes=bar.bytes_done,
+                    on_batch=on_batch,
+                ),
                 summary=summary,
             )
     except KeyboardInterrupt:
