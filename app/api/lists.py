@@ -37,7 +37,6 @@ from app.http import paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
 from app.http.params import QueryArgs, page_params, search_params
 from app.services import articles
-from app.services.articles import ArticleFilters
 from app.services.dedup import collapse as fold_near_duplicates
 from app.services.facets import compare_histograms, parse_facets, parse_interval, search_summary
 from app.services.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
@@ -337,7 +336,7 @@ def list_articles(
         raise InvalidParameter("sort", "articles are listed newest or oldest first")
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
-    filters = ArticleFilters(params.date_from, params.date_to, params.sources, params.authors)
+    filters = params.filters
     oldest = params.sort == "oldest"
     query_id = _query_id(params, "articles")
     if cursor:

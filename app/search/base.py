@@ -43,6 +43,10 @@ class SearchUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """What narrows a search or a date-ordered listing: a date range (inclusive) and any of
+    these sources or authors (matched case-insensitively). The one definition of these fields:
+    the services' listings and search parameters use it too."""
+
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sources: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.search.base import SearchFilters
 from app.services.index_sync import drain_outbox
 from app.textclean import split_paragraphs
 
@@ -217,15 +218,7 @@ def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
     return [rows[i] for i in ids if i in rows]
 
 
-@dataclass(frozen=True)
-class ArticleFilters:
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    sources: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-
-
-def _filtered(stmt: Select, f: ArticleFilters) -> Select:
+def _filtered(stmt: Select, f: SearchFilters) -> Select:
     if f.date_from:
         stmt = stmt.where(Article.published >= f.date_from)
     if f.date_to:
@@ -243,7 +236,7 @@ def _filtered(stmt: Select, f: ArticleFilters) -> Select:
 def list_articles(
     archive: Archive,
     *,
-    filters: ArticleFilters,
+    filters: SearchFilters,
     offset: int,
     limit: int,
     oldest_first: bool = False,
@@ -512,7 +505,7 @@ def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
 def list_after(
     archive: Archive,
     *,
-    filters: ArticleFilters,
+    filters: SearchFilters,
     after: tuple[dt.date, int] | None,
     limit: int,
     oldest_first: bool = False,

@@ -75,7 +75,7 @@ def parse_interval(value: str, *, param: str = "histogram") -> str:
 def _filters(params: SearchParams) -> SearchFilters:
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
-    return SearchFilters(params.date_from, params.date_to, params.sources, params.authors)
+    return params.filters
 
 
 def _days(counts: dict[str, int]) -> dict[dt.date, int]:

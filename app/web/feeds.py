@@ -11,8 +11,8 @@ from fastapi.responses import PlainTextResponse, Response
 from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
+from app.search.base import SearchFilters
 from app.services import articles
-from app.services.articles import ArticleFilters
 from app.web import atom as feeds
 from app.web import citation
 
@@ -28,7 +28,7 @@ def base_url(request: Request) -> str:
 
 @router.get("/feeds/latest.atom")
 def latest_feed(request: Request, archive: ArchiveDep) -> Response:
-    rows, _ = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=FEED_SIZE)
+    rows, _ = articles.list_articles(archive, filters=SearchFilters(), offset=0, limit=FEED_SIZE)
     body = feeds.atom_feed(
         base=base_url(request),
         title="News Archive: latest articles",
@@ -42,7 +42,7 @@ def latest_feed(request: Request, archive: ArchiveDep) -> Response:
 @router.get("/feeds/sources/{name}.atom")
 def source_feed(request: Request, archive: ArchiveDep, name: str) -> Response:
     rows, total = articles.list_articles(
-        archive, filters=ArticleFilters(sources=(name,)), offset=0, limit=FEED_SIZE
+        archive, filters=SearchFilters(sources=(name,)), offset=0, limit=FEED_SIZE
     )
     if not total:
         raise ApiError(404, f"The archive has no articles from {name!r}.")

@@ -19,9 +19,9 @@ from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
 from app.http.params import QueryArgs, search_params
+from app.search.base import SearchFilters
 from app.search.query import QuerySyntaxError
 from app.services import articles
-from app.services.articles import ArticleFilters
 from app.services.dedup import collapse
 from app.services.related import related_articles
 from app.services.searching import (
@@ -107,7 +107,7 @@ def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, archive: ArchiveDep) -> Response:
-    latest, total = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=15)
+    latest, total = articles.list_articles(archive, filters=SearchFilters(), offset=0, limit=15)
     return render(
         request,
         "home.html",
@@ -237,7 +237,7 @@ def related_page(request: Request, archive: ArchiveDep, article_id: int) -> Resp
 def _articles_page(
     request: Request,
     archive: ArchiveDep,
-    filters: ArticleFilters,
+    filters: SearchFilters,
     template: str,
     alternate: str,
     missing: str | None = None,
@@ -329,7 +329,7 @@ def browse_day(request: Request, archive: ArchiveDep, year: int, month: int, day
     return _articles_page(
         request,
         archive,
-        ArticleFilters(date_from=date, date_to=date),
+        SearchFilters(date_from=date, date_to=date),
         "day.html",
         alternate=_api("/articles", **{"from": date.isoformat(), "to": date.isoformat()}),
         date=date,
@@ -354,7 +354,7 @@ def source_page(request: Request, archive: ArchiveDep, name: str) -> Response:
     return _articles_page(
         request,
         archive,
-        ArticleFilters(sources=(name,)),
+        SearchFilters(sources=(name,)),
         "listing.html",
         alternate=_api("/articles", source=name),
         missing=f"The archive has no articles from {name!r}.",
@@ -384,7 +384,7 @@ def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
     return _articles_page(
         request,
         archive,
-        ArticleFilters(authors=(name,)),
+        SearchFilters(authors=(name,)),
         "listing.html",
         alternate=_api("/articles", author=name),
         missing=f"The archive has no articles by {name!r}.",
