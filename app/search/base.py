@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -148,7 +149,12 @@ class SearchBackend(Protocol):
         ...
 
     def clear(self) -> None:
-        """Remove every document (the first step of a rebuild)."""
+        """Remove every document."""
+
+    def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
+        """Replace the whole index with these documents (every article, a batch at a time);
+        returns how many the index then holds. Searches keep working meanwhile."""
+        ...
 
     def health(self) -> IndexHealth:
         """Whether the index can be read, and its size."""
