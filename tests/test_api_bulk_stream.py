@@ -18,7 +18,7 @@ from app.archive import open_archive
 from app.config import Settings
 from app.main import create_app
 from app.services import articles
-from app.services.articles import count_articles
+from app.services.counts import count_articles
 from app.services.imports import list_imports
 from tests.live import serve_in_thread
 

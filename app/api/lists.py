@@ -36,7 +36,8 @@ from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchRes
 from app.http import paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
 from app.http.params import QueryArgs, page_params, search_params
-from app.services import articles
+from app.services import counts as archive_counts
+from app.services import listing
 from app.services.dedup import collapse as fold_near_duplicates
 from app.services.facets import compare_histograms, parse_facets, parse_interval, search_summary
 from app.services.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
@@ -344,13 +345,13 @@ def list_articles(
         if at.key is None:
             raise InvalidParameter("cursor", "cursor is not valid for articles")
         page_no = at.page
-        rows = articles.list_after(
+        rows = listing.list_after(
             archive, filters=filters, after=at.key, limit=params.page_size + 1, oldest_first=oldest
         )
-        total = articles.list_articles(archive, filters=filters, offset=0, limit=0)[1]
+        total = listing.list_articles(archive, filters=filters, offset=0, limit=0)[1]
     else:
         page_no = params.page
-        rows, total = articles.list_articles(
+        rows, total = listing.list_articles(
             archive,
             filters=filters,
             offset=(params.page - 1) * params.page_size,
@@ -438,7 +439,7 @@ def list_sources(
     cursor: Cursor = None,
 ) -> Any:
     """Every source with its number of articles, largest first."""
-    counts = articles.source_counts(archive)
+    counts = archive_counts.source_counts(archive)
     if q:
         counts = [(s, n) for s, n in counts if q.casefold() in s.casefold()]
     return _name_list(
@@ -461,7 +462,7 @@ def list_authors(
     cursor: Cursor = None,
 ) -> Any:
     """Every author and contributor with their number of articles, largest first."""
-    counts = articles.person_counts(archive, name_contains=q)
+    counts = archive_counts.person_counts(archive, name_contains=q)
     return _name_list(
         request,
         counts,
@@ -488,7 +489,7 @@ def date_counts(
     behind the browse pages). Each count links to the API list of its articles."""
     if month is not None and year is None:
         raise InvalidParameter("month", "month needs a year")
-    counts = articles.date_counts(archive, year=year, month=month)
+    counts = archive_counts.date_counts(archive, year=year, month=month)
     level = "year" if year is None else "month" if month is None else "day"
     base = base_url(request)
     results = []

@@ -280,7 +280,7 @@ def imports_cmd(ctx: click.Context, limit: int, show_errors: bool, as_json: bool
 @click.pass_context
 def export(ctx: click.Context, output: str) -> None:
     """Export every article as NDJSON; `newsarchive import FILE` restores it (either backend)."""
-    from app.services.articles import count_articles
+    from app.services.counts import count_articles
     from app.services.export import export_ndjson
 
     archive = _open(ctx)
@@ -372,7 +372,7 @@ def _serve_workers(host: str, port: int, workers: int, *, access_log: bool) -> N
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
-    from app.services.articles import count_articles
+    from app.services.counts import count_articles
     from app.services.index_sync import reindex as rebuild
 
     archive = _open(ctx)

@@ -1,23 +1,21 @@
-"""The article service: every page, API route and CLI command reads and writes through here."""
+"""The article service: add, update, delete and get articles. Every write goes through here
+(the database first, then the index); date-ordered lists are in listing.py, counts in counts.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeVar, cast
+from typing import Literal
 
-from sqlalchemy import Engine, Select, extract, func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
-from app.search.base import SearchFilters
 from app.services.index_sync import drain_outbox
 from app.textclean import split_paragraphs
 
@@ -218,159 +216,6 @@ def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
     return [rows[i] for i in ids if i in rows]
 
 
-def _filtered(stmt: Select, f: SearchFilters) -> Select:
-    if f.date_from:
-        stmt = stmt.where(Article.published >= f.date_from)
-    if f.date_to:
-        stmt = stmt.where(Article.published <= f.date_to)
-    if f.sources:
-        stmt = stmt.where(func.lower(Article.source).in_([s.casefold() for s in f.sources]))
-    if f.authors:
-        people = select(ArticlePerson.article_id).where(
-            func.lower(ArticlePerson.name).in_([a.casefold() for a in f.authors])
-        )
-        stmt = stmt.where(Article.id.in_(people))
-    return stmt
-
-
-def list_articles(
-    archive: Archive,
-    *,
-    filters: SearchFilters,
-    offset: int,
-    limit: int,
-    oldest_first: bool = False,
-) -> tuple[list[Article], int]:
-    """A page of articles in date order (newest first by default) and the total."""
-    order = (
-        (Article.published.asc(), Article.id.asc())
-        if oldest_first
-        else (Article.published.desc(), Article.id.desc())
-    )
-    with archive.sessions() as session:
-        total = session.scalar(_filtered(select(func.count(Article.id)), filters)) or 0
-        rows = list(
-            session.scalars(
-                _filtered(select(Article), filters).order_by(*order).offset(offset).limit(limit)
-            )
-        )
-    return rows, int(total)
-
-
-def count_articles(archive: Archive) -> int:
-    with archive.sessions() as session:
-        return int(session.scalar(select(func.count(Article.id))) or 0)
-
-
-def neighbours(archive: Archive, *, article: Article) -> tuple[Article | None, Article | None]:
-    """The previous and next article in date order (ties broken by id)."""
-    with archive.sessions() as session:
-        prev = session.scalar(
-            select(Article)
-            .where(
-                (Article.published < article.published)
-                | ((Article.published == article.published) & (Article.id < article.id))
-            )
-            .order_by(Article.published.desc(), Article.id.desc())
-            .limit(1)
-        )
-        nxt = session.scalar(
-            select(Article)
-            .where(
-                (Article.published > article.published)
-                | ((Article.published == article.published) & (Article.id > article.id))
-            )
-            .order_by(Article.published.asc(), Article.id.asc())
-            .limit(1)
-        )
-    return prev, nxt
-
-
-T = TypeVar("T")
-COUNTS_TTL = 30.0  # seconds; bounds staleness from edits the fingerprint cannot see
-_counts: weakref.WeakKeyDictionary[Engine, dict[Any, tuple[tuple[Any, ...], float, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
-    """Archive-wide counts are GROUP BYs over every row (tens of ms at 20k articles) and change
-    only when articles are added, changed or removed: reuse them while the article count, the
-    highest id and the latest update time stay the same (so a deleted-then-reused id or an edit
-    is noticed), for at most COUNTS_TTL seconds. Other processes' writes change it too."""
-    # Three scalar subqueries, not one SELECT of three aggregates: alone, each max() is one
-    # index lookup and the count one pass over the smallest index (0.5 ms at 20k articles);
-    # together SQLite scanned the table (2.6 ms, on every page that shows counts).
-    with archive.sessions() as session:
-        n, top, touched = session.execute(
-            select(
-                select(func.count(Article.id)).scalar_subquery(),
-                select(func.max(Article.id)).scalar_subquery(),
-                select(func.max(Article.updated_at)).scalar_subquery(),
-            )
-        ).one()
-    fingerprint: tuple[Any, ...] = (int(n), int(top or 0), touched)
-    store = _counts.setdefault(archive.engine, {})
-    hit = store.get(key)
-    now = time.monotonic()
-    if hit and hit[0] == fingerprint and now - hit[1] < COUNTS_TTL:
-        return cast(T, hit[2])
-    value = compute()
-    store[key] = (fingerprint, now, value)
-    return value
-
-
-def date_counts(
-    archive: Archive, *, year: int | None = None, month: int | None = None
-) -> list[tuple[int, int]]:
-    """Article counts per year, per month of `year`, or per day of `year`-`month`."""
-    return remembered(
-        archive, ("dates", year, month), lambda: _date_counts(archive, year=year, month=month)
-    )
-
-
-def _date_counts(archive: Archive, *, year: int | None, month: int | None) -> list[tuple[int, int]]:
-    if (year is not None and not 1 <= year <= 9999) or (month is not None and not 1 <= month <= 12):
-        return []  # no such date: nothing to count (and huge numbers would overflow SQLite)
-    if year is None:
-        part = extract("year", Article.published)
-    elif month is None:
-        part = extract("month", Article.published)
-    else:
-        part = extract("day", Article.published)
-    stmt = select(part.label("k"), func.count(Article.id)).group_by("k").order_by("k")
-    if year is not None:
-        stmt = stmt.where(extract("year", Article.published) == year)
-    if month is not None:
-        stmt = stmt.where(extract("month", Article.published) == month)
-    with archive.sessions() as session:
-        return [(int(k), int(n)) for k, n in session.execute(stmt).all()]
-
-
-def source_counts(archive: Archive) -> list[tuple[str, int]]:
-    """Every source with its number of articles, largest first."""
-    return remembered(archive, "sources", lambda: _source_counts(archive))
-
-
-def _source_counts(archive: Archive) -> list[tuple[str, int]]:
-    stmt = (
-        select(Article.source, func.count(Article.id).label("n"))
-        .where(Article.source.is_not(None))
-        .group_by(Article.source)
-        .order_by(func.count(Article.id).desc(), Article.source)
-    )
-    with archive.sessions() as session:
-        return [(str(s), int(n)) for s, n in session.execute(stmt).all()]
-
-
-def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
-    with archive.sessions() as session:
-        lo, hi = session.execute(
-            select(func.min(Article.published), func.max(Article.published))
-        ).one()
-    return lo, hi
-
-
 class ArticleConflict(ValueError):
     """An update would make this article a copy of another (same content or URL)."""
 
@@ -472,100 +317,3 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
             # Stored safely; the outbox keeps the index work for the next writer or `check`.
             log.exception("indexing failed; the index will catch up on the next write")
     return article
-
-
-def person_counts(
-    archive: Archive, *, role: str | None = None, name_contains: str | None = None
-) -> list[tuple[str, int]]:
-    """Every author/contributor name with its number of articles, largest first."""
-    stmt = select(ArticlePerson.name, func.count(func.distinct(ArticlePerson.article_id)))
-    if role:
-        stmt = stmt.where(ArticlePerson.role == role)
-    if name_contains:
-        stmt = stmt.where(func.lower(ArticlePerson.name).contains(name_contains.casefold()))
-    stmt = stmt.group_by(ArticlePerson.name).order_by(
-        func.count(func.distinct(ArticlePerson.article_id)).desc(), ArticlePerson.name
-    )
-    with archive.sessions() as session:
-        return [(str(n), int(c)) for n, c in session.execute(stmt).all()]
-
-
-def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
-    """Article counts per (year, month), oldest first."""
-    year, month = extract("year", Article.published), extract("month", Article.published)
-    stmt = (
-        select(year.label("y"), month.label("m"), func.count(Article.id))
-        .group_by("y", "m")
-        .order_by("y", "m")
-    )
-    with archive.sessions() as session:
-        return [(int(y), int(m), int(n)) for y, m, n in session.execute(stmt).all()]
-
-
-def list_after(
-    archive: Archive,
-    *,
-    filters: SearchFilters,
-    after: tuple[dt.date, int] | None,
-    limit: int,
-    oldest_first: bool = False,
-) -> list[Article]:
-    """A page of articles after a (published, id) key: keyset paging, stable under inserts."""
-    stmt = _filtered(select(Article), filters)
-    if after is not None:
-        day, last_id = after
-        if oldest_first:
-            stmt = stmt.where(
-                (Article.published > day) | ((Article.published == day) & (Article.id > last_id))
-            )
-        else:
-            stmt = stmt.where(
-                (Article.published < day) | ((Article.published == day) & (Article.id < last_id))
-            )
-    order = (
-        (Article.published.asc(), Article.id.asc())
-        if oldest_first
-        else (Article.published.desc(), Article.id.desc())
-    )
-    with archive.sessions() as session:
-        return list(session.scalars(stmt.order_by(*order).limit(limit)))
-
-
-def author_counts(archive: Archive, *, limit: int | None = None) -> list[tuple[str, int]]:
-    """Every author (not contributor) with their number of articles, most prolific first."""
-    return remembered(archive, ("authors", limit), lambda: _author_counts(archive, limit=limit))
-
-
-def _author_counts(archive: Archive, *, limit: int | None) -> list[tuple[str, int]]:
-    # DISTINCT first, then a plain count: twice as fast as count(DISTINCT) per group at 20k.
-    pairs = (
-        select(ArticlePerson.article_id, ArticlePerson.name)
-        .where(ArticlePerson.role == "author")
-        .distinct()
-        .subquery()
-    )
-    n = func.count()
-    stmt = select(pairs.c.name, n).group_by(pairs.c.name).order_by(n.desc(), pairs.c.name)
-    with archive.sessions() as session:
-        return [(str(a), int(c)) for a, c in session.execute(stmt.limit(limit)).all()]
-
-
-@dataclass(frozen=True)
-class ArticleStub:
-    """Just enough of an article to link to it (sitemaps list every article)."""
-
-    id: int
-    title: str
-    published: dt.date
-    updated_at: dt.datetime
-
-
-def article_stubs(archive: Archive, *, limit: int) -> list[ArticleStub]:
-    """The newest `limit` articles as id, title and dates, without loading bodies."""
-    stmt = (
-        select(Article.id, Article.title, Article.published, Article.updated_at)
-        .order_by(Article.published.desc(), Article.id.desc())
-        .limit(limit)
-    )
-    with archive.sessions() as session:
-        return [ArticleStub(*row) for row in session.execute(stmt).all()]

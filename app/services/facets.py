@@ -14,7 +14,7 @@ from app.archive import Archive
 from app.models import Article, ArticlePerson
 from app.search.base import FacetField, SearchFilters
 from app.search.query import QuerySyntaxError, parse_query
-from app.services.articles import remembered
+from app.services.counts import remembered
 from app.services.searching import InvalidParameter, SearchParams
 
 FACETS = ("source", "author", "year", "month")

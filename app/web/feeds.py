@@ -13,6 +13,7 @@ from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
 from app.search.base import SearchFilters
 from app.services import articles
+from app.services.listing import article_stubs, list_articles
 from app.web import atom as feeds
 from app.web import citation
 
@@ -28,7 +29,7 @@ def base_url(request: Request) -> str:
 
 @router.get("/feeds/latest.atom")
 def latest_feed(request: Request, archive: ArchiveDep) -> Response:
-    rows, _ = articles.list_articles(archive, filters=SearchFilters(), offset=0, limit=FEED_SIZE)
+    rows, _ = list_articles(archive, filters=SearchFilters(), offset=0, limit=FEED_SIZE)
     body = feeds.atom_feed(
         base=base_url(request),
         title="News Archive: latest articles",
@@ -41,7 +42,7 @@ def latest_feed(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/feeds/sources/{name}.atom")
 def source_feed(request: Request, archive: ArchiveDep, name: str) -> Response:
-    rows, total = articles.list_articles(
+    rows, total = list_articles(
         archive, filters=SearchFilters(sources=(name,)), offset=0, limit=FEED_SIZE
     )
     if not total:
@@ -61,7 +62,7 @@ def source_feed(request: Request, archive: ArchiveDep, name: str) -> Response:
 @router.get("/sitemap.xml")
 def sitemap(request: Request, archive: ArchiveDep) -> Response:
     fixed = ["/", "/browse", "/sources", "/authors"]
-    stubs = articles.article_stubs(archive, limit=feeds.SITEMAP_LIMIT - len(fixed))
+    stubs = article_stubs(archive, limit=feeds.SITEMAP_LIMIT - len(fixed))
     body = feeds.sitemap(base=base_url(request), static_paths=fixed, stubs=stubs)
     return Response(body, media_type=feeds.XML_TYPE)
 

@@ -22,7 +22,9 @@ from app.http.params import QueryArgs, search_params
 from app.search.base import SearchFilters
 from app.search.query import QuerySyntaxError
 from app.services import articles
+from app.services.counts import author_counts, date_counts, source_counts
 from app.services.dedup import collapse
+from app.services.listing import list_articles, neighbours
 from app.services.related import related_articles
 from app.services.searching import (
     InvalidParameter,
@@ -107,16 +109,16 @@ def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, archive: ArchiveDep) -> Response:
-    latest, total = articles.list_articles(archive, filters=SearchFilters(), offset=0, limit=15)
+    latest, total = list_articles(archive, filters=SearchFilters(), offset=0, limit=15)
     return render(
         request,
         "home.html",
         alternate=_api("/articles"),
         latest=latest,
         total=total,
-        sources=articles.source_counts(archive),
-        authors=articles.author_counts(archive, limit=10),
-        years=articles.date_counts(archive),
+        sources=source_counts(archive),
+        authors=author_counts(archive, limit=10),
+        years=date_counts(archive),
         feed=("/feeds/latest.atom", "Latest articles"),
     )
 
@@ -197,7 +199,7 @@ def article_page(
     matches = 0
     if q:
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
-    prev, nxt = articles.neighbours(archive, article=article)
+    prev, nxt = neighbours(archive, article=article)
     base = base_url(request)
     permalink = base + canonical
     accessed = dt.date.today().isoformat()
@@ -248,7 +250,7 @@ def _articles_page(
     except ValueError:
         page = 1
     page = max(1, min(page, 10_000))
-    rows, total = articles.list_articles(
+    rows, total = list_articles(
         archive, filters=filters, offset=(page - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE
     )
     if missing and not total:
@@ -274,7 +276,7 @@ def browse_years(request: Request, archive: ArchiveDep) -> Response:
         "browse.html",
         alternate=_api("/articles"),
         level="years",
-        counts=articles.date_counts(archive),
+        counts=date_counts(archive),
         year=None,
         month=None,
     )
@@ -282,10 +284,10 @@ def browse_years(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/browse/{year}", response_class=HTMLResponse)
 def browse_year(request: Request, archive: ArchiveDep, year: int) -> Response:
-    counts = dict(articles.date_counts(archive, year=year))
+    counts = dict(date_counts(archive, year=year))
     if not counts:
         raise ApiError(404, f"The archive has no articles from {year}.")
-    years = [y for y, _ in articles.date_counts(archive)]
+    years = [y for y, _ in date_counts(archive)]
     return render(
         request,
         "browse.html",
@@ -302,7 +304,7 @@ def browse_year(request: Request, archive: ArchiveDep, year: int) -> Response:
 
 @router.get("/browse/{year}/{month}", response_class=HTMLResponse)
 def browse_month(request: Request, archive: ArchiveDep, year: int, month: int) -> Response:
-    counts = dict(articles.date_counts(archive, year=year, month=month)) if 1 <= month <= 12 else {}
+    counts = dict(date_counts(archive, year=year, month=month)) if 1 <= month <= 12 else {}
     if not counts:
         raise ApiError(404, f"The archive has no articles from {year}-{month:02d}.")
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
@@ -344,7 +346,7 @@ def sources(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/articles"),
         heading="Sources",
         prefix="/sources/",
-        counts=articles.source_counts(archive),
+        counts=source_counts(archive),
         empty="No article names its source yet.",
     )
 
@@ -374,7 +376,7 @@ def authors(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/articles"),
         heading="Authors",
         prefix="/authors/",
-        counts=articles.author_counts(archive),
+        counts=author_counts(archive),
         empty="No article names its author yet.",
     )
 
