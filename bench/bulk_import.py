@@ -23,7 +23,7 @@ from pathlib import Path
 from app.archive import open_archive
 from app.config import Settings
 from app.migrate import upgrade
-from app.services.importer import expand_paths, import_files
+from app.services.importer import ImportOptions, expand_paths, import_files
 from bench.reuters import max_rss_mb
 from bench.synthetic import generate
 
@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             files, _ = expand_paths([str(source)])
             for label in ("first run", "re-run"):
                 started = time.perf_counter()
-                summary = import_files(archive, files=files, batch_size=args.batch_size)
+                summary = import_files(
+                    archive, files=files, options=ImportOptions(batch_size=args.batch_size)
+                )
                 elapsed = time.perf_counter() - started
                 print(
                     f"{label}: {summary.line()} in {elapsed:.1f} s "

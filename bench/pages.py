@@ -42,7 +42,8 @@ from app.config import Settings
 from app.ingest.record import ArticleIn
 from app.main import create_app
 from app.migrate import upgrade
-from app.services.articles import add_articles, count_articles
+from app.services.articles import add_articles
+from app.services.counts import count_articles
 from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

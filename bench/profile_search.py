@@ -23,10 +23,10 @@ from bench.reuters import query_mix
 
 # (label, module path suffix, function name) of what search_articles calls.
 PARTS = (
-    ("backend search (match, score, total)", "search/whoosh_backend.py", "search"),
-    ("load rows (get_articles)", "app/articles.py", "get_articles"),
-    ("snippets (make_snippet)", "app/searching.py", "make_snippet"),
-    ("lead snippets (no match in body)", "app/searching.py", "lead_snippet"),
+    ("backend search (match, score, total)", "search/whoosh/backend.py", "search"),
+    ("load rows (get_articles)", "app/services/articles.py", "get_articles"),
+    ("snippets (make_snippet)", "app/services/searching.py", "make_snippet"),
+    ("lead snippets (no match in body)", "app/services/searching.py", "lead_snippet"),
 )
 
 
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         archive.close()
     stats = pstats.Stats(profiler)
-    whole = cumulative(stats, "app/searching.py", "search_articles")
+    whole = cumulative(stats, "app/services/searching.py", "search_articles")
     print(f"{len(mix)} queries x {args.runs} runs: {whole:.2f} s in search_articles (profiled)")
     accounted = 0.0
     for label, suffix, name in PARTS:

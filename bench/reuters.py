@@ -43,7 +43,7 @@ from app.archive import Archive, open_archive
 from app.config import Settings
 from app.migrate import upgrade
 from app.services.facets import FACETS, search_summary
-from app.services.importer import ImportSummary, import_files
+from app.services.importer import ImportHooks, ImportSummary, import_files
 from app.services.searching import SearchParams, search_articles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -282,7 +282,9 @@ def run_import(archive: Archive, conv: Conversion, *, quiet: bool) -> dict[str, 
                     flush=True,
                 )
 
-    summary: ImportSummary = import_files(archive, files=conv.files, on_progress=progress)
+    summary: ImportSummary = import_files(
+        archive, files=conv.files, hooks=ImportHooks(on_file=progress)
+    )
     seconds = time.perf_counter() - started
 
     failed = {name for name, _ in summary.failed}

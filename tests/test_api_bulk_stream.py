@@ -18,7 +18,7 @@ from app.archive import open_archive
 from app.config import Settings
 from app.main import create_app
 from app.services import articles
-from app.services.articles import count_articles
+from app.services.counts import count_articles
 from app.services.imports import list_imports
 from tests.live import serve_in_thread
 
@@ -191,9 +191,9 @@ def test_overlong_lines_and_runs_of_bad_lines_are_reported_in_order(
 def test_the_history_keeps_the_first_errors_and_counts_them_all(
     settings: Settings, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.api import bulk
+    from app.services import bulk_import
 
-    monkeypatch.setattr(bulk, "MAX_ERRORS_KEPT", 3)
+    monkeypatch.setattr(bulk_import, "MAX_ERRORS_KEPT", 3)
     with TestClient(create_app(settings)) as c:
         r = c.post(
             "/api/v1/articles/bulk", content=b"{bad\n" * 8 + ndjson(1), headers={**auth, **HEADERS}

@@ -11,9 +11,9 @@ from app.services.articles import (
     ArticleChanges,
     ArticleConflict,
     delete_article,
-    source_counts,
     update_article,
 )
+from app.services.counts import source_counts
 from app.services.index_sync import check
 from app.services.stats import health
 from tests.factories import add, make_item

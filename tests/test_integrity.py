@@ -18,7 +18,7 @@ from app.archive import Archive, open_archive
 from app.config import Settings
 from app.main import create_app
 from app.models import IndexOutbox
-from app.services.articles import count_articles
+from app.services.counts import count_articles
 from app.services.index_sync import check
 from app.services.stats import health
 from tests.factories import add, make_item

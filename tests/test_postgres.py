@@ -120,3 +120,43 @@ def test_migrations_on_postgres(pg_url: str) -> None:
 def test_postgres_backend_needs_postgres(settings: Settings) -> None:
     with pytest.raises(ValueError, match="needs a PostgreSQL database"):
         open_archive(settings.model_copy(update={"search_backend": "postgres"}))
+
+
+def test_the_reset_between_tests_empties_every_table(pg_settings: Settings) -> None:
+    from sqlalchemy import func, select, table
+
+    from app.models import Article, IndexOutbox
+    from app.services.imports import start_import
+    from app.services.tokens import create_token
+    from tests.conftest import PG_TABLES, reset_pg_tables
+    from tests.factories import add, make_item
+
+    archive = open_archive(pg_settings)
+    try:
+        # Every table the migrations made is in the reset: one left out would leak rows (and
+        # ids) from one test into the next.
+        made = set(inspect(archive.engine).get_table_names()) - {"alembic_version"}
+        assert set(PG_TABLES) == made
+        # A row in each, through the services where there is one.
+        add(archive, make_item("Rows in every table.", authors=["Jane Doe"]))
+        create_token(archive, name="reset", scope="read")
+        start_import(archive, sources=["reset.txt"])
+        with archive.sessions() as session:
+            session.add(IndexOutbox(article_id=1, op="upsert"))
+            session.commit()
+
+        def counts() -> dict[str, int]:
+            with archive.engine.connect() as conn:
+                return {
+                    name: int(conn.scalar(select(func.count()).select_from(table(name))) or 0)
+                    for name in sorted(made)
+                }
+
+        assert all(counts().values()), counts()
+        reset_pg_tables(archive.engine)
+        assert counts() == dict.fromkeys(sorted(made), 0)
+        add(archive, make_item("Ids start again."))
+        with archive.sessions() as session:
+            assert session.scalar(select(func.max(Article.id))) == 1
+    finally:
+        archive.close()

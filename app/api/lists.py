@@ -24,8 +24,8 @@ from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchRes
 from app.http import counts, paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
 from app.http.urls import base_url
-from app.services import articles
-from app.services.articles import ArticleFilters
+from app.services import counts as archive_counts
+from app.services import listing
 from app.services.dedup import collapse as fold_near_duplicates
 from app.services.facets import compare_histograms, search_summary
 from app.services.search_export import FORMATS, csv_lines, export_ids, ndjson_lines
@@ -163,19 +163,19 @@ def list_articles(
     """Articles in date order with the same filters as search. `next` pages by keyset on
     (date, id), so articles added meanwhile do not shift the pages."""
     params = query.params
-    filters = ArticleFilters(params.date_from, params.date_to, params.sources, params.authors)
+    filters = params.filters
     oldest = params.sort == "oldest"
     query_id = paging.query_id(params, "articles")
     if query.cursor:
         at = paging.resume_list(query.cursor, query=query_id)
         page_no = at.page
-        rows = articles.list_after(
+        rows = listing.list_after(
             archive, filters=filters, after=at.key, limit=params.page_size + 1, oldest_first=oldest
         )
-        total = articles.list_articles(archive, filters=filters, offset=0, limit=0)[1]
+        total = listing.list_articles(archive, filters=filters, offset=0, limit=0)[1]
     else:
         page_no = params.page
-        rows, total = articles.list_articles(
+        rows, total = listing.list_articles(
             archive,
             filters=filters,
             offset=(params.page - 1) * params.page_size,
@@ -231,7 +231,7 @@ def list_sources(
     request: Request, archive: ArchiveDep, query: Annotated[NameQuery, Depends(name_query)]
 ) -> Any:
     """Every source with its number of articles, largest first."""
-    found = articles.source_counts(archive)
+    found = archive_counts.source_counts(archive)
     if query.q:
         found = [(s, n) for s, n in found if query.q.casefold() in s.casefold()]
     return _name_list(request, found, query, kind="sources", param="source")
@@ -242,7 +242,7 @@ def list_authors(
     request: Request, archive: ArchiveDep, query: Annotated[NameQuery, Depends(name_query)]
 ) -> Any:
     """Every author and contributor with their number of articles, largest first."""
-    found = articles.person_counts(archive, name_contains=query.q)
+    found = archive_counts.person_counts(archive, name_contains=query.q)
     return _name_list(request, found, query, kind="authors", param="author")
 
 
@@ -263,7 +263,7 @@ def date_counts(
     behind the browse pages). Each count links to the API list of its articles."""
     if month is not None and year is None:
         raise InvalidParameter("month", "month needs a year")
-    counts = articles.date_counts(archive, year=year, month=month)
+    counts = archive_counts.date_counts(archive, year=year, month=month)
     level = "year" if year is None else "month" if month is None else "day"
     base = base_url(request)
     results = []

@@ -135,7 +135,14 @@ def import_cmd(
     JSON Feed, saved HTML pages, WARC/ARC (also .gz): files, directories, globs, or - for
     standard input."""
     from app.cli.progress import ImportProgress
-    from app.services.importer import ImportSummary, expand_paths, file_size, import_files
+    from app.services.importer import (
+        ImportHooks,
+        ImportOptions,
+        ImportSummary,
+        expand_paths,
+        file_size,
+        import_files,
+    )
     from app.services.imports import record_summary, recorded_run, start_import
 
     archive = _open(ctx)
@@ -172,17 +179,21 @@ def import_cmd(
             import_files(
                 archive,
                 files=files,
-                encoding=encoding,
-                fmt=fmt,
-                batch_size=batch_size,
-                dry_run=dry_run,
-                update=update,
-                run_id=run_id,
-                on_error=on_error,
-                on_progress=bar.file_done,
-                on_items=on_items,
-                on_bytes=bar.bytes_done,
-                on_batch=on_batch,
+                options=ImportOptions(
+                    encoding=encoding,
+                    fmt=fmt,
+                    batch_size=batch_size,
+                    dry_run=dry_run,
+                    update=update,
+                    run_id=run_id,
+                ),
+                hooks=ImportHooks(
+                    on_error=on_error,
+                    on_file=bar.file_done,
+                    on_items=on_items,
+                    on_bytes=bar.bytes_done,
+                    on_batch=on_batch,
+                ),
                 summary=summary,
             )
     except KeyboardInterrupt:
@@ -267,7 +278,7 @@ def imports_cmd(ctx: click.Context, limit: int, show_errors: bool, as_json: bool
 @click.pass_context
 def export(ctx: click.Context, output: str) -> None:
     """Export every article as NDJSON; `newsarchive import FILE` restores it (either backend)."""
-    from app.services.articles import count_articles
+    from app.services.counts import count_articles
     from app.services.export import export_ndjson
 
     archive = _open(ctx)
@@ -359,7 +370,7 @@ def _serve_workers(host: str, port: int, workers: int, *, access_log: bool) -> N
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
-    from app.services.articles import count_articles
+    from app.services.counts import count_articles
     from app.services.index_sync import reindex as rebuild
 
     archive = _open(ctx)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -43,6 +44,10 @@ class SearchUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """What narrows a search or a date-ordered listing: a date range (inclusive) and any of
+    these sources or authors (matched case-insensitively). The one definition of these fields:
+    the services' listings and search parameters use it too."""
+
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sources: tuple[str, ...] = ()
@@ -144,7 +149,12 @@ class SearchBackend(Protocol):
         ...
 
     def clear(self) -> None:
-        """Remove every document (the first step of a rebuild)."""
+        """Remove every document."""
+
+    def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
+        """Replace the whole index with these documents (every article, a batch at a time);
+        returns how many the index then holds. Searches keep working meanwhile."""
+        ...
 
     def health(self) -> IndexHealth:
         """Whether the index can be read, and its size."""

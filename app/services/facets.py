@@ -14,7 +14,7 @@ from app.archive import Archive
 from app.models import Article, ArticlePerson
 from app.search.base import FacetField, SearchFilters
 from app.search.query import QuerySyntaxError, parse_query
-from app.services.articles import remembered
+from app.services.counts import remembered
 from app.services.searching import InvalidParameter, SearchParams
 
 FACETS = ("source", "author", "year", "month")
@@ -75,7 +75,7 @@ def parse_interval(value: str, *, param: str = "histogram") -> str:
 def _filters(params: SearchParams) -> SearchFilters:
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
-    return SearchFilters(params.date_from, params.date_to, params.sources, params.authors)
+    return params.filters
 
 
 def _days(counts: dict[str, int]) -> dict[dt.date, int]:

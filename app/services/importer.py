@@ -6,7 +6,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,101 +144,171 @@ def file_size(name: str) -> int | None:
         return None
 
 
-def import_files(
-    archive: Archive,
-    *,
-    files: list[str],
-    encoding: str | None = None,
-    fmt: str | None = None,
-    batch_size: int = 1000,
-    dry_run: bool = False,
-    run_id: int | None = None,
-    on_error: Callable[[str, str], None] | None = None,
-    on_progress: Callable[[int], None] | None = None,
-    on_items: Callable[[int], None] | None = None,
-    on_batch: Callable[[ImportSummary], None] | None = None,
-    on_bytes: Callable[[int], None] | None = None,
-    summary: ImportSummary | None = None,
-    names: dict[str, str] | None = None,
-    update: bool = False,
-) -> ImportSummary:
-    """Import files in batches (one transaction and one index commit per batch). With
-    `dry_run`, read and classify everything (added or duplicate) but write nothing. `names`
-    maps a file to the name to record in its place (an upload's own name, not its temp file).
-    With `update`, a record whose URL is stored with different text replaces that article's
-    text and fields (one transaction each) instead of counting as a duplicate. `on_batch` hears
-    the counts so far after each batch is committed, `on_bytes` how many more bytes of the
-    files are behind the records stored (or found failed) since it last heard."""
-    summary = summary if summary is not None else ImportSummary()
-    batch: list[tuple[str, ArticleIn]] = []
-    seen: set[str] = set()  # dry run: what this run itself would already have added
-    # Bytes read but not yet reported: reported once their records are stored, so the
-    # progress bar's rate and ETA follow what is done, not what is merely parsed.
-    unreported_bytes = 0
-    file_bytes = 0  # how far into the current file
+@dataclass(frozen=True)
+class ImportOptions:
+    """How `import_files` reads and stores. `names` maps a file to the name to record in its
+    place (an upload's own name, not its temp file). With `dry_run`, read and classify
+    everything (added or duplicate) but write nothing. With `update`, a record whose URL is
+    stored with different text replaces that article's text and fields (one transaction each)
+    instead of counting as a duplicate."""
 
-    def at_position(offset: int) -> None:
-        nonlocal unreported_bytes, file_bytes
-        if offset > file_bytes:
-            unreported_bytes += offset - file_bytes
-            file_bytes = offset
+    encoding: str | None = None
+    fmt: str | None = None
+    batch_size: int = 1000
+    dry_run: bool = False
+    update: bool = False
+    run_id: int | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
 
-    def report_bytes() -> None:
-        nonlocal unreported_bytes
-        if on_bytes and unreported_bytes:
-            on_bytes(unreported_bytes)
-        unreported_bytes = 0
 
-    def flush() -> None:
-        if not batch:
+@dataclass(frozen=True)
+class ImportHooks:
+    """What an import's caller hears, each hook optional: `on_error` each failed record (label,
+    reason), `on_file` each file finished, `on_items` a batch's size before it is stored,
+    `on_batch` the counts so far after each batch is committed, `on_bytes` how many more bytes
+    of the files are behind the records stored (or found failed) since it last heard."""
+
+    on_error: Callable[[str, str], None] | None = None
+    on_file: Callable[[int], None] | None = None
+    on_items: Callable[[int], None] | None = None
+    on_batch: Callable[[ImportSummary], None] | None = None
+    on_bytes: Callable[[int], None] | None = None
+
+
+class _BytesDone:
+    """Bytes read but not yet reported: reported once their records are stored, so the
+    progress bar's rate and ETA follow what is done, not what is merely parsed."""
+
+    def __init__(self, report: Callable[[int], None] | None) -> None:
+        self._report = report
+        self.unreported = 0
+        self.position = 0  # how far into the current file
+
+    def at(self, offset: int) -> None:
+        if offset > self.position:
+            self.unreported += offset - self.position
+            self.position = offset
+
+    def report(self) -> None:
+        if self._report and self.unreported:
+            self._report(self.unreported)
+        self.unreported = 0
+
+
+class _ImportRun:
+    """One `import_files` call: read each file's records, stamp them, store them in batches."""
+
+    def __init__(
+        self, archive: Archive, options: ImportOptions, hooks: ImportHooks, summary: ImportSummary
+    ) -> None:
+        self.archive = archive
+        self.options = options
+        self.hooks = hooks
+        self.summary = summary
+        self.batch: list[tuple[str, ArticleIn]] = []
+        self.seen: set[str] = set()  # dry run: what this run itself would already have added
+        self.bytes = _BytesDone(hooks.on_bytes)
+        self.imported_at = utcnow().isoformat(timespec="seconds")
+
+    def run(self, files: list[str]) -> None:
+        for name in files:
+            self.summary.files += 1
+            self.bytes.position = 0
+            for label, item in self._records(name):
+                self.batch.append((label, item))
+                if len(self.batch) >= self.options.batch_size:
+                    self._flush()
+            self.bytes.at(file_size(name) or 0)  # what followed the last record, or a whole page
+            if not self.batch:
+                self.bytes.report()  # nothing of it is waiting to be stored
+            if self.hooks.on_file:
+                self.hooks.on_file(1)
+        self._flush()
+
+    def _records(self, name: str) -> Iterator[tuple[str, ArticleIn]]:
+        """(label, article) for each readable record of one file, renamed and stamped; the
+        unreadable ones are counted as failed."""
+        settings = self.archive.settings
+        shown = self.options.names.get(name)
+        for label, item, error in read_records(
+            name,
+            max_bytes=settings.max_article_bytes,
+            encoding=self.options.encoding,
+            fmt=self.options.fmt,
+            max_file_bytes=settings.max_bulk_bytes,
+            on_position=self.bytes.at,
+        ):
+            if shown is not None:
+                label = label.replace(str(Path(name).resolve()), shown).replace(name, shown)
+            if item is None:
+                self._fail(label, error or "unreadable")
+                continue
+            if shown is not None:
+                item.origin = shown
+                item.provenance = {**(item.provenance or {}), "file": shown}
+            if item.created_at is None:  # a restored export keeps its original provenance
+                item.provenance = {
+                    **(item.provenance or {"file": item.origin or label}),
+                    "imported_at": self.imported_at,
+                    "import_id": self.options.run_id,
+                }
+            yield label, item
+
+    def _fail(self, label: str, reason: str, *, recorded: str | None = None) -> None:
+        self.summary.failed.append((label, recorded or reason))
+        if self.hooks.on_error:
+            self.hooks.on_error(label, reason)
+
+    def _flush(self) -> None:
+        if not self.batch:
             return
-        store()
-        report_bytes()
+        if self.hooks.on_items:
+            self.hooks.on_items(len(self.batch))
+        if self.options.dry_run:
+            self._classify()
+        else:
+            self._store()
+        self.batch.clear()
+        self.bytes.report()
 
-    def store() -> None:
-        if on_items:
-            on_items(len(batch))
-        if dry_run:
-            stored = known_articles(archive, items=[item for _, item in batch])
-            for (_, item), exists in zip(batch, stored, strict=True):
-                keys = {content_hash(item.body), item.url or ""} - {""}
-                if exists or keys & seen:
-                    summary.duplicates += 1
-                else:
-                    summary.added += 1
-                seen.update(keys)
-            batch.clear()
-            return
+    def _classify(self) -> None:
+        """Dry run: count what would be added and what is a duplicate, writing nothing."""
+        stored = known_articles(self.archive, items=[item for _, item in self.batch])
+        for (_, item), exists in zip(self.batch, stored, strict=True):
+            keys = {content_hash(item.body), item.url or ""} - {""}
+            if exists or keys & self.seen:
+                self.summary.duplicates += 1
+            else:
+                self.summary.added += 1
+            self.seen.update(keys)
+
+    def _store(self) -> None:
         try:
-            outcomes = add_articles(archive, items=[item for _, item in batch])
+            outcomes = add_articles(self.archive, items=[item for _, item in self.batch])
         except InvalidArticle:
             # One record the batch could not store: retry one by one so only it fails.
             outcomes = []
-            for name, item in batch:
+            for name, item in self.batch:
                 try:
-                    outcomes.extend(add_articles(archive, items=[item]))
+                    outcomes.extend(add_articles(self.archive, items=[item]))
                 except InvalidArticle as exc:
-                    summary.failed.append((name, str(exc)))
-                    if on_error:
-                        on_error(name, str(exc))
+                    self._fail(name, str(exc))
         for outcome in outcomes:
             if outcome.status == "added":
-                summary.added += 1
-            elif update and _changed_at_same_url(outcome):
-                _update(outcome)
+                self.summary.added += 1
+            elif self.options.update and _changed_at_same_url(outcome):
+                self._update(outcome)
             else:
-                summary.duplicates += 1
-        batch.clear()
-        if on_batch:
-            on_batch(summary)
+                self.summary.duplicates += 1
+        if self.hooks.on_batch:
+            self.hooks.on_batch(self.summary)
 
-    def _update(outcome: AddOutcome) -> None:
-        item = outcome.item
-        label = item.url or str(outcome.article.id)
+    def _update(self, outcome: AddOutcome) -> None:
+        item, article_id = outcome.item, outcome.article.id
         try:
             update_article(
-                archive,
-                article_id=outcome.article.id,
+                self.archive,
+                article_id=article_id,
                 changes=ArticleChanges(
                     body=item.body,
                     title=None if item.title_derived else item.title,
@@ -249,48 +319,22 @@ def import_files(
                 ),
             )
         except (InvalidArticle, ArticleConflict) as exc:
-            summary.failed.append((label, f"cannot update article {outcome.article.id}: {exc}"))
-            if on_error:
-                on_error(label, str(exc))
+            label = item.url or str(article_id)
+            self._fail(label, str(exc), recorded=f"cannot update article {article_id}: {exc}")
             return
-        summary.updated += 1
+        self.summary.updated += 1
 
-    imported_at = utcnow().isoformat(timespec="seconds")
-    for name in files:
-        summary.files += 1
-        file_bytes = 0
-        for label, item, error in read_records(
-            name,
-            max_bytes=archive.settings.max_article_bytes,
-            encoding=encoding,
-            fmt=fmt,
-            max_file_bytes=archive.settings.max_bulk_bytes,
-            on_position=at_position,
-        ):
-            if names and name in names:
-                label = label.replace(str(Path(name).resolve()), names[name])
-                label = label.replace(name, names[name])
-            if item is None:
-                summary.failed.append((label, error or "unreadable"))
-                if on_error:
-                    on_error(label, error or "unreadable")
-                continue
-            if names and name in names:
-                item.origin = names[name]
-                item.provenance = {**(item.provenance or {}), "file": names[name]}
-            if item.created_at is None:  # a restored export keeps its original provenance
-                item.provenance = {
-                    **(item.provenance or {"file": item.origin or label}),
-                    "imported_at": imported_at,
-                    "import_id": run_id,
-                }
-            batch.append((label, item))
-            if len(batch) >= batch_size:
-                flush()
-        at_position(file_size(name) or 0)  # what followed the last record, or a whole page
-        if not batch:
-            report_bytes()  # nothing of it is waiting to be stored
-        if on_progress:
-            on_progress(1)
-    flush()
+
+def import_files(
+    archive: Archive,
+    *,
+    files: list[str],
+    options: ImportOptions | None = None,
+    hooks: ImportHooks | None = None,
+    summary: ImportSummary | None = None,
+) -> ImportSummary:
+    """Import files in batches (one transaction and one index commit per batch), counting into
+    `summary` (a new one if not given) as it goes."""
+    summary = summary if summary is not None else ImportSummary()
+    _ImportRun(archive, options or ImportOptions(), hooks or ImportHooks(), summary).run(files)
     return summary

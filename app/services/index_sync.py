@@ -91,15 +91,7 @@ def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> 
                 if progress:
                     progress(len(docs))
 
-        rebuild = getattr(archive.search, "rebuild", None)
-        if rebuild is not None:
-            return int(rebuild(batches()))
-        archive.search.clear()
-        count = 0
-        for docs in batches():
-            archive.search.upsert(docs)
-            count += len(docs)
-        return count
+        return archive.search.rebuild(batches())
 
 
 @dataclass

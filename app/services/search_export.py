@@ -11,7 +11,7 @@ from typing import Any
 
 from app.archive import Archive
 from app.models import Article
-from app.search.base import SearchFilters, SearchRequest
+from app.search.base import SearchRequest
 from app.search.query import parse_query
 from app.services.articles import get_articles
 from app.services.searching import InvalidParameter, SearchParams
@@ -38,7 +38,7 @@ def export_ids(archive: Archive, *, params: SearchParams) -> list[int]:
         raise InvalidParameter("from", "the from date is after the to date")
     request = SearchRequest(
         query=parse_query(params.q),
-        filters=SearchFilters(params.date_from, params.date_to, params.sources, params.authors),
+        filters=params.filters,
         sort=params.sort,
         offset=0,
         limit=1,

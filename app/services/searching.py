@@ -52,12 +52,10 @@ def parse_partial_date(value: str, *, end: bool, param: str) -> dt.date:
 
 
 @dataclass(frozen=True)
-class SearchParams:
+class SearchParams(SearchFilters):
+    """A search as the pages and the API ask for it: the filters, and the query and paging."""
+
     q: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    sources: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
@@ -65,6 +63,11 @@ class SearchParams:
     # order, (score, id) in relevance order, instead of at (page - 1) * page_size; `page` is
     # then only reported.
     after: tuple[dt.date, int] | tuple[float, int] | None = None
+
+    @property
+    def filters(self) -> SearchFilters:
+        """Just the filters (what the backends and listings take)."""
+        return SearchFilters(self.date_from, self.date_to, self.sources, self.authors)
 
 
 @dataclass
@@ -133,7 +136,7 @@ def search_articles(
     node = parse_query(params.q)
     request = SearchRequest(
         query=node,
-        filters=SearchFilters(params.date_from, params.date_to, params.sources, params.authors),
+        filters=params.filters,
         sort=params.sort,
         offset=0 if params.after else (params.page - 1) * params.page_size,
         limit=params.page_size,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from app.archive import Archive
-from app.services.articles import count_articles, date_counts, date_span, source_counts
+from app.services.counts import count_articles, date_counts, date_span, source_counts
 from app.services.index_sync import pending_count
 
 
@@ -52,7 +52,7 @@ def archive_stats(archive: Archive) -> dict[str, Any]:
 
 def api_stats(archive: Archive, *, base: str = "") -> dict[str, Any]:
     """Totals, per-year and per-month counts and index health, for /api/v1/stats."""
-    from app.services.articles import month_counts, person_counts
+    from app.services.counts import month_counts, person_counts
 
     data = archive_stats(archive)
     return {

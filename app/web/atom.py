@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 from app.http.present import html_path, slugify
 from app.models import Article
-from app.services.articles import ArticleStub
+from app.services.listing import ArticleStub
 from app.services.searching import lead_snippet
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -12,8 +12,9 @@ from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
 from app.http.urls import base_url
+from app.search.base import SearchFilters
 from app.services import articles
-from app.services.articles import ArticleFilters
+from app.services.listing import article_stubs, list_articles
 from app.web import atom as feeds
 from app.web import citation
 
@@ -23,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/feeds/latest.atom")
 def latest_feed(request: Request, archive: ArchiveDep) -> Response:
-    rows, _ = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=FEED_SIZE)
+    rows, _ = list_articles(archive, filters=SearchFilters(), offset=0, limit=FEED_SIZE)
     body = feeds.atom_feed(
         base=base_url(request),
         title="News Archive: latest articles",
@@ -36,8 +37,8 @@ def latest_feed(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/feeds/sources/{name}.atom")
 def source_feed(request: Request, archive: ArchiveDep, name: str) -> Response:
-    rows, total = articles.list_articles(
-        archive, filters=ArticleFilters(sources=(name,)), offset=0, limit=FEED_SIZE
+    rows, total = list_articles(
+        archive, filters=SearchFilters(sources=(name,)), offset=0, limit=FEED_SIZE
     )
     if not total:
         raise ApiError(404, f"The archive has no articles from {name!r}.")
@@ -56,7 +57,7 @@ def source_feed(request: Request, archive: ArchiveDep, name: str) -> Response:
 @router.get("/sitemap.xml")
 def sitemap(request: Request, archive: ArchiveDep) -> Response:
     fixed = ["/", "/browse", "/sources", "/authors"]
-    stubs = articles.article_stubs(archive, limit=feeds.SITEMAP_LIMIT - len(fixed))
+    stubs = article_stubs(archive, limit=feeds.SITEMAP_LIMIT - len(fixed))
     body = feeds.sitemap(base=base_url(request), static_paths=fixed, stubs=stubs)
     return Response(body, media_type=feeds.XML_TYPE)
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.http.deps import ArchiveDep
 from app.http.templating import render
 from app.ingest.formats import FORMATS
-from app.services.importer import ImportSummary, import_files
+from app.services.importer import ImportHooks, ImportOptions, ImportSummary, import_files
 from app.services.imports import list_imports, record_summary, recorded_run, start_import
 from app.services.tokens import authenticate
 
@@ -75,10 +75,10 @@ def upload(
             import_files(
                 archive,
                 files=list(names),
-                fmt=fmt or None,
-                run_id=run_id,
-                names=names,
-                on_batch=lambda done: record_summary(archive, run_id=run_id, summary=done),
+                options=ImportOptions(fmt=fmt or None, run_id=run_id, names=names),
+                hooks=ImportHooks(
+                    on_batch=lambda done: record_summary(archive, run_id=run_id, summary=done)
+                ),
                 summary=summary,
             )
     return page(200, result=summary, run_id=run_id)

@@ -18,10 +18,12 @@ from app.http.errors import ApiError
 from app.http.params import QueryArgs, search_params
 from app.http.templating import render
 from app.http.urls import base_url
+from app.search.base import SearchFilters
 from app.search.query import QuerySyntaxError
 from app.services import articles
-from app.services.articles import ArticleFilters
+from app.services.counts import author_counts, date_counts, source_counts
 from app.services.dedup import collapse
+from app.services.listing import list_articles, neighbours
 from app.services.related import related_articles
 from app.services.searching import (
     InvalidParameter,
@@ -66,16 +68,16 @@ def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, archive: ArchiveDep) -> Response:
-    latest, total = articles.list_articles(archive, filters=ArticleFilters(), offset=0, limit=15)
+    latest, total = list_articles(archive, filters=SearchFilters(), offset=0, limit=15)
     return render(
         request,
         "home.html",
         alternate=_api("/articles"),
         latest=latest,
         total=total,
-        sources=articles.source_counts(archive),
-        authors=articles.author_counts(archive, limit=10),
-        years=articles.date_counts(archive),
+        sources=source_counts(archive),
+        authors=author_counts(archive, limit=10),
+        years=date_counts(archive),
         feed=("/feeds/latest.atom", "Latest articles"),
     )
 
@@ -156,7 +158,7 @@ def article_page(
     matches = 0
     if q:
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
-    prev, nxt = articles.neighbours(archive, article=article)
+    prev, nxt = neighbours(archive, article=article)
     base = base_url(request)
     permalink = base + canonical
     accessed = dt.date.today().isoformat()
@@ -196,7 +198,7 @@ def related_page(request: Request, archive: ArchiveDep, article_id: int) -> Resp
 def _articles_page(
     request: Request,
     archive: ArchiveDep,
-    filters: ArticleFilters,
+    filters: SearchFilters,
     template: str,
     alternate: str,
     missing: str | None = None,
@@ -207,7 +209,7 @@ def _articles_page(
     except ValueError:
         page = 1
     page = max(1, min(page, 10_000))
-    rows, total = articles.list_articles(
+    rows, total = list_articles(
         archive, filters=filters, offset=(page - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE
     )
     if missing and not total:
@@ -233,7 +235,7 @@ def browse_years(request: Request, archive: ArchiveDep) -> Response:
         "browse.html",
         alternate=_api("/articles"),
         level="years",
-        counts=articles.date_counts(archive),
+        counts=date_counts(archive),
         year=None,
         month=None,
     )
@@ -241,10 +243,10 @@ def browse_years(request: Request, archive: ArchiveDep) -> Response:
 
 @router.get("/browse/{year}", response_class=HTMLResponse)
 def browse_year(request: Request, archive: ArchiveDep, year: int) -> Response:
-    counts = dict(articles.date_counts(archive, year=year))
+    counts = dict(date_counts(archive, year=year))
     if not counts:
         raise ApiError(404, f"The archive has no articles from {year}.")
-    years = [y for y, _ in articles.date_counts(archive)]
+    years = [y for y, _ in date_counts(archive)]
     return render(
         request,
         "browse.html",
@@ -261,7 +263,7 @@ def browse_year(request: Request, archive: ArchiveDep, year: int) -> Response:
 
 @router.get("/browse/{year}/{month}", response_class=HTMLResponse)
 def browse_month(request: Request, archive: ArchiveDep, year: int, month: int) -> Response:
-    counts = dict(articles.date_counts(archive, year=year, month=month)) if 1 <= month <= 12 else {}
+    counts = dict(date_counts(archive, year=year, month=month)) if 1 <= month <= 12 else {}
     if not counts:
         raise ApiError(404, f"The archive has no articles from {year}-{month:02d}.")
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
@@ -288,7 +290,7 @@ def browse_day(request: Request, archive: ArchiveDep, year: int, month: int, day
     return _articles_page(
         request,
         archive,
-        ArticleFilters(date_from=date, date_to=date),
+        SearchFilters(date_from=date, date_to=date),
         "day.html",
         alternate=_api("/articles", **{"from": date.isoformat(), "to": date.isoformat()}),
         date=date,
@@ -303,7 +305,7 @@ def sources(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/articles"),
         heading="Sources",
         prefix="/sources/",
-        counts=articles.source_counts(archive),
+        counts=source_counts(archive),
         empty="No article names its source yet.",
     )
 
@@ -313,7 +315,7 @@ def source_page(request: Request, archive: ArchiveDep, name: str) -> Response:
     return _articles_page(
         request,
         archive,
-        ArticleFilters(sources=(name,)),
+        SearchFilters(sources=(name,)),
         "listing.html",
         alternate=_api("/articles", source=name),
         missing=f"The archive has no articles from {name!r}.",
@@ -333,7 +335,7 @@ def authors(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/articles"),
         heading="Authors",
         prefix="/authors/",
-        counts=articles.author_counts(archive),
+        counts=author_counts(archive),
         empty="No article names its author yet.",
     )
 
@@ -343,7 +345,7 @@ def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
     return _articles_page(
         request,
         archive,
-        ArticleFilters(authors=(name,)),
+        SearchFilters(authors=(name,)),
         "listing.html",
         alternate=_api("/articles", author=name),
         missing=f"The archive has no articles by {name!r}.",
