@@ -39,11 +39,11 @@ class Ranking:
     having the word in any field. So a word counts once, however many fields it is in.
     Chosen by leave-one-collection-out over five test collections (docs/relevance.md)."""
 
-    k1: float = 1.2
-    b_body: float = 0.75
-    b_title: float = 0.75
+    k1: float = 2.0
+    b_body: float = 0.5
+    b_title: float = 0.5
     title_weight: float = 2.0
-    exact_weight: float = 1.0
+    exact_weight: float = 0.5
     idf_power: float = 1.5
 
     def idf(self, total: int, n: int) -> float:
