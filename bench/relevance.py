@@ -47,6 +47,7 @@ from app.ingest.dated_text import parse_dated_text
 from app.migrate import upgrade
 from app.services.articles import add_articles
 from app.services.searching import SearchParams, search_articles
+from bench.bm25_reference import SETTINGS, bm25s_rankings
 from bench.reuters import write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,21 +59,8 @@ MAX_TERMS = 60
 BATCH = 200
 REPEAT = False
 
-# Plain-BM25 reference figures from ../shared/corpora/README.md (k1=1.2, b=0.75, no stemming).
-REFERENCE = {
-    "time": {"map": 0.576, "ndcg10": 0.643},
-    "cisi": {"map": 0.148, "ndcg10": 0.287},
-    "med": {"map": 0.506, "ndcg10": 0.686},
-}
 TARGETS = {"time": {"map": 0.62, "ndcg10": 0.68}}
 
-# Function words only: dropping them keeps long queries under the clause limit and stops
-# them from matching every document. (The index itself keeps every word; see whoosh_analysis.)
-STOP_WORDS = frozenset(
-    """a an and are as at be been but by can do does for from had has have how i if in into is it
-    its of on or that the their there these they this those to was were what when where which who
-    whom why will with would""".split()
-)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -114,6 +102,44 @@ def _smart_records(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             fields[current].append(line)
     if key is not None:
         yield key, {k: "\n".join(v).strip() for k, v in fields.items()}
+
+
+def read_adi(folder: Path) -> Collection:
+    docs = [
+        Doc(key=key, text=_one_paragraph(rec.get("W", "")), title=_one_paragraph(rec.get("T", "")))
+        for key, rec in _smart_records(folder / "ADI.ALL")
+    ]
+    queries = {
+        key: _one_paragraph(rec.get("W", "")) for key, rec in _smart_records(folder / "ADI.QRY")
+    }
+    qrels: dict[str, set[str]] = {}
+    for line in (folder / "ADI.REL").read_text("latin-1").splitlines():
+        parts = line.split()  # "<query> <doc> 0 0.000000"
+        if len(parts) >= 2:
+            qrels.setdefault(parts[0], set()).add(parts[1])
+    return Collection("adi", "ADI", docs, queries, qrels)
+
+
+def read_lisa(folder: Path) -> Collection:
+    # Documents are spread over LISA0.001 ... LISA5.850 (in name order): "Document N", the
+    # title up to the first blank line, the abstract, then a line of asterisks.
+    docs = []
+    for path in sorted(folder.glob("LISA[0-9].[0-9]*")):
+        for chunk in re.split(r"^\*{10,}\s*$", path.read_text("latin-1"), flags=re.M):
+            m = re.match(r"\s*Document\s+(\d+)\s*\n(.*?)(?:\n\s*\n(.*))?$", chunk, re.S)
+            if m:
+                title, text = _one_paragraph(m[2]), _one_paragraph(m[3] or "")
+                docs.append(Doc(key=m[1], text=text or title, title=title or None))
+    queries = {}
+    for block in re.split(r"#\s*$", (folder / "LISA.QUE").read_text("latin-1"), flags=re.M):
+        head, _, text = block.strip().partition("\n")
+        if head.strip().isdigit():
+            queries[head.strip()] = _one_paragraph(text)
+    qrels = {}
+    rel = (folder / "LISA.REL").read_text("latin-1")
+    for m in re.finditer(r"Query\s+(\d+)\s*\n\s*\d+\s+Relevant Refs:\s*\n([\d\s-]*?)-1", rel):
+        qrels[m[1]] = set(m[2].split())
+    return Collection("lisa", "LISA", docs, queries, qrels)
 
 
 def read_time(folder: Path) -> Collection:
@@ -177,6 +203,8 @@ READERS = {
     "time": ("time1963", read_time),
     "cisi": ("ir_classic/cisi", read_cisi),
     "med": ("ir_classic/med", read_med),
+    "lisa": ("ir_classic/lisa", read_lisa),
+    "adi": ("ir_classic/adi", read_adi),
 }
 
 
@@ -196,10 +224,12 @@ def to_dated_text(doc: Doc, source: str) -> str:
 
 
 def to_query(text: str) -> str | None:
-    """Natural-language text as an OR of its non-stop words, lower-cased."""
+    """Natural-language text as typed, as an OR of its distinct words, lower-cased (so no word
+    is an operator). No stop list here: what a query's function words do is the product's
+    business (app.search.stopwords)."""
     words: list[str] = []
     for word in _WORD.findall(text.lower()):
-        if word not in STOP_WORDS and (REPEAT or word not in words) and len(word) > 1:
+        if REPEAT or word not in words:
             words.append(word)
     return " OR ".join(words[:MAX_TERMS]) or None
 
@@ -225,8 +255,22 @@ def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
 # -- running -----------------------------------------------------------------------------------
 
 
-def evaluate(coll: Collection, work: Path, postgres: str | None = None) -> dict[str, Any]:
-    """Load one collection into a fresh archive and score every judged query. With `postgres`
+@dataclass
+class Loaded:
+    """One collection in a fresh archive: what `run_queries` needs."""
+
+    coll: Collection
+    archive: Any
+    keys_of: dict[int, list[str]]  # one article can stand for several documents (same text)
+    load_seconds: float
+
+    @property
+    def present(self) -> set[str]:
+        return {k for keys in self.keys_of.values() for k in keys}
+
+
+def load(coll: Collection, work: Path, postgres: str | None = None) -> Loaded:
+    """Load one collection into a fresh archive (the caller closes `archive`). With `postgres`
     (a URL), the archive is that database, emptied first, searched by the PostgreSQL backend."""
     settings = Settings(data_dir=work / coll.name, database_url=None, index_dir=None)
     if postgres:
@@ -243,63 +287,112 @@ def evaluate(coll: Collection, work: Path, postgres: str | None = None) -> dict[
     settings.ensure_dirs()
     upgrade(settings.resolved_database_url())
     archive = open_archive(settings)
-    try:
-        started = time.perf_counter()
-        # One article can stand for several documents when two have the same text.
-        keys_of: dict[int, list[str]] = {}
-        for start in range(0, len(coll.docs), BATCH):
-            batch = coll.docs[start : start + BATCH]
-            items = [parse_dated_text(to_dated_text(d, coll.source)) for d in batch]
-            for doc, outcome in zip(batch, add_articles(archive, items=items), strict=True):
-                keys_of.setdefault(outcome.article.id, []).append(doc.key)
-        load_s = time.perf_counter() - started
-        present = {k for keys in keys_of.values() for k in keys}
+    started = time.perf_counter()
+    keys_of: dict[int, list[str]] = {}
+    for start in range(0, len(coll.docs), BATCH):
+        batch = coll.docs[start : start + BATCH]
+        items = [parse_dated_text(to_dated_text(d, coll.source)) for d in batch]
+        for doc, outcome in zip(batch, add_articles(archive, items=items), strict=True):
+            keys_of.setdefault(outcome.article.id, []).append(doc.key)
+    return Loaded(coll, archive, keys_of, time.perf_counter() - started)
 
-        per_query: dict[str, dict[str, float]] = {}
-        missing_judged = 0
-        started = time.perf_counter()
-        for qid, text in coll.queries.items():
-            judged = coll.qrels.get(qid)
-            if not judged:
-                continue
-            relevant = judged & present
-            missing_judged += len(judged - present)
-            q = to_query(text)
-            ranked: list[str] = []
-            if q:
-                page = search_articles(
-                    archive, params=SearchParams(q=q, page_size=DEPTH), snippets=False
-                )
-                ranked = [k for item in page.items for k in keys_of[item.article.id]]
-            per_query[qid] = {
-                "ap": average_precision(ranked, relevant),
-                "ndcg10": ndcg_at(ranked, relevant),
-            }
-        search_s = time.perf_counter() - started
-    finally:
-        archive.close()
+
+def judged_queries(coll: Collection) -> dict[str, str]:
+    return {qid: text for qid, text in coll.queries.items() if coll.qrels.get(qid)}
+
+
+def measure(coll: Collection, present: set[str]) -> Any:
+    """(query id, ranked keys) -> average precision and nDCG@10 against the judgements."""
+
+    def scores(qid: str, ranked: list[str]) -> dict[str, float]:
+        relevant = coll.qrels[qid] & present
+        return {"ap": average_precision(ranked, relevant), "ndcg10": ndcg_at(ranked, relevant)}
+
+    return scores
+
+
+def run_queries(loaded: Loaded) -> dict[str, dict[str, float]]:
+    """Every judged query through `search_articles`, scored."""
+    score = measure(loaded.coll, loaded.present)
+    per_query = {}
+    for qid, text in judged_queries(loaded.coll).items():
+        q = to_query(text)
+        ranked: list[str] = []
+        if q:
+            page = search_articles(
+                loaded.archive, params=SearchParams(q=q, page_size=DEPTH), snippets=False
+            )
+            ranked = [k for item in page.items for k in loaded.keys_of[item.article.id]]
+        per_query[qid] = score(qid, ranked)
+    return per_query
+
+
+def summary(per_query: dict[str, dict[str, float]]) -> dict[str, float | None]:
     n = len(per_query)
-    result = {
-        "collection": coll.name,
-        "documents": len(coll.docs),
-        "articles": len(keys_of),
-        "queries_judged": n,
-        "judged_docs_missing_from_collection": missing_judged,
+    return {
         "map": round(sum(v["ap"] for v in per_query.values()) / n, 4) if n else None,
         "ndcg10": round(sum(v["ndcg10"] for v in per_query.values()) / n, 4) if n else None,
-        "reference_bm25": REFERENCE.get(coll.name),
+    }
+
+
+def reference(coll: Collection, present: set[str]) -> dict[str, Any]:
+    """bm25s's figures on the same documents and queries (empty without bm25s)."""
+    docs = [(d.key, f"{d.title or ''}\n{d.text}") for d in coll.docs]
+    found = bm25s_rankings(docs, judged_queries(coll), depth=DEPTH, measure=measure(coll, present))
+    return {name: summary(per_query) for name, per_query in (found or {}).items()}
+
+
+def evaluate(coll: Collection, work: Path, postgres: str | None = None) -> dict[str, Any]:
+    """Load one collection into a fresh archive and score every judged query, ours and bm25s's."""
+    loaded = load(coll, work, postgres)
+    try:
+        started = time.perf_counter()
+        per_query = run_queries(loaded)
+        search_s = time.perf_counter() - started
+    finally:
+        loaded.archive.close()
+    present = loaded.present
+    missing_judged = sum(len(coll.qrels[q] - present) for q in per_query)
+    return {
+        "collection": coll.name,
+        "documents": len(coll.docs),
+        "articles": len(loaded.keys_of),
+        "queries_judged": len(per_query),
+        "judged_docs_missing_from_collection": missing_judged,
+        **summary(per_query),
+        "reference": reference(coll, present),
         "target": TARGETS.get(coll.name),
-        "load_seconds": round(load_s, 2),
+        "load_seconds": round(loaded.load_seconds, 2),
         "search_seconds": round(search_s, 2),
         "per_query": {k: {m: round(x, 4) for m, x in v.items()} for k, v in per_query.items()},
     }
-    return result
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    """A table of MAP / nDCG@10, ours beside bm25s's two settings, and the means."""
+    names = list(SETTINGS)
+    lines = [f"{'collection':<10} {'ours':>15}   " + "   ".join(f"{n:>15}" for n in names)]
+    rows: list[list[float]] = []
+    for r in results:
+        refs = [r["reference"].get(n) or {"map": 0.0, "ndcg10": 0.0} for n in names]
+        cells = [(r["map"] or 0.0, r["ndcg10"] or 0.0)] + [(x["map"], x["ndcg10"]) for x in refs]
+        rows.append([c[0] for c in cells])
+        lines.append(
+            f"{r['collection']:<10} " + "   ".join(f"{m:>7.4f} / {n:.4f}" for m, n in cells)
+        )
+    if rows:
+        means = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+        lines.append(f"{'mean MAP':<10} " + "   ".join(f"{m:>15.4f}" for m in means))
+        best = max(means[1:], default=0.0)
+        if best:
+            lines.append(f"ours / best bm25s mean: {means[0] / best:.3f}")
+    return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
-    parser.add_argument("--collections", default="time,cisi,med")
+    parser.add_argument("--collections", default="time,cisi,med,lisa,adi")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
         "--backend",
@@ -337,13 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     if not results:
         print(f"skipped: no collection found under {args.corpora}")
         return 0
-    print(f"{'collection':<10} {'MAP':>7} {'nDCG@10':>8}   {'BM25 ref':>15}  queries")
-    for r in results:
-        ref = r["reference_bm25"] or {}
-        print(
-            f"{r['collection']:<10} {r['map']:>7.4f} {r['ndcg10']:>8.4f}   "
-            f"{ref.get('map', 0):>6.3f} / {ref.get('ndcg10', 0):.3f}  {r['queries_judged']}"
-        )
+    print(report(results))
     write_json(args.out, {"backend": args.backend, "results": results})
     print(f"written {args.out}")
     return 0

@@ -65,10 +65,12 @@ def test_one_rare_word_outweighs_two_less_rare_ones(archive: Archive) -> None:
     assert set(ranked) == {a.id for a in articles[:4]}
 
 
-def test_to_query_builds_an_or_of_plain_words() -> None:
-    q = relevance.to_query("What is the NUMBER of troops in Viet Nam's south? (OR not)")
-    assert q == "number OR troops OR viet OR nam's OR south OR not"
-    assert relevance.to_query("the of and") is None
+def test_to_query_sends_the_words_as_typed() -> None:
+    # Lower-cased (so "OR" and "not" are words, not operators), distinct, no stop list.
+    q = relevance.to_query("What is the NUMBER of troops in Viet Nam's south? (OR not) 2 the")
+    words = "what is the number of troops in viet nam's south or not 2"
+    assert q == " OR ".join(words.split())
+    assert relevance.to_query("?!") is None
 
 
 def test_measures_on_a_known_ranking() -> None:
@@ -100,6 +102,39 @@ def test_smart_and_time_readers(tmp_path: Path) -> None:
         ("2", None, "More.", []),
     ]
     assert coll.queries == {"1": "what text?"} and coll.qrels == {"1": {"2"}}
+
+
+def test_lisa_and_adi_readers(tmp_path: Path) -> None:
+    (tmp_path / "LISA0.001").write_text(
+        "Document  1\nA TITLE ON\nTWO LINES.\n     \nTHE ABSTRACT\nTEXT.\n"
+        + "*" * 44
+        + "\nDocument  2\nONLY A TITLE.\n"
+        + "*" * 44
+        + "\n"
+    )
+    (tmp_path / "LISA.QUE").write_text("1\nI WANT\nTITLES. #\n2\nMORE. #\n")
+    (tmp_path / "LISA.REL").write_text("Query 1\n2 Relevant Refs:\n1 2 -1\n\nQuery 2\n")
+    lisa = relevance.read_lisa(tmp_path)
+    assert [(d.key, d.title, d.text) for d in lisa.docs] == [
+        ("1", "A TITLE ON TWO LINES.", "THE ABSTRACT TEXT."),
+        ("2", "ONLY A TITLE.", "ONLY A TITLE."),
+    ]
+    assert lisa.queries == {"1": "I WANT TITLES.", "2": "MORE."}
+    assert lisa.qrels == {"1": {"1", "2"}}
+    (tmp_path / "ADI.ALL").write_text(".I 1\n.T\nA title\n.A\nX\n.W\nthe text\n")
+    (tmp_path / "ADI.QRY").write_text(".I 1\n.W\nwhat?\n")
+    (tmp_path / "ADI.REL").write_text("1   1   0   0.000000\n")
+    adi = relevance.read_adi(tmp_path)
+    assert [(d.key, d.title, d.text) for d in adi.docs] == [("1", "A title", "the text")]
+    assert adi.queries == {"1": "what?"} and adi.qrels == {"1": {"1"}}
+
+
+def test_report_sets_ours_beside_bm25s() -> None:
+    result = {"collection": "x", "map": 0.5, "ndcg10": 0.6, "reference": {}}
+    result["reference"] = {n: {"map": 0.4, "ndcg10": 0.5} for n in relevance.SETTINGS}
+    text = relevance.report([result])
+    assert "0.5000 / 0.6000" in text and "0.4000 / 0.5000" in text
+    assert "ours / best bm25s mean: 1.250" in text
 
 
 @pytest.mark.postgres

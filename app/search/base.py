@@ -27,15 +27,43 @@ def bm25_idf(total: int, n: int) -> float:
     return math.log(1.0 + (total - n + 0.5) / (n + 0.5))
 
 
-# Both backends rank with idf raised to this power: it sharpens idf, so the rare words of a long
-# query decide the order more than its common ones (Lucene's classic TF-IDF squares idf for the
-# same reason; 1.5 measured best on every collection and both backends, docs/relevance.md).
-IDF_POWER = 1.5
+@dataclass(frozen=True)
+class Ranking:
+    """The relevance formula's constants, shared by every backend: BM25F with one saturation
+    per query word (Robertson & Zaragoza, "The Probabilistic Relevance Framework", 2009, 3.4).
+
+    For one query word and one article, each field's frequency (stemmed form, plus the exact
+    form again at `exact_weight`) is divided by that field's length part
+    (1 - b) + b * length / average length, weighted (`title_weight` for the title fields, 1 for
+    the body) and summed into one pseudo-frequency `tf`; the word then adds
+    idf * tf * (k1 + 1) / (tf + k1), with idf = `bm25_idf` ** `idf_power` over the articles
+    having the word in any field. So a word counts once, however many fields it is in.
+    Chosen by leave-one-collection-out over five test collections (docs/relevance.md)."""
+
+    k1: float = 2.0
+    b_body: float = 0.5
+    b_title: float = 0.5
+    title_weight: float = 2.0
+    exact_weight: float = 0.5
+    idf_power: float = 1.5
+
+    def idf(self, total: int, n: int) -> float:
+        """The idf a query word weighs in ranking: `bm25_idf` to the power `idf_power`."""
+        return float(bm25_idf(total, n) ** self.idf_power)
+
+    def saturate(self, tf: float) -> float:
+        """A word's weighted, length-normalised frequency, saturated: tf (k1 + 1) / (tf + k1)."""
+        return tf * (self.k1 + 1) / (tf + self.k1)
+
+
+RANKING = Ranking()
+# The PostgreSQL backend's name for the idf exponent, until it ranks with `RANKING` throughout.
+IDF_POWER = RANKING.idf_power
 
 
 def ranking_idf(total: int, n: int) -> float:
-    """The idf a query word weighs in ranking: `bm25_idf` to the power IDF_POWER."""
-    return float(bm25_idf(total, n) ** IDF_POWER)
+    """The idf a query word weighs in ranking: `RANKING.idf`."""
+    return RANKING.idf(total, n)
 
 
 class SearchUnavailable(RuntimeError):

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from app.archive import Archive
 from app.models import Article, ArticlePerson
 from app.search.base import FacetField, SearchFilters
-from app.search.query import QuerySyntaxError, parse_query
+from app.search.query import QuerySyntaxError
+from app.search.stopwords import parse_search
 from app.services.counts import remembered
 from app.services.searching import InvalidParameter, SearchParams
 
@@ -130,7 +131,7 @@ def search_summary(
     if interval is not None or "year" in facets or "month" in facets:
         fields.append("day")
     raw = (
-        archive.search.facet_counts(parse_query(params.q), _filters(params), fields=tuple(fields))
+        archive.search.facet_counts(parse_search(params.q), _filters(params), fields=tuple(fields))
         if fields
         else {}
     )
@@ -247,7 +248,7 @@ def compare_histograms(
     nodes = []
     for number, q in enumerate(queries, 1):
         try:
-            nodes.append(parse_query(q))
+            nodes.append(parse_search(q))
         except QuerySyntaxError as exc:  # say which of the searches it is
             raise QuerySyntaxError(f"search {number} ({q}): {exc}") from exc
     filters = _filters(params)

@@ -12,7 +12,7 @@ from typing import Any
 from app.archive import Archive
 from app.models import Article
 from app.search.base import SearchRequest
-from app.search.query import parse_query
+from app.search.stopwords import parse_search
 from app.services.articles import get_articles
 from app.services.searching import InvalidParameter, SearchParams
 
@@ -37,7 +37,7 @@ def export_ids(archive: Archive, *, params: SearchParams) -> list[int]:
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
     request = SearchRequest(
-        query=parse_query(params.q),
+        query=parse_search(params.q),
         filters=params.filters,
         sort=params.sort,
         offset=0,

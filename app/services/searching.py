@@ -13,7 +13,8 @@ from markupsafe import Markup
 from app.archive import Archive
 from app.models import Article
 from app.search.base import SearchFilters, SearchRequest, Sort
-from app.search.query import Node, QuerySyntaxError, parse_query
+from app.search.query import Node, QuerySyntaxError
+from app.search.stopwords import parse_search
 from app.services.articles import get_articles
 from app.textclean import split_paragraphs
 
@@ -133,7 +134,7 @@ def search_articles(
     the total is only a lower bound (cheaper, for callers that need just the top results)."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise InvalidParameter("from", "the from date is after the to date")
-    node = parse_query(params.q)
+    node = parse_search(params.q)
     request = SearchRequest(
         query=node,
         filters=params.filters,
@@ -161,7 +162,7 @@ def search_articles(
 def highlight_paragraphs(archive: Archive, *, q: str | None, paragraphs: list[str]) -> list[Markup]:
     """Paragraphs with the words of `q` marked (for a reading page reached from a search)."""
     try:
-        node = parse_query(q)
+        node = parse_search(q)
     except QuerySyntaxError:
         node = None
     out = []

@@ -37,27 +37,26 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from app.search import query as q
 from app.search.base import (
+    RANKING,
     FacetField,
     IndexDoc,
     IndexHealth,
+    Ranking,
     SearchFilters,
     SearchHits,
     SearchRequest,
     SearchUnavailable,
-    ranking_idf,
 )
 from app.search.query import QuerySyntaxError
 from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
-from app.search.whoosh.scoring import score_matches
+from app.search.whoosh.scoring import WordClauses, score_matches
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
 INDEX_NAME = "articles_v1"
-TITLE_BOOST = 2.0
-EXACT_BOOST = 1.0
 DERIVED_TITLE_BOOST = 0.1
 SNIPPET_CHARS = 240
 # Searchers open at once. Each maps the index files anew, so each one in use adds about the
@@ -68,23 +67,22 @@ POOL_SIZE = 3
 # one new segment each: starting the workers costs a few tenths of a second, which smaller
 # batches would not win back.
 PARALLEL_MIN_DOCS = 500
-BM25_K1 = 3.0
-BM25_B = 0.5
 
 
 class NewsBM25F(BM25F):
-    """Whoosh's BM25F with the Robertson-Sparck Jones idf of BM25 proper, to the power 1.5.
+    """Whoosh's per-field BM25 with `Ranking`'s idf, k1 and b: what Whoosh's own collector
+    scores with (the top-k path of related articles, and a lone NOT). Every other search is
+    scored by app.search.whoosh.scoring, with one saturation per word."""
 
-    Whoosh's own idf (1 + log(N / (n + 1))) still gives a word found in nearly every article
-    about a sixth of the weight of a rare name, so long any-word queries are ranked by their
-    common words; this idf makes such words almost free, and the power widens the gap between
-    a name and a word found in one article of ten (docs/relevance.md has the figures)."""
+    def __init__(self, ranking: Ranking) -> None:
+        super().__init__(
+            B=ranking.b_body, K1=ranking.k1, title_B=ranking.b_title, title_exact_B=ranking.b_title
+        )
+        self.ranking = ranking
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
-        return ranking_idf(total, n)
+        return self.ranking.idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
 
 def make_schema() -> Schema:
@@ -126,11 +124,14 @@ class WhooshBackend:
         writer_timeout: float = 120.0,
         cache_size: int = 64,
         processes: int = 1,
+        ranking: Ranking = RANKING,
     ) -> None:
         read_segments_in_place()  # patches whoosh3 once per process (idempotent)
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.processes = max(1, processes)
+        # Searches read it at search time (bench.relevance_tune swaps it between runs).
+        self.ranking = ranking
         self.schema = make_schema()
         self._stem = stem_analyzer()
         self._exact = exact_analyzer()
@@ -185,7 +186,7 @@ class WhooshBackend:
                     candidate.close()
         if searcher is None:
             try:
-                searcher = _retry(lambda: ix.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1)))
+                searcher = _retry(lambda: ix.searcher(weighting=NewsBM25F(self.ranking)))
             except Exception as exc:
                 raise SearchUnavailable(
                     f"the search index cannot be read ({exc}); run `newsarchive reindex`"
@@ -344,6 +345,7 @@ class WhooshBackend:
                 request.offset,
                 request.limit,
                 request.after,
+                self.ranking,
             )
             cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
@@ -375,7 +377,7 @@ class WhooshBackend:
             # timeline, and the page in (score, article id) order, the one order a cursor
             # (`after`) continues, whichever way the scores were computed. The term-at-a-time
             # scorer takes nearly every query; Whoosh scores the rest (a lone NOT).
-            scored = score_matches(s, wquery, values.field_norms)
+            scored = score_matches(s, wquery, values.field_norms, self.ranking)
             if scored is None:
                 scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
             return _page_of(s, values, scored, allowed, request, match_key), True
@@ -460,23 +462,27 @@ class WhooshBackend:
         stems = self._tokens(self._stem, node.text)
         want_title = node.field in (None, "title")
         want_body = node.field in (None, "body")
-        parts: list[Any] = []
+        title_weight, exact_weight = self.ranking.title_weight, self.ranking.exact_weight
         if len(exact) == 1:
+            # One word, scored by BM25F over its forms and fields (see WordClauses). The
+            # field's weight rides on each Term's boost.
+            terms: list[wq.Term] = []
             if want_body:
-                parts += [
+                terms += [
                     wq.Term("body", stems[0]),
-                    wq.Term("body_exact", exact[0], boost=EXACT_BOOST),
+                    wq.Term("body_exact", exact[0], boost=exact_weight),
                 ]
             if want_title:
-                parts += [
-                    wq.Term("title", stems[0], boost=TITLE_BOOST),
-                    wq.Term("title_exact", exact[0], boost=TITLE_BOOST * EXACT_BOOST),
+                terms += [
+                    wq.Term("title", stems[0], boost=title_weight),
+                    wq.Term("title_exact", exact[0], boost=title_weight * exact_weight),
                 ]
-        else:
-            if want_body:
-                parts.append(wq.Phrase("body", stems))
-            if want_title:
-                parts.append(wq.Phrase("title", stems, boost=TITLE_BOOST))
+            return WordClauses([t for t in terms if t.boost > 0])
+        parts: list[Any] = []
+        if want_body:
+            parts.append(wq.Phrase("body", stems))
+        if want_title:
+            parts.append(wq.Phrase("title", stems, boost=title_weight))
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def _prefix(self, node: q.Prefix) -> Any:
@@ -484,7 +490,7 @@ class WhooshBackend:
         if not exact:
             return None
         fields = {
-            None: [("body_exact", 1.0), ("title_exact", TITLE_BOOST)],
+            None: [("body_exact", 1.0), ("title_exact", self.ranking.title_weight)],
             "title": [("title_exact", 1.0)],
             "body": [("body_exact", 1.0)],
             "source": [("source", 1.0)],
@@ -699,7 +705,7 @@ def _matches(
     cached = values.cached(key)
     if cached is not None:
         return cast(array, cached)
-    scored = score_matches(searcher, wquery, values.field_norms)
+    scored = score_matches(searcher, wquery, values.field_norms, RANKING)  # scores unused
     docs = sorted(scored) if scored is not None else searcher.docs_for_query(wquery)
     found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
     values.remember(key, found)

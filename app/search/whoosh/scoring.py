@@ -7,12 +7,15 @@ posting lists (stemmed and exact, body and title), and over 3,000 of 20,000 arti
 took 25 ms. Reading each term's postings a block at a time and adding its BM25 contributions
 into a dict does the same arithmetic with a fraction of the calls.
 
-The scores are Whoosh's own: the same formula (`whoosh.scoring.bm25`), idf (the searcher's,
-i.e. NewsBM25F's), average field lengths, per-field B, query boosts, the stored field lengths
-and the +1 that Whoosh's matcher gives a document for each NOT it satisfies inside an AND.
-tests/test_whoosh_scoring.py compares them with Whoosh's collector on random queries. Phrases
-are matched from the stored positions, prefixes expanded per segment as Whoosh does. Queries
-that match everything (a lone NOT) are left to Whoosh: `score_matches` answers None for them.
+The formula is `Ranking`'s (app.search.base): a query word (`WordClauses`, its stemmed and
+exact forms in body and title) is scored by BM25F, its field frequencies weighted and
+length-normalised, summed and saturated once (`_Segment.word`). A lone term (`source:`,
+`author:`, prefix expansions) and each word of a phrase are BM25 on their own field. Documents
+satisfying a NOT inside an AND get +1, as in Whoosh's matcher. tests/test_whoosh_scoring.py
+compares the scores with a plain reference implementation over the stored postings, and the
+match sets with Whoosh's collector, on random queries. Phrases are matched from the stored
+positions, prefixes expanded per segment as Whoosh does. Queries that match everything (a lone
+NOT) are left to Whoosh: `score_matches` answers None for them.
 """
 
 from __future__ import annotations
@@ -21,24 +24,41 @@ from array import array
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from pickle import loads
-from typing import Any
+from typing import Any, cast
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from app.search.base import Ranking
+
 # What one NOT inside an AND adds to a document's score in Whoosh (InverseMatcher's weight).
 _NOT_SCORE = 1.0
 
 Scores = dict[int, float]
-# (segment reader, segment index, field, (k1, b, average length)) -> per document
-# k1 * ((1 - b) + b * length / average length), the length part of BM25's denominator.
+# (segment reader, segment index, field, (1.0, b, average length)) -> per document
+# (1 - b) + b * length / average length, the length part of BM25's denominator.
 Norms = Callable[[Any, int, str, tuple[float, float, float]], list[float]]
+
+
+class WordClauses(wq.Or):
+    """One query word: its Terms (field, form, weight as the Term's boost) scored together by
+    BM25F, one saturation for the word. To Whoosh's own collector (the top-k path of related
+    articles) it is a plain Or of boosted terms."""
+
+    def __init__(self, subqueries: list[wq.Term]) -> None:
+        super().__init__(subqueries)
+
+    @property
+    def clauses(self) -> list[wq.Term]:
+        return cast(list[wq.Term], self.subqueries)
 
 
 def supported(wquery: Any) -> bool:
     """Whether `score_matches` can score this query (terms combined by AND, OR and NOT)."""
+    if isinstance(wquery, WordClauses):
+        return type(wquery) is WordClauses and all(type(c) is wq.Term for c in wquery.subqueries)
     if isinstance(wquery, wq.Term):
         return True
     if isinstance(wquery, wq.Phrase):
@@ -65,14 +85,14 @@ def supported(wquery: Any) -> bool:
     return False
 
 
-def score_matches(searcher: Searcher, wquery: Any, norms: Norms) -> Scores | None:
+def score_matches(searcher: Searcher, wquery: Any, norms: Norms, ranking: Ranking) -> Scores | None:
     """Every document matching `wquery` with its score, by global document number; None when
     the query is not `supported`. `norms` gives a segment's length parts (see Norms)."""
     if not supported(wquery):
         return None
     out: Scores = {}
     for index, (reader, offset) in enumerate(searcher.reader().leaf_readers()):
-        segment = _Segment(searcher, reader, index, norms)
+        segment = _Segment(searcher, reader, index, norms, ranking)
         scores = segment.score(wquery)
         if offset:
             out.update(zip([d + offset for d in scores], scores.values(), strict=True))
@@ -82,15 +102,19 @@ def score_matches(searcher: Searcher, wquery: Any, norms: Norms) -> Scores | Non
 
 
 class _Segment:
-    def __init__(self, searcher: Searcher, reader: Any, index: int, norms: Norms) -> None:
+    def __init__(
+        self, searcher: Searcher, reader: Any, index: int, norms: Norms, ranking: Ranking
+    ) -> None:
         self.searcher = searcher
         self.reader = reader
         self.index = index
         self.norms = norms
-        self.weighting = searcher.weighting
+        self.ranking = ranking
 
     def score(self, node: Any, only: set[int] | None = None) -> Scores:
         """Scores of the segment's documents matching `node` (only those in `only`, if given)."""
+        if isinstance(node, WordClauses):
+            return self.word(node, only)
         if isinstance(node, wq.Term):
             return self.term(node, only)
         if isinstance(node, wq.Phrase):
@@ -137,39 +161,66 @@ class _Segment:
         sizes = [self.estimate(c) for c in node.subqueries if not isinstance(c, wq.Not)]
         return sum(sizes) if isinstance(node, wq.Or) else min(sizes)
 
-    def _parts(self, field: str, text: str) -> tuple[float, float, list[float]]:
-        """idf, k1 + 1, and each document's length part of the denominator: the pieces of
-        whoosh.scoring.bm25, idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))),
-        computed in the same order, so the floats come out identical."""
-        idf = self.searcher.idf(field, text)
+    def idf(self, terms: list[tuple[str, str]]) -> float:
+        """`Ranking.idf` of a word over the whole index, counting the articles that have it as
+        the commonest of its (field, form) `terms` (a stemmed field holds every article the
+        exact form is in)."""
+        parent = self.searcher.get_parent()
+        n = max(parent.doc_frequency(field, text) for field, text in terms)
+        return self.ranking.idf(parent.doc_count_all(), n)
+
+    def length_parts(self, field: str) -> list[float]:
+        """(1 - b) + b * length / average length of `field`, per document of the segment."""
+        ranking = self.ranking
+        b = ranking.b_title if field.startswith("title") else ranking.b_body
         avgfl = self.searcher.avg_field_length(field) or 1
-        b = self.weighting._field_B.get(field, self.weighting.B)
-        k1 = self.weighting.K1
-        return idf, k1 + 1, self.norms(self.reader, self.index, field, (k1, b, avgfl))
+        return self.norms(self.reader, self.index, field, (1.0, b, avgfl))
 
     def _bm25(self, field: str, text: str) -> Callable[[int, float], float]:
-        idf, k1p1, norms = self._parts(field, text)
+        idf, k1 = self.idf([(field, text)]), self.ranking.k1
+        k1p1, parts = k1 + 1, self.length_parts(field)
 
         def score(docnum: int, tf: float) -> float:
-            return idf * ((tf * k1p1) / (tf + norms[docnum]))
+            return idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
 
         return score
+
+    def word(self, node: WordClauses, only: set[int] | None) -> Scores:
+        # BM25F (Ranking): weighted, length-normalised frequencies summed over the word's
+        # fields, then saturated once. Summing per-field BM25 scores instead let one word count
+        # up to four times (stem and exact form, body and title).
+        clauses = [c for c in node.clauses if (c.fieldname, c.text) in self.reader]
+        if not clauses:
+            return {}
+        tfs: Scores = {}
+        for clause in clauses:
+            weight, parts = clause.boost, self.length_parts(clause.fieldname)
+            for ids, weights, _ in _postings(self.reader.postings(clause.fieldname, clause.text)):
+                for docnum, tf in zip(ids, weights, strict=True):
+                    if only is None or docnum in only:
+                        tfs[docnum] = tfs.get(docnum, 0.0) + weight * tf / parts[docnum]
+        # The idf counts the word in every field it is searched in, present here or not.
+        idf = self.idf([(c.fieldname, c.text) for c in node.clauses])
+        k1 = self.ranking.k1
+        k1p1 = k1 + 1
+        return {d: idf * (t * k1p1) / (t + k1) for d, t in tfs.items()}
 
     def term(self, node: wq.Term, only: set[int] | None) -> Scores:
         field, text = node.fieldname, node.text
         if (field, text) not in self.reader:
             return {}
-        idf, k1p1, norms = self._parts(field, text)
+        idf, k1 = self.idf([(field, text)]), self.ranking.k1
+        k1p1, parts = k1 + 1, self.length_parts(field)
         out: Scores = {}
         for ids, weights, _ in _postings(self.reader.postings(field, text)):
             # The formula inline: a function call per posting cost a tenth of a search.
             if only is None:
                 for docnum, tf in zip(ids, weights, strict=True):
-                    out[docnum] = idf * ((tf * k1p1) / (tf + norms[docnum]))
+                    out[docnum] = idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
             else:
                 for docnum, tf in zip(ids, weights, strict=True):
                     if docnum in only:
-                        out[docnum] = idf * ((tf * k1p1) / (tf + norms[docnum]))
+                        out[docnum] = idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
         if node.boost != 1.0:
             boost = node.boost
             out = {d: s * boost for d, s in out.items()}
