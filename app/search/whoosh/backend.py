@@ -50,6 +50,8 @@ from app.search.query import QuerySyntaxError
 from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
+from app.search.whoosh.fastindex import FastMpWriter
+from app.search.whoosh.fastindex import install as analyse_in_one_pass
 from app.search.whoosh.scoring import score_matches
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class WhooshBackend:
         processes: int = 1,
     ) -> None:
         read_segments_in_place()  # patches whoosh3 once per process (idempotent)
+        analyse_in_one_pass()
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.processes = max(1, processes)
@@ -248,7 +251,8 @@ class WhooshBackend:
         # Python 3.12+ warns about it. multisegment: the workers' segments are kept as they are
         # instead of being merged again in this process; the usual merge policy folds them
         # into bigger segments at later commits.
-        writer = self._index().writer(
+        writer = FastMpWriter(
+            self._index(),
             procs=self.processes,
             multisegment=True,
             start_method="forkserver",
