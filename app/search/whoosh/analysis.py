@@ -72,16 +72,21 @@ class NewsFoldFilter(Filter):
             yield token
 
 
+def strip_possessive(word: str) -> str:
+    """ "russia's" and "hens'" -> "russia", "hens" (a folded word, before stemming)."""
+    if word.endswith("'s"):
+        return word[:-2]
+    if word.endswith("'"):
+        return word[:-1]
+    return word
+
+
 class PossessiveFilter(Filter):
     """ "russia's" and "hens'" -> "russia", "hens" before stemming."""
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
-            text = token.text
-            if text.endswith("'s"):
-                token.text = text[:-2]
-            elif text.endswith("'"):
-                token.text = text[:-1]
+            token.text = strip_possessive(token.text)
             yield token
 
 
@@ -99,11 +104,7 @@ def stem_analyzer() -> Any:
 def _stem_word(word: str) -> str:
     """Possessive stripped, then stemmed; shared by every snippet (a filter is made per snippet,
     so a per-instance cache would start cold every time)."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    elif word.endswith("'"):
-        word = word[:-1]
-    return str(_STEMMER._stem(word))
+    return str(_STEMMER._stem(strip_possessive(word)))
 
 
 _STEMMER = StemFilter(lang="en", cachesize=0)

@@ -51,6 +51,8 @@ from app.search.query import QuerySyntaxError
 from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
+from app.search.whoosh.fastindex import FastMpWriter
+from app.search.whoosh.fastindex import install as analyse_in_one_pass
 from app.search.whoosh.scoring import WordClauses, score_matches
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class WhooshBackend:
         ranking: Ranking = RANKING,
     ) -> None:
         read_segments_in_place()  # patches whoosh3 once per process (idempotent)
+        analyse_in_one_pass()
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.processes = max(1, processes)
@@ -249,7 +252,8 @@ class WhooshBackend:
         # Python 3.12+ warns about it. multisegment: the workers' segments are kept as they are
         # instead of being merged again in this process; the usual merge policy folds them
         # into bigger segments at later commits.
-        writer = self._index().writer(
+        writer = FastMpWriter(
+            self._index(),
             procs=self.processes,
             multisegment=True,
             start_method="forkserver",

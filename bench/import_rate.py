@@ -1,0 +1,144 @@
+"""Import rate until searchable, this checkout against a baseline commit, in the same run.
+
+    .venv/bin/python -m bench.import_rate [--corpus reuters|synthetic] [--size N]
+                                          [--baseline main] [--processes 0]
+
+The corpus becomes files once (Reuters-21578 as dated-text files, one per story, as
+bench.reuters writes them; or SYNTHETIC articles from bench.synthetic as JSON Lines and gzipped
+CSV, as bench.bulk_import writes them). Then, for the baseline commit (extracted with
+`git archive` into a temporary folder: no worktree, no ref is touched) and for this checkout,
+alternately: a fresh data folder, `newsarchive migrate`, and `newsarchive import -q FOLDER` in a
+child process, timed until it exits AND `/api/v1/health`'s figures say searchable (in_sync,
+nothing pending; read through app.services.stats.health in a second child process, whose time
+counts too). Prints articles/s per run and the ratio; --out writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.derived.jsonl"
+CLI = "import sys; from app.cli import main; sys.argv[0] = 'newsarchive'; main()"
+HEALTH = (
+    "import json; from app.archive import open_archive; from app.config import Settings; "
+    "from app.services.stats import health; a = open_archive(Settings()); "
+    "print(json.dumps(health(a))); a.close()"
+)
+
+
+def prepare(kind: str, size: int | None, folder: Path) -> int:
+    """Write the corpus into `folder`; returns the number of stories written."""
+    if kind == "reuters":
+        from bench.reuters import convert
+
+        return convert(REUTERS, folder, size).stories
+    from bench.bulk_import import write_corpus
+
+    count = size or 20_000
+    write_corpus(folder, count)
+    return count
+
+
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The app and its packaging at `ref`, extracted read-only from git."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "app", "pyproject.toml"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def timed_import(code: Path, corpus: Path, data: Path, processes: int) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "NEWSARCHIVE_DATA_DIR": str(data),
+        "NEWSARCHIVE_INDEX_PROCESSES": str(processes),
+    }
+    run = [sys.executable, "-c", CLI]
+    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    done = subprocess.run([*run, "import", "-q", str(corpus)], env=env, capture_output=True)
+    imported = time.perf_counter() - started
+    health = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", HEALTH], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
+    elapsed = time.perf_counter() - started
+    summary = done.stdout.decode(errors="replace").strip().splitlines()
+    return {
+        "seconds": round(elapsed, 2),
+        "import_returned_s": round(imported, 2),
+        "articles": health["articles"],
+        "rate": round(health["articles"] / elapsed, 1),
+        "in_sync": health["in_sync"],
+        "pending": health["pending_index_updates"],
+        "summary": summary[-1] if summary else "",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=["reuters", "synthetic"], default="reuters")
+    parser.add_argument("--size", type=int, default=None, help="stories (default: all / 20k)")
+    parser.add_argument("--baseline", default="main", help="git commit to compare with")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="NEWSARCHIVE_INDEX_PROCESSES (0: the default)"
+    )
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.corpus == "reuters" and not REUTERS.is_file():
+        print(f"skipped: {REUTERS} not found")
+        return 0
+    results: dict[str, list[dict[str, Any]]] = {args.baseline: [], "this checkout": []}
+    with tempfile.TemporaryDirectory(prefix="newsarchive-rate-") as tmp:
+        work = Path(tmp)
+        corpus = work / "corpus"
+        corpus.mkdir()
+        stories = prepare(args.corpus, args.size, corpus)
+        print(f"{args.corpus}: {stories:,} stories written; load {os.getloadavg()[0]:.2f}")
+        codes = {
+            args.baseline: baseline_tree(args.baseline, work / "baseline"),
+            "this checkout": ROOT,
+        }
+        for run in range(args.runs):
+            for label, code in codes.items():
+                figures = timed_import(
+                    code, corpus, work / f"data-{run}-{label.replace(' ', '-')}", args.processes
+                )
+                results[label].append(figures)
+                print(
+                    f"{label:>14}: {figures['articles']:,} articles searchable in "
+                    f"{figures['seconds']:.1f} s = {figures['rate']:,.0f}/s (import returned "
+                    f"after {figures['import_returned_s']:.1f} s; in_sync {figures['in_sync']}, "
+                    f"pending {figures['pending']})"
+                )
+    best = {label: max(r["rate"] for r in runs) for label, runs in results.items()}
+    print(
+        f"ratio (best runs): {best['this checkout'] / best[args.baseline]:.2f}x; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps({"args": vars(args) | {"out": str(args.out)}, "results": results}, indent=2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
