@@ -62,7 +62,10 @@ def test_docs_examples_run(tmp_path: Path, migrated_db: Path) -> None:
                 argv = ["bash", "-euo", "pipefail", "-c", code]
             else:
                 argv = [sys.executable, "-c", PRELUDE + code]
-            r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+            # In tmp_path: examples that save a file (`curl -o`) must not write into the checkout.
+            r = subprocess.run(
+                argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+            )
             where = f"docs/api.md example {i + 1} ({kind}):\n{code}\nstdout: {r.stdout}"
             assert r.returncode == 0, f"{where}\nstderr: {r.stderr}"
             assert r.stdout.strip(), where
