@@ -1,7 +1,7 @@
-"""Term-at-a-time scoring (app.search.whoosh.scoring) must match exactly Whoosh's matches, and
-score them as a plain reference implementation of `Ranking`'s formula does (one document at a
-time, from the stored postings and field lengths): over several segments, with deletions, for
-words, phrases, prefixes, ANDs, ORs, NOTs and fields."""
+"""Array scoring (app.search.whoosh.scoring) must match exactly Whoosh's matches, and score
+them as a plain reference implementation of `Ranking`'s formula does (one document at a time,
+from the stored postings and field lengths): over several segments, with deletions, for words,
+phrases, prefixes, ANDs, ORs, NOTs and fields."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from whoosh import query as wq
 from app.archive import Archive
 from app.search.base import Ranking
 from app.search.query import QuerySyntaxError, parse_query
+from app.search.whoosh.postings import PostingCache
 from app.search.whoosh.scoring import WordClauses, score_matches, supported
 from app.services.articles import delete_article
 from app.services.searching import SearchParams, search_articles
@@ -161,19 +162,23 @@ def test_scores_follow_the_reference(filled: Archive, monkeypatch: pytest.Monkey
     backend = filled.search
     ranking = backend.ranking  # type: ignore[attr-defined]
     checked = 0
+    cache = PostingCache(min_postings=0)  # keep every list, short ones too
     with backend._searcher() as s:  # type: ignore[attr-defined]
         values = backend._values.for_searcher(s)  # type: ignore[attr-defined]
         assert len(s.reader().leaf_readers()) > 1
         for q in _queries(random.Random(11), 160):
             wquery = backend._translate(parse_query(q))  # type: ignore[attr-defined]
             assert supported(wquery), q
-            ours = score_matches(s, wquery, values.field_norms, ranking)
             matches = {hit.docnum for hit in s.search(wquery, limit=None)}
-            assert ours is not None
-            assert ours.keys() == matches, q
             reference = reference_scores(s, wquery, matches, ranking)
-            for docnum, score in reference.items():
-                assert ours[docnum] == pytest.approx(score, rel=1e-9), q
+            # Twice through one cache: decoded postings served again must score the same.
+            for _ in range(2):
+                scored = score_matches(s, wquery, values.field_norms, ranking, cache)
+                assert scored is not None
+                ours = scored.as_dict()
+                assert ours.keys() == matches, q
+                for docnum, score in reference.items():
+                    assert ours[docnum] == pytest.approx(score, rel=1e-9), q
             checked += bool(matches)
     assert checked > 120
 
@@ -235,9 +240,12 @@ def test_any_query_scores_like_the_reference(filled: Archive, tokens: list[str])
         mp.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
         with backend._searcher() as s:  # type: ignore[attr-defined]
             values = backend._values.for_searcher(s)  # type: ignore[attr-defined]
-            ours = score_matches(s, wquery, values.field_norms, backend.ranking)  # type: ignore[attr-defined]
+            ranking = backend.ranking  # type: ignore[attr-defined]
+            scored = score_matches(s, wquery, values.field_norms, ranking)
             matches = {hit.docnum for hit in s.search(wquery, limit=None)}
-            assert ours is not None and ours.keys() == matches
-            reference = reference_scores(s, wquery, matches, backend.ranking)  # type: ignore[attr-defined]
+            assert scored is not None
+            ours = scored.as_dict()
+            assert ours.keys() == matches
+            reference = reference_scores(s, wquery, matches, ranking)
     for docnum, score in reference.items():
         assert ours[docnum] == pytest.approx(score, rel=1e-9)

@@ -9,22 +9,20 @@ totals), computed from per-document values held in memory (app.search.whoosh.doc
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import gc
-import heapq
 import logging
 import shutil
 import threading
 import time
 import warnings
-from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 from markupsafe import Markup
 from whoosh import collectors
 from whoosh import highlight as wh
@@ -53,7 +51,8 @@ from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
-from app.search.whoosh.scoring import WordClauses, score_matches
+from app.search.whoosh.postings import IntArray, PostingCache
+from app.search.whoosh.scoring import Scored, WordClauses, score_matches
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +142,7 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(POOL_SIZE)
         self._values = DocValuesCache(cache_size)
+        self._postings = PostingCache()
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -364,12 +364,12 @@ class WhooshBackend:
     ) -> tuple[SearchHits, bool]:
         wanted = request.offset + request.limit
         allowed = _allowed(values, request.filters)
-        if allowed is not None and not allowed:
+        if allowed is not None and not len(allowed):
             # whoosh3 treats an empty filter like no filter at all: never pass one.
             return SearchHits(ids=[], scores=[], total=0), True
         if sort != "relevance":
             # Date order from the in-memory dates: one pass over the matches, no scoring.
-            matches = _matches(s, values, wquery, allowed, request.filters)
+            matches = _matches(s, values, wquery, allowed, request.filters, self._postings)
             ids = _date_page(s, values, matches, request, newest=sort == "newest")
             return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches)), True
         # replace=0 everywhere: whoosh3's matcher replacement (on by default) skips documents
@@ -381,14 +381,19 @@ class WhooshBackend:
             # timeline, and the page in (score, article id) order, the one order a cursor
             # (`after`) continues, whichever way the scores were computed. The term-at-a-time
             # scorer takes nearly every query; Whoosh scores the rest (a lone NOT).
-            scored = score_matches(s, wquery, values.field_norms, self.ranking)
+            scored = score_matches(s, wquery, values.field_norms, self.ranking, self._postings)
             if scored is None:
-                scored = {hit.docnum: hit.score for hit in s.search(wquery, limit=None)}
+                hits = sorted((hit.docnum, hit.score) for hit in s.search(wquery, limit=None))
+                scored = Scored(
+                    np.array([d for d, _ in hits], np.int64),
+                    np.array([score for _, score in hits], np.float64),
+                )
             return _page_of(s, values, scored, allowed, request, match_key), True
         # Only the top results (related articles): block-quality skipping, with the total a
         # lower bound. replace=0: whoosh3's matcher replacement (on by default) skips documents
         # that do belong in the top k (tests/test_search_contract.py).
-        results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allowed)
+        allow = None if allowed is None else set(allowed.tolist())
+        results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allow)
         page = results[request.offset : request.offset + request.limit]
         ids = [int(hit["id"]) for hit in page]
         scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
@@ -403,9 +408,9 @@ class WhooshBackend:
         with self._searcher() as s:
             values = self._values.for_searcher(s)
             allowed = _allowed(values, filters)
-            if allowed is not None and not allowed:
+            if allowed is not None and not len(allowed):
                 return {field: {} for field in fields}
-            matches = _matches(s, values, wquery, allowed, filters)
+            matches = _matches(s, values, wquery, allowed, filters, self._postings)
             out: dict[FacetField, dict[str, int]] = {}
             for field in fields:
                 if field == "source":
@@ -553,6 +558,7 @@ class WhooshBackend:
             self._pool.clear()
             self._ix = None
         self._values.clear()
+        self._postings.clear()
 
 
 class _MarkFormatter(wh.Formatter):
@@ -570,8 +576,8 @@ class _MarkFormatter(wh.Formatter):
 def _page_of(
     s: Searcher,
     values: DocValues,
-    scored: dict[int, float],
-    allowed: set[int] | None,
+    scored: Scored,
+    allowed: IntArray | None,
     request: SearchRequest,
     match_key: Any,
 ) -> SearchHits:
@@ -579,10 +585,12 @@ def _page_of(
     `request.after` (a score and an article id) when given; the match set is remembered for
     the page's count, facets and timeline. Article ids are read for the page and for the
     matches that share its last score (equal scores are rare: copies of one text)."""
+    docs, scores = scored.docs, scored.scores
     if allowed is not None:
-        scored = {d: score for d, score in scored.items() if d in allowed}
-    values.remember(match_key, array("I", sorted(scored)))
-    total = len(scored)
+        keep = np.isin(docs, allowed, assume_unique=True)
+        docs, scores = docs[keep], scores[keep]
+    values.remember(match_key, docs.astype(np.uint32))
+    total = len(docs)
     reader = s.reader()
 
     def article_id(docnum: int) -> int:
@@ -595,65 +603,64 @@ def _page_of(
         # Every write moves every score a little (idf depends on the article count), so the
         # page continues after where that article ranks now; its old score only if it is gone.
         current = s.document_number(id=str(last))
-        if current is not None and current in scored:
-            top_score = scored[current]
-        scored = {
-            d: score
-            for d, score in scored.items()
-            if score < top_score or (score == top_score and article_id(d) > last)
-        }
+        if current is not None:
+            at = int(np.searchsorted(docs, current))
+            if at < total and docs[at] == current:
+                top_score = float(scores[at])
+        keep = scores < top_score
+        for at in np.flatnonzero(scores == top_score).tolist():
+            keep[at] = article_id(int(docs[at])) > last
+        docs, scores = docs[keep], scores[keep]
     wanted = request.offset + request.limit
-    top = heapq.nsmallest(wanted, scored.items(), key=lambda hit: (-hit[1], hit[0]))
-    if not top:
+    if not len(docs) or wanted <= 0:
         return SearchHits(ids=[], scores=[], total=total)
-    edge = top[-1][1]
-    inner = [(d, score) for d, score in top if score != edge]
-    tied = [(d, score) for d, score in scored.items() if score == edge]
-    keyed = sorted((-score, article_id(d)) for d, score in inner + tied)[:wanted]
+    # The score of the wanted-th best: every match above it is on the page, and the matches
+    # that share it compete by article id for the remaining places.
+    edge = scores.min() if wanted >= len(scores) else -np.partition(-scores, wanted - 1)[wanted - 1]
+    chosen = np.flatnonzero(scores >= edge)
+    keyed = sorted(
+        (-score, article_id(d))
+        for d, score in zip(docs[chosen].tolist(), scores[chosen].tolist(), strict=True)
+    )[:wanted]
     page = keyed[request.offset :]
     ids = [i for _, i in page]
-    scores: list[float | None] = [float(-negated) if negated else None for negated, _ in page]
-    return SearchHits(ids=ids, scores=scores, total=total)
+    page_scores: list[float | None] = [float(-negated) if negated else None for negated, _ in page]
+    return SearchHits(ids=ids, scores=page_scores, total=total)
 
 
 def _date_page(
-    s: Searcher, values: DocValues, matches: array, request: SearchRequest, *, newest: bool
+    s: Searcher, values: DocValues, matches: IntArray, request: SearchRequest, *, newest: bool
 ) -> list[int]:
     """Article ids of one page of `matches` in (date, article id) order, the API's keyset order
     (`request.after`): ranked by date in memory, and article ids read only for the page and
     for the matches that share the page's last day."""
     reader = s.reader()
-    dates = values.dates
+    dates = values.date_array()
 
     def article_id(docnum: int) -> int:
         return int(reader.stored_fields(docnum)["id"])
 
-    candidates: Any = matches  # ascending document numbers
+    candidates = matches  # ascending document numbers
     if request.after is not None:
         if not isinstance(request.after[0], dt.date):
             raise TypeError("a date-ordered page continues after a date")
         day, last = date_key(request.after[0]), request.after[1]
-        if newest:
-            candidates = [
-                d for d in matches if dates[d] < day or (dates[d] == day and article_id(d) < last)
-            ]
-        else:
-            candidates = [
-                d for d in matches if dates[d] > day or (dates[d] == day and article_id(d) > last)
-            ]
+        days = dates[candidates]
+        keep = days < day if newest else days > day
+        for at in np.flatnonzero(days == day).tolist():
+            found = article_id(int(candidates[at]))
+            keep[at] = found < last if newest else found > last
+        candidates = candidates[keep]
     wanted = request.offset + request.limit
     top = values.by_date(candidates, wanted, newest=newest)  # (date, document number) order
     if not top:
         return []
     # Every match of the page's last day competes, by id, for that day's places on the page.
-    edge = dates[top[-1]]
+    edge = int(dates[top[-1]])
     inner = [d for d in top if dates[d] != edge]
-    on_edge = [
-        d
-        for d in values.in_dates(edge, edge)
-        if (i := bisect.bisect_left(candidates, d)) < len(candidates) and candidates[i] == d
-    ]
-    keyed = sorted(((dates[d], article_id(d)) for d in inner + on_edge), reverse=newest)
+    day_docs = np.asarray(values.in_dates(edge, edge), np.int64)
+    on_edge = day_docs[np.isin(day_docs, candidates)].tolist()
+    keyed = sorted(((int(dates[d]), article_id(d)) for d in inner + on_edge), reverse=newest)
     return [i for _, i in keyed[:wanted]][request.offset :]
 
 
@@ -673,16 +680,16 @@ class _CachedHits:
     exact: bool  # False when the total is only a lower bound
 
 
-def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
-    """The documents the filters let through (None when there are no filters), from the
-    in-memory values rather than Whoosh range and term queries; cached per index version."""
+def _allowed(values: DocValues, f: SearchFilters) -> IntArray | None:
+    """The documents the filters let through, ascending (None when there are no filters), from
+    the in-memory values rather than Whoosh range and term queries; cached per index version."""
     if not (f.date_from or f.date_to or f.sources or f.authors):
         return None
     key = ("filter", f)
     cached = values.cached(key)
     if cached is not None:
-        return set(cast(array, cached))  # a few ms at 100k; a cached set would cost ~10x memory
-    parts: list[list[int]] = []
+        return cast(IntArray, cached)
+    parts: list[Any] = []
     if f.date_from or f.date_to:
         low = date_key(f.date_from) if f.date_from else None
         high = date_key(f.date_to) if f.date_to else None
@@ -691,29 +698,37 @@ def _allowed(values: DocValues, f: SearchFilters) -> set[int] | None:
         parts.append(values.with_source({source_key(s) for s in f.sources}))
     if f.authors:
         parts.append(values.with_person({" ".join(a.split()).lower() for a in f.authors}))
-    parts.sort(key=len)
-    allowed = set(parts[0])
+    allowed = np.unique(np.asarray(parts[0], np.uint32))
     for part in parts[1:]:
-        allowed.intersection_update(part)
-    values.remember(key, array("I", allowed))
+        allowed = np.intersect1d(allowed, np.asarray(part, np.uint32))
+    values.remember(key, allowed)
     return allowed
 
 
 def _matches(
-    searcher: Searcher, values: DocValues, wquery: Any, allowed: set[int] | None, f: SearchFilters
-) -> array:
-    """Every matching document number, filtered (from the term-at-a-time scores where the query
-    allows: faster than Whoosh's unscored walk); cached per index version so the
-    exact total, the facets and the timeline of one results page walk the matches once."""
+    searcher: Searcher,
+    values: DocValues,
+    wquery: Any,
+    allowed: IntArray | None,
+    f: SearchFilters,
+    cache: PostingCache,
+) -> IntArray:
+    """Every matching document number, ascending and filtered (from the array scorer where the
+    query allows: faster than Whoosh's unscored walk); cached per index version so the exact
+    total, the facets and the timeline of one results page walk the matches once."""
     key = _match_key(wquery, f)
     cached = values.cached(key)
     if cached is not None:
-        return cast(array, cached)
-    scored = score_matches(searcher, wquery, values.field_norms, RANKING)  # scores unused
-    docs = sorted(scored) if scored is not None else searcher.docs_for_query(wquery)
-    found = array("I", docs if allowed is None else filter(allowed.__contains__, docs))
-    values.remember(key, found)
-    return found
+        return cast(IntArray, cached)
+    scored = score_matches(searcher, wquery, values.field_norms, RANKING, cache)  # scores unused
+    if scored is not None:
+        docs = scored.docs.astype(np.uint32)
+    else:
+        docs = np.asarray(sorted(searcher.docs_for_query(wquery)), np.uint32)
+    if allowed is not None:
+        docs = docs[np.isin(docs, allowed, assume_unique=True)]
+    values.remember(key, docs)
+    return cast(IntArray, docs)
 
 
 def _retry(fn: Any, attempts: int = 5) -> Any:

@@ -13,8 +13,6 @@ Whoosh's matchers, which skip deleted documents.
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import threading
 from array import array
 from collections import Counter, OrderedDict
@@ -23,8 +21,13 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from app.search.whoosh.postings import FloatArray, IntArray
 from app.search.whoosh.scoring import field_lengths
 
+_NO_DATES: NDArray[np.uint32] = np.zeros(0, np.uint32)
 # Segments whose values are kept: more than an index ever has at once (merges keep it small).
 SEGMENT_CACHE_SIZE = 256
 
@@ -38,8 +41,8 @@ class SegmentValues:
     people: list[tuple[str, ...]]  # lower-cased person keys
     # Stored field lengths, by field, read when a query first scores that field (whoosh_scoring),
     # and BM25's length parts from them for the latest (k1, b, average length) of each field.
-    lengths: dict[str, list[int]] = field(default_factory=dict)
-    norms: dict[str, tuple[tuple[float, float, float], list[float]]] = field(default_factory=dict)
+    lengths: dict[str, FloatArray] = field(default_factory=dict)
+    norms: dict[str, tuple[tuple[float, float, float], FloatArray]] = field(default_factory=dict)
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -76,9 +79,12 @@ class DocValues:
     sources: list[str]
     people: list[tuple[str, ...]]
     segments: Sequence[SegmentValues] = ()
-    _by_date: list[int] | None = None
-    _sorted_dates: array | None = None
-    _rank: array | None = None  # position of each document in (date, docnum) order
+    _dates_np: NDArray[np.uint32] | None = None
+    _by_date: IntArray | None = None
+    _sorted_dates: NDArray[np.uint32] | None = None
+    _rank: IntArray | None = None  # position of each document in (date, docnum) order
+    _sources_np: tuple[NDArray[np.int32], list[str]] | None = None
+    _people_np: tuple[IntArray, NDArray[np.int32], list[str]] | None = None
     _by_source: dict[str, list[int]] | None = None
     _by_person: dict[str, list[int]] | None = None
     # Match sets (arrays) and filter sets, by query and filters.
@@ -99,17 +105,20 @@ class DocValues:
             cache_size=cache_size,
         )
 
-    def field_lengths(self, reader: Any, index: int, name: str) -> list[int]:
-        """Stored lengths of field `name` in segment `index` (read once per segment)."""
+    def field_lengths(self, reader: Any, index: int, name: str) -> FloatArray:
+        """Stored lengths of field `name` in segment `index` (read once per segment); 0 for a
+        document without the field, which is in no posting of it either."""
         segment = self.segments[index]
         found = segment.lengths.get(name)
         if found is None:
-            found = segment.lengths[name] = field_lengths(reader, name)
+            lengths = field_lengths(reader, name)
+            found = np.fromiter((n or 0 for n in lengths), np.float64, len(lengths))
+            segment.lengths[name] = found
         return found
 
     def field_norms(
         self, reader: Any, index: int, name: str, params: tuple[float, float, float]
-    ) -> list[float]:
+    ) -> FloatArray:
         """k1 * ((1 - b) + b * length / average) for each document of segment `index`, kept
         until the parameters change (the average length changes with every write)."""
         segment = self.segments[index]
@@ -117,37 +126,42 @@ class DocValues:
         if known is not None and known[0] == params:
             return known[1]
         k1, b, avgfl = params
-        # A document without the field has no length (None); it is in no posting of it either.
         lengths = self.field_lengths(reader, index, name)
-        norms = [k1 * ((1 - b) + b * (n or 0) / avgfl) for n in lengths]
+        norms = k1 * ((1 - b) + b * lengths / avgfl)
         segment.norms[name] = (params, norms)
         return norms
 
     # -- filters ------------------------------------------------------------------------------
-    def _date_order(self) -> tuple[list[int], array]:
+    def date_array(self) -> NDArray[np.uint32]:
+        """The dates as a NumPy view (no copy)."""
+        if self._dates_np is None:
+            self._dates_np = np.frombuffer(self.dates, np.uint32) if len(self.dates) else _NO_DATES
+        return self._dates_np
+
+    def _date_order(self) -> tuple[IntArray, NDArray[np.uint32]]:
         with self._lock:
             if self._by_date is None or self._sorted_dates is None:
-                # sorted() is stable, so documents of one day stay in docnum order.
-                order = sorted(range(len(self.dates)), key=self.dates.__getitem__)
-                self._sorted_dates = array("I", (self.dates[i] for i in order))
+                # A stable sort, so documents of one day stay in docnum order.
+                order = np.argsort(self.date_array(), kind="stable")
+                self._sorted_dates = self.date_array()[order]
                 self._by_date = order
             return self._by_date, self._sorted_dates
 
-    def _ranks(self) -> array:
+    def _ranks(self) -> IntArray:
         order, _ = self._date_order()
         with self._lock:
             if self._rank is None:
-                rank = array("I", bytes(4 * len(order)))
-                for position, docnum in enumerate(order):
-                    rank[docnum] = position
+                rank = np.empty(len(order), np.int64)
+                rank[order] = np.arange(len(order))
                 self._rank = rank
             return self._rank
 
-    def in_dates(self, low: int | None, high: int | None) -> list[int]:
-        """Document numbers dated within [low, high] (YYYYMMDD ints; None is open)."""
+    def in_dates(self, low: int | None, high: int | None) -> IntArray:
+        """Document numbers dated within [low, high] (YYYYMMDD ints; None is open), in
+        (date, docnum) order."""
         order, dates = self._date_order()
-        start = bisect.bisect_left(dates, low) if low is not None else bisect.bisect_left(dates, 1)
-        end = bisect.bisect_right(dates, high) if high is not None else len(dates)
+        start = int(np.searchsorted(dates, 1 if low is None else low, "left"))
+        end = len(dates) if high is None else int(np.searchsorted(dates, high, "right"))
         return order[start:end]
 
     def with_source(self, keys: Iterable[str]) -> list[int]:
@@ -168,28 +182,63 @@ class DocValues:
             self._by_person = index
         return list(chain.from_iterable(self._by_person.get(k, []) for k in keys))
 
-    # -- counting -----------------------------------------------------------------------------
-    def count_sources(self, docnums: Sequence[int]) -> Counter[str]:
-        counts = Counter(map(self.sources.__getitem__, docnums))
-        counts.pop("", None)
-        return counts
+    # -- counting, over arrays of document numbers -------------------------------------------
+    def _source_codes(self) -> tuple[NDArray[np.int32], list[str]]:
+        with self._lock:
+            if self._sources_np is None:
+                names = sorted(set(self.sources))
+                code = {name: i for i, name in enumerate(names)}
+                codes = np.fromiter(
+                    map(code.__getitem__, self.sources), np.int32, len(self.sources)
+                )
+                self._sources_np = (codes, names)
+            return self._sources_np
 
-    def count_people(self, docnums: Sequence[int]) -> Counter[str]:
-        return Counter(chain.from_iterable(map(self.people.__getitem__, docnums)))
+    def _person_pairs(self) -> tuple[IntArray, NDArray[np.int32], list[str]]:
+        with self._lock:
+            if self._people_np is None:
+                names = sorted(set(chain.from_iterable(self.people)))
+                code = {name: i for i, name in enumerate(names)}
+                counts = np.fromiter(map(len, self.people), np.int64, len(self.people))
+                docs = np.repeat(np.arange(len(self.people), dtype=np.int64), counts)
+                flat = chain.from_iterable(self.people)
+                codes = np.fromiter(map(code.__getitem__, flat), np.int32, len(docs))
+                self._people_np = (docs, codes, names)
+            return self._people_np
 
-    def count_days(self, docnums: Sequence[int]) -> Counter[int]:
-        counts = Counter(map(self.dates.__getitem__, docnums))
-        counts.pop(0, None)
-        return counts
+    def count_sources(self, docnums: IntArray) -> Counter[str]:
+        codes, names = self._source_codes()
+        counts = np.bincount(codes[docnums], minlength=len(names))
+        found = Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+        found.pop("", None)
+        return found
 
-    def by_date(self, docnums: Sequence[int], n: int, *, newest: bool) -> list[int]:
+    def count_people(self, docnums: IntArray) -> Counter[str]:
+        docs, codes, names = self._person_pairs()
+        chosen = np.zeros(len(self.people), bool)
+        chosen[docnums] = True
+        counts = np.bincount(codes[chosen[docs]], minlength=len(names))
+        return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+
+    def count_days(self, docnums: IntArray) -> Counter[int]:
+        days, counts = np.unique(self.date_array()[docnums], return_counts=True)
+        found = Counter(dict(zip(days.tolist(), counts.tolist(), strict=True)))
+        found.pop(0, None)
+        return found
+
+    def by_date(self, docnums: IntArray, n: int, *, newest: bool) -> list[int]:
         """The first `n` of `docnums` in date order (newest first when `newest`); documents of
         the same day in the order they were indexed (reversed for newest first)."""
-        # A heap keyed by a C-level lookup: O(matches * log n), no Python call per match.
-        rank = self._ranks().__getitem__
-        if newest:
-            return heapq.nlargest(n, docnums, key=rank)
-        return heapq.nsmallest(n, docnums, key=rank)
+        if not len(docnums) or n <= 0:
+            return []
+        rank = self._ranks()[docnums]
+        key = -rank if newest else rank
+        if n < len(key):
+            chosen = np.argpartition(key, n - 1)[:n]
+            chosen = chosen[np.argsort(key[chosen])]
+        else:
+            chosen = np.argsort(key)
+        return [int(d) for d in np.asarray(docnums)[chosen].tolist()]
 
     # -- cached match sets, filter sets and result pages, for this index version only ---------
     # Document-number sets are kept as arrays (4 bytes a document: at most cache_size x 400 KB

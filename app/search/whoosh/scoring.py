@@ -1,45 +1,60 @@
-"""Whole-match-set scoring for the Whoosh backend, a term at a time.
+"""Whole-match-set scoring for the Whoosh backend, over NumPy arrays.
 
 Why: a results page needs every match (the exact total, the facets, the timeline) as well as the
-top k by score. Whoosh finds both by walking a tree of matchers one document at a time, with
-several Python method calls per posting at each level of the tree: a one-word query is four
-posting lists (stemmed and exact, body and title), and over 3,000 of 20,000 articles that walk
-took 25 ms. Reading each term's postings a block at a time and adding its BM25 contributions
-into a dict does the same arithmetic with a fraction of the calls.
+top k by score. Whoosh finds both by walking a tree of matchers one document at a time, several
+Python calls per posting; a common two-word AND at 100k articles visits tens of thousands of
+postings per field. Here each term's postings are decoded into arrays (app/search/whoosh/
+postings.py, cached per segment), BM25 is computed over whole arrays, OR adds into a dense
+per-segment accumulator, AND and NOT are sorted-array intersections and differences, and a
+phrase intersects (document, position) keys of its words.
 
 The formula is `Ranking`'s (app.search.base): a query word (`WordClauses`, its stemmed and
 exact forms in body and title) is scored by BM25F, its field frequencies weighted and
-length-normalised, summed and saturated once (`_Segment.word`). A lone term (`source:`,
-`author:`, prefix expansions) and each word of a phrase are BM25 on their own field. Documents
+length-normalised, summed and saturated once (`bm25f`). A lone term (`source:`, `author:`,
+prefix expansions) and each word of a phrase are BM25 on their own field (`bm25`). Documents
 satisfying a NOT inside an AND get +1, as in Whoosh's matcher. tests/test_whoosh_scoring.py
 compares the scores with a plain reference implementation over the stored postings, and the
-match sets with Whoosh's collector, on random queries. Phrases are matched from the stored
-positions, prefixes expanded per segment as Whoosh does. Queries that match everything (a lone
-NOT) are left to Whoosh: `score_matches` answers None for them.
+match sets with Whoosh's collector, on random queries. Prefixes are expanded per segment as
+Whoosh does. Queries that match everything (a lone NOT) are left to Whoosh: `score_matches`
+answers None for them.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterator
-from itertools import accumulate
-from pickle import loads
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
 from app.search.base import Ranking
+from app.search.whoosh.postings import FloatArray, IntArray, PostingCache, positions
 
 # What one NOT inside an AND adds to a document's score in Whoosh (InverseMatcher's weight).
 _NOT_SCORE = 1.0
 
-Scores = dict[int, float]
 # (segment reader, segment index, field, (1.0, b, average length)) -> per document
 # (1 - b) + b * length / average length, the length part of BM25's denominator.
-Norms = Callable[[Any, int, str, tuple[float, float, float]], list[float]]
+Norms = Callable[[Any, int, str, tuple[float, float, float]], FloatArray]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Matching documents (ascending document numbers) and their scores."""
+
+    docs: IntArray
+    scores: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.docs.tolist(), self.scores.tolist(), strict=True))
+
+
+_NONE = Scored(np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 
 class WordClauses(wq.Or):
@@ -53,6 +68,23 @@ class WordClauses(wq.Or):
     @property
     def clauses(self) -> list[wq.Term]:
         return cast(list[wq.Term], self.subqueries)
+
+
+def bm25f(fields: list[tuple[float, FloatArray, FloatArray]], idf: float, k1: float) -> FloatArray:
+    """One query word's BM25F score (`Ranking`): for each field, (weight, frequencies, length
+    parts (1 - b) + b * length / average length), aligned on the same documents (frequency 0
+    where the field lacks the word); weighted, length-normalised frequencies summed into one
+    pseudo-frequency, then saturated once and times idf."""
+    tf = np.zeros(len(fields[0][1]), np.float64)
+    for weight, tfs, parts in fields:
+        tf += weight * tfs / parts
+    return idf * (tf * (k1 + 1)) / (tf + k1)
+
+
+def bm25(tf: FloatArray, parts: FloatArray, idf: float, k1: float) -> FloatArray:
+    """One term's BM25 score in one field (lone terms and the words of a phrase):
+    idf * tf (k1 + 1) / (tf + k1 * ((1 - b) + b * length / average length))."""
+    return idf * ((tf * (k1 + 1)) / (tf + k1 * parts))
 
 
 def supported(wquery: Any) -> bool:
@@ -85,38 +117,64 @@ def supported(wquery: Any) -> bool:
     return False
 
 
-def score_matches(searcher: Searcher, wquery: Any, norms: Norms, ranking: Ranking) -> Scores | None:
+def score_matches(
+    searcher: Searcher,
+    wquery: Any,
+    norms: Norms,
+    ranking: Ranking,
+    cache: PostingCache | None = None,
+) -> Scored | None:
     """Every document matching `wquery` with its score, by global document number; None when
-    the query is not `supported`. `norms` gives a segment's length parts (see Norms)."""
+    the query is not `supported`. `norms` gives a segment's length parts (see Norms); `cache`
+    keeps decoded postings between searches."""
     if not supported(wquery):
         return None
-    out: Scores = {}
+    cache = cache or PostingCache(max_bytes=0)
+    docs: list[IntArray] = []
+    scores: list[FloatArray] = []
     for index, (reader, offset) in enumerate(searcher.reader().leaf_readers()):
-        segment = _Segment(searcher, reader, index, norms, ranking)
-        scores = segment.score(wquery)
-        if offset:
-            out.update(zip([d + offset for d in scores], scores.values(), strict=True))
-        else:
-            out.update(scores)
-    return out
+        if reader.segment() is None:  # the reader of an empty index
+            continue
+        found = _Segment(searcher, reader, index, norms, ranking, cache).score(wquery, None)
+        docs.append(found.docs + offset)
+        scores.append(found.scores)
+    if not docs:
+        return _NONE
+    return Scored(np.concatenate(docs), np.concatenate(scores))
 
 
 class _Segment:
     def __init__(
-        self, searcher: Searcher, reader: Any, index: int, norms: Norms, ranking: Ranking
+        self,
+        searcher: Searcher,
+        reader: Any,
+        index: int,
+        norms: Norms,
+        ranking: Ranking,
+        cache: PostingCache,
     ) -> None:
         self.searcher = searcher
         self.reader = reader
         self.index = index
         self.norms = norms
         self.ranking = ranking
+        self.cache = cache
+        self.size = reader.doc_count_all()
+        self.key = reader.segment().segment_id()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+        self.live: np.ndarray | None = None
+        if deleted:
+            self.live = np.ones(self.size, bool)
+            self.live[np.fromiter(deleted, np.int64, len(deleted))] = False
 
-    def score(self, node: Any, only: set[int] | None = None) -> Scores:
-        """Scores of the segment's documents matching `node` (only those in `only`, if given)."""
+    def score(self, node: Any, only: IntArray | None) -> Scored:
+        """Scores of the segment's documents matching `node`; `only` (ascending document
+        numbers), when given, lets a phrase skip reading positions elsewhere (the result may
+        still hold other documents: the caller intersects)."""
         if isinstance(node, WordClauses):
-            return self.word(node, only)
+            return self.word(node)
         if isinstance(node, wq.Term):
-            return self.term(node, only)
+            return self.term(node)
         if isinstance(node, wq.Phrase):
             return self.phrase(node, only)
         if isinstance(node, wq.Prefix):
@@ -124,31 +182,43 @@ class _Segment:
             # prefix's boost (its `constantscore` leaves the searcher's weighting in place).
             words = [w for w in self.reader.expand_prefix(node.fieldname, node.text) if w]
             terms = [wq.Term(node.fieldname, w, boost=node.boost) for w in words]
-            return self.score(wq.Or(terms), only) if terms else {}
+            return self.score(wq.Or(terms), only) if terms else _NONE
         if isinstance(node, wq.Or):
-            parts = sorted((self.score(c, only) for c in node.subqueries), key=len, reverse=True)
-            total = dict(parts[0])
-            for part in parts[1:]:
-                for docnum, score in part.items():
-                    total[docnum] = total.get(docnum, 0.0) + score
-            return total
-        # AND: the rarest part first; the others are only scored where it matched.
+            return self.union([self.score(c, only) for c in node.subqueries])
+        # AND: the rarest part first; the others narrowed to where it matched.
         positive = sorted(
             (c for c in node.subqueries if not isinstance(c, wq.Not)), key=self.estimate
         )
-        scored = [self.score(positive[0], only)]
-        docs = set(scored[0])
+        found = self.score(positive[0], only)
         for child in positive[1:]:
-            if not docs:
-                return {}
-            part = self.score(child, docs)
-            docs.intersection_update(part)
-            scored.append(part)
+            if not len(found):
+                return _NONE
+            found = _intersect(found, self.score(child, found.docs))
         negative = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
         for child in negative:
-            docs.difference_update(self.score(child, docs))
-        bonus = _NOT_SCORE * len(negative)
-        return {d: sum(part[d] for part in scored) + bonus for d in docs}
+            if not len(found):
+                return _NONE
+            excluded = self.score(child, found.docs).docs
+            found = _mask(found, ~np.isin(found.docs, excluded, assume_unique=True))
+        if negative:
+            found = Scored(found.docs, found.scores + _NOT_SCORE * len(negative))
+        return found
+
+    def union(self, parts: list[Scored]) -> Scored:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return _NONE
+        if len(parts) == 1:
+            return parts[0]
+        # A dense accumulator as long as the segment: each part's documents are distinct, so
+        # plain fancy-indexed adds are exact.
+        total = np.zeros(self.size, np.float64)
+        hit = np.zeros(self.size, bool)
+        for part in parts:
+            total[part.docs] += part.scores
+            hit[part.docs] = True
+        docs = np.flatnonzero(hit).astype(np.int64)
+        return Scored(docs, total[docs])
 
     def estimate(self, node: Any) -> int:
         """An upper bound of the matches, from document frequencies (no postings read)."""
@@ -169,173 +239,128 @@ class _Segment:
         n = max(parent.doc_frequency(field, text) for field, text in terms)
         return self.ranking.idf(parent.doc_count_all(), n)
 
-    def length_parts(self, field: str) -> list[float]:
+    def length_parts(self, field: str) -> FloatArray:
         """(1 - b) + b * length / average length of `field`, per document of the segment."""
         ranking = self.ranking
         b = ranking.b_title if field.startswith("title") else ranking.b_body
         avgfl = self.searcher.avg_field_length(field) or 1
         return self.norms(self.reader, self.index, field, (1.0, b, avgfl))
 
-    def _bm25(self, field: str, text: str) -> Callable[[int, float], float]:
-        idf, k1 = self.idf([(field, text)]), self.ranking.k1
-        k1p1, parts = k1 + 1, self.length_parts(field)
+    def _live(self, ids: IntArray) -> IntArray | None:
+        """Positions in `ids` of documents not deleted (None: all of them)."""
+        if self.live is None:
+            return None
+        return np.flatnonzero(self.live[ids])
 
-        def score(docnum: int, tf: float) -> float:
-            return idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
+    def postings(self, field: str, text: str) -> tuple[IntArray, FloatArray]:
+        """The live documents having `text` in `field` and its frequency in each."""
+        found = self.cache.get(self.key, self.reader, field, text, False)
+        ids, tfs = found.ids, found.tfs
+        keep = self._live(ids)
+        if keep is not None:
+            ids, tfs = ids[keep], tfs[keep]
+        return ids, tfs
 
-        return score
-
-    def word(self, node: WordClauses, only: set[int] | None) -> Scores:
-        # BM25F (Ranking): weighted, length-normalised frequencies summed over the word's
-        # fields, then saturated once. Summing per-field BM25 scores instead let one word count
-        # up to four times (stem and exact form, body and title).
-        clauses = [c for c in node.clauses if (c.fieldname, c.text) in self.reader]
-        if not clauses:
-            return {}
-        tfs: Scores = {}
-        for clause in clauses:
-            weight, parts = clause.boost, self.length_parts(clause.fieldname)
-            for ids, weights, _ in _postings(self.reader.postings(clause.fieldname, clause.text)):
-                for docnum, tf in zip(ids, weights, strict=True):
-                    if only is None or docnum in only:
-                        tfs[docnum] = tfs.get(docnum, 0.0) + weight * tf / parts[docnum]
+    def word(self, node: WordClauses) -> Scored:
+        # BM25F (Ranking): the word's fields combined and saturated once, by `bm25f`.
+        found = [(c, *self.postings(c.fieldname, c.text)) for c in node.clauses]
+        found = [(c, ids, tfs) for c, ids, tfs in found if len(ids)]
+        if not found:
+            return _NONE
+        if len(found) == 1:
+            docs = found[0][1]
+        else:
+            hit = np.zeros(self.size, bool)
+            for _, ids, _ in found:
+                hit[ids] = True
+            docs = np.flatnonzero(hit)
+        fields = []
+        for clause, ids, tfs in found:
+            aligned = tfs
+            if len(ids) != len(docs):
+                aligned = np.zeros(len(docs), np.float64)
+                aligned[np.searchsorted(docs, ids)] = tfs
+            fields.append((clause.boost, aligned, self.length_parts(clause.fieldname)[docs]))
         # The idf counts the word in every field it is searched in, present here or not.
         idf = self.idf([(c.fieldname, c.text) for c in node.clauses])
-        k1 = self.ranking.k1
-        k1p1 = k1 + 1
-        return {d: idf * (t * k1p1) / (t + k1) for d, t in tfs.items()}
+        return Scored(docs.astype(np.int64), bm25f(fields, idf, self.ranking.k1))
 
-    def term(self, node: wq.Term, only: set[int] | None) -> Scores:
+    def term(self, node: wq.Term) -> Scored:
         field, text = node.fieldname, node.text
-        if (field, text) not in self.reader:
-            return {}
-        idf, k1 = self.idf([(field, text)]), self.ranking.k1
-        k1p1, parts = k1 + 1, self.length_parts(field)
-        out: Scores = {}
-        for ids, weights, _ in _postings(self.reader.postings(field, text)):
-            # The formula inline: a function call per posting cost a tenth of a search.
-            if only is None:
-                for docnum, tf in zip(ids, weights, strict=True):
-                    out[docnum] = idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
-            else:
-                for docnum, tf in zip(ids, weights, strict=True):
-                    if docnum in only:
-                        out[docnum] = idf * ((tf * k1p1) / (tf + k1 * parts[docnum]))
+        ids, tfs = self.postings(field, text)
+        if not len(ids):
+            return _NONE
+        idf = self.idf([(field, text)])
+        scores = bm25(tfs, self.length_parts(field)[ids], idf, self.ranking.k1)
         if node.boost != 1.0:
-            boost = node.boost
-            out = {d: s * boost for d, s in out.items()}
-        return out
+            scores = scores * node.boost
+        return Scored(ids, scores)
 
-    def phrase(self, node: wq.Phrase, only: set[int] | None) -> Scores:
+    def phrase(self, node: wq.Phrase, only: IntArray | None) -> Scored:
         # Whoosh's Phrase is a SpanNear2 over its words' Term matchers: a document matches when
         # the words occur at consecutive positions, and scores the sum of the words' own BM25
         # scores (as an AND of them would), times the phrase's boost.
         field, words = node.fieldname, list(node.words)
         if any((field, w) not in self.reader for w in words):
-            return {}
-        postings: dict[str, dict[int, tuple[float, bytes]]] = {}
-        for word in sorted(set(words), key=lambda w: self.reader.doc_frequency(field, w)):
-            found: dict[int, tuple[float, bytes]] = {}
-            for ids, weights, values in _postings(self.reader.postings(field, word), True):
-                for docnum, tf, value in zip(ids, weights, values, strict=True):
-                    if only is None or docnum in only:
-                        found[docnum] = (tf, value)
-            postings[word] = found
-            only = set(found)
-            if not only:
-                return {}
-        scorers = {w: self._bm25(field, w) for w in postings}
-        out: Scores = {}
-        first, middle, last = (
-            postings[words[0]],
-            [postings[w] for w in words[1:-1]],
-            postings[words[-1]],
-        )
-        after = (1).__add__
-        for docnum in only or ():
-            # Positions where the next word must stand; set and map loops run in C.
-            want = set(map(after, _positions(first[docnum][1])))
-            for found in middle:
-                want = set(map(after, want.intersection(_positions(found[docnum][1]))))
-                if not want:
-                    break
-            else:
-                if not want.isdisjoint(_positions(last[docnum][1])):
-                    parts = [scorers[w](docnum, postings[w][docnum][0]) for w in words]
-                    out[docnum] = _tree_sum(parts)
+            return _NONE
+        lists = {w: self.cache.get(self.key, self.reader, field, w, True) for w in set(words)}
+        docs = only
+        for word in sorted(lists, key=lambda w: len(lists[w].ids)):
+            ids = lists[word].ids
+            docs = ids if docs is None else docs[np.isin(docs, ids, assume_unique=True)]
+            if not len(docs):
+                return _NONE
+        assert docs is not None
+        keep = self._live(docs)
+        if keep is not None:
+            docs = docs[keep]
+        # Keys (candidate row << 32 | position) of each word; the first word's positions that
+        # are followed by every other word, in order, are the phrase's starts.
+        rows = {w: np.searchsorted(lists[w].ids, docs) for w in lists}
+        keys: dict[str, IntArray] = {}
+        for word, at in rows.items():
+            values = lists[word].values
+            assert values is not None
+            row, pos = positions(values, at)
+            keys[word] = (row << 32) | pos
+        starts = keys[words[0]]
+        for offset, word in enumerate(words[1:], 1):
+            starts = starts[np.isin(starts + offset, keys[word])]
+            if not len(starts):
+                return _NONE
+        matched = np.unique(starts >> 32)
+        docs = docs[matched]
+        parts = []
+        k1, parts_of = self.ranking.k1, self.length_parts(field)
+        for word in words:
+            tfs = lists[word].tfs[rows[word][matched]]
+            parts.append(bm25(tfs, parts_of[docs], self.idf([(field, word)]), k1))
+        scores = _tree_sum(parts)
         if node.boost != 1.0:
-            boost = node.boost
-            out = {d: s * boost for d, s in out.items()}
-        return out
+            scores = scores * node.boost
+        return Scored(docs, scores)
 
 
-def _tree_sum(parts: list[float]) -> float:
+def _intersect(a: Scored, b: Scored) -> Scored:
+    """Documents in both, with the sum of their scores."""
+    if not len(b):
+        return _NONE
+    at = np.searchsorted(b.docs, a.docs)
+    at[at == len(b.docs)] = 0
+    found = b.docs[at] == a.docs
+    return Scored(a.docs[found], a.scores[found] + b.scores[at[found]])
+
+
+def _mask(a: Scored, keep: np.ndarray) -> Scored:
+    return Scored(a.docs[keep], a.scores[keep])
+
+
+def _tree_sum(parts: list[FloatArray]) -> FloatArray:
     # In the order of Whoosh's make_binary_tree of IntersectionMatchers: a + (b + c).
     if len(parts) == 1:
         return parts[0]
     half = len(parts) // 2
     return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
-
-
-def _positions(value: bytes) -> Iterator[int]:
-    # whoosh.formats.Positions.decode_positions: a count, then pickled position deltas (their
-    # final "." is stripped when stored).
-    return accumulate(loads(value[4:] if value[-1:] == b"." else value[4:] + b"."))
-
-
-def _postings(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any, Any]]:
-    """(ids, weights, values or None) block by block, without deleted documents."""
-    deleted: frozenset[int] = frozenset()
-    if isinstance(matcher, FilterMatcher):  # what the reader wraps around it to skip deletions
-        if not matcher._exclude:
-            raise TypeError("unexpected inclusive filter on postings")
-        deleted = frozenset(matcher._ids)
-        matcher = matcher.child
-    # Short posting lists are stored inline and read by a plain list matcher.
-    inline = not isinstance(matcher, W3LeafMatcher)
-    blocks = iter([_all(matcher, values)]) if inline else _blocks(matcher, values)
-    for ids, weights, vals in blocks:
-        if deleted:
-            kept = [i for i, d in enumerate(ids) if d not in deleted]
-            yield (
-                [ids[i] for i in kept],
-                [weights[i] for i in kept],
-                None if vals is None else [vals[i] for i in kept],
-            )
-        else:
-            yield ids, weights, vals
-
-
-def _blocks(matcher: W3LeafMatcher, values: bool) -> Iterator[tuple[Any, Any, Any]]:
-    # What W3LeafMatcher._read_ids/_read_weights/_read_values decode, with the ids' running
-    # sum done by itertools.accumulate (C) instead of Whoosh's delta_decode generator.
-    matcher.reset()
-    while matcher.is_active():
-        matcher._read_data()
-        data: Any = matcher._data
-        ids = data[0] if matcher._byteids else list(accumulate(data[0]))
-        weights = data[1]
-        if weights is None:
-            weights = [1.0] * len(ids)
-        elif isinstance(weights, float):
-            weights = array("f", [weights]) * len(ids)  # float32, as Whoosh stores it
-        vals = None
-        if values:
-            matcher._read_values()
-            vals = matcher._values
-        yield ids, weights, vals
-        matcher._next_block()
-
-
-def _all(matcher: Any, values: bool) -> tuple[list[int], list[float], list[Any] | None]:
-    ids, weights, vals = [], [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        if values:
-            vals.append(matcher.value())
-        matcher.next()
-    return ids, weights, vals if values else None
 
 
 def field_lengths(reader: Any, field: str) -> list[int]:
