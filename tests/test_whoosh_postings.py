@@ -62,16 +62,15 @@ def test_postings_equal_whooshs_matcher(reader: Any, word: str) -> None:
     found = read_postings(reader, "body", word, values=True)
     assert found.ids.tolist() == ids
     assert found.tfs.tolist() == weights
-    assert found.values is not None
     rows = np.arange(len(ids))[::3]  # a selection of rows, in order
-    row, pos = positions(found.values, rows)
+    row, pos = positions(found, rows)
     expected = [(r, p) for r in range(len(rows)) for p in spots[int(rows[r])]]
     assert list(zip(row.tolist(), pos.tolist(), strict=True)) == expected
 
 
 def test_a_long_list_spans_blocks(reader: Any) -> None:
     found = read_postings(reader, "body", "the", values=False)
-    assert len(found.ids) > 1000 and found.values is None
+    assert len(found.ids) > 1000 and found.spots is None
     assert np.all(np.diff(found.ids) > 0)
 
 

@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate, chain
-from operator import itemgetter
 from pickle import loads
 from typing import Any
 
@@ -26,8 +25,8 @@ from whoosh.matching.wrappers import FilterMatcher
 # Decoded postings kept across searches (ids 4 bytes + tf 8 bytes a posting, plus the raw
 # position bytes of phrase fields): about 20 common words' lists at 300k articles.
 CACHE_BYTES = 96 * 1024 * 1024
-# Lists shorter than this are decoded again each time: cheap, and they would crowd the cache.
-CACHE_MIN_POSTINGS = 2_000
+# Lists shorter than a block (inline or one block) are decoded again each time: cheap.
+CACHE_MIN_POSTINGS = 128
 
 IntArray = NDArray[np.integer[Any]]  # document numbers (int64, or uint32 when kept)
 FloatArray = NDArray[np.float64]
@@ -39,14 +38,18 @@ class Postings:
 
     ids: IntArray  # ascending segment document numbers
     tfs: FloatArray  # term frequency (Whoosh's weight) of each
-    values: tuple[bytes, ...] | None  # encoded positions, when asked for
+    # Positions, when asked for: posting i's are spots[offsets[i]:offsets[i + 1]].
+    spots: NDArray[np.int32] | None
+    offsets: IntArray | None
 
     def nbytes(self) -> int:
-        raw = 0 if self.values is None else sum(map(len, self.values)) + 40 * len(self.values)
-        return int(self.ids.nbytes + self.tfs.nbytes) + raw
+        extra = 0 if self.spots is None or self.offsets is None else self.spots.nbytes
+        return int(self.ids.nbytes + self.tfs.nbytes + extra + 8 * len(self.ids))
 
 
-_EMPTY = Postings(np.zeros(0, np.int64), np.zeros(0, np.float64), ())
+_EMPTY = Postings(
+    np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int32), np.zeros(1, np.int64)
+)
 
 
 def read_postings(reader: Any, field: str, text: str, values: bool) -> Postings:
@@ -89,8 +92,9 @@ def read_postings(reader: Any, field: str, text: str, values: bool) -> Postings:
         before = np.concatenate(([0], sums[np.asarray(starts[1:-1], np.int64) - 1]))
         raw = sums - np.repeat(before, np.diff(starts))
     tfs = np.fromiter(chain.from_iterable(tf_blocks), np.float64, total)
-    vals = tuple(chain.from_iterable(value_blocks)) if values else None
-    return Postings(raw, tfs, vals)
+    if not values:
+        return Postings(raw, tfs, None, None)
+    return Postings(raw, tfs, *_decode(tuple(chain.from_iterable(value_blocks))))
 
 
 def _inline(matcher: Any, values: bool) -> Postings:
@@ -102,35 +106,43 @@ def _inline(matcher: Any, values: bool) -> Postings:
         if values:
             vals.append(matcher.value())
         matcher.next()
-    return Postings(
-        np.asarray(ids, np.int64), np.asarray(weights, np.float64), tuple(vals) if values else None
-    )
+    spots, offsets = _decode(tuple(vals)) if values else (None, None)
+    return Postings(np.asarray(ids, np.int64), np.asarray(weights, np.float64), spots, offsets)
 
 
-def positions(values: tuple[bytes, ...], rows: IntArray) -> tuple[IntArray, IntArray]:
-    """(row number, position) of every position stored in `values[rows]`, as two arrays.
+def _decode(values: tuple[bytes, ...]) -> tuple[NDArray[np.int32], IntArray]:
+    """Every posting's positions, flat, and where each posting's begin.
 
     Each value is whoosh.formats.Positions' encoding: a 4-byte count, then a protocol-2 pickle
     of the position deltas (`]q\\x00` and its items, the final "." stripped when stored). The
     lists are spliced into one pickle of a list of lists, unpickled in one call."""
-    if not len(rows):
-        empty = np.zeros(0, np.int64)
-        return empty, empty
-    picked = itemgetter(*rows.tolist())(values)
-    chosen: tuple[bytes, ...] = (picked,) if len(rows) == 1 else picked
-    if all(v.startswith(b"\x80\x02]q\x00", 4) for v in chosen):
-        body = b"".join(v[6:-1] if v[-1:] == b"." else v[6:] for v in chosen)
+    if all(v.startswith(b"\x80\x02]q\x00", 4) for v in values):
+        body = b"".join(v[6:-1] if v[-1:] == b"." else v[6:] for v in values)
         lists: list[list[int]] = loads(b"\x80\x02(" + body + b"l.")
     else:  # another pickle layout: one at a time
-        lists = [loads(v[4:] if v[-1:] == b"." else v[4:] + b".") for v in chosen]
+        lists = [loads(v[4:] if v[-1:] == b"." else v[4:] + b".") for v in values]
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
-    flat = np.fromiter(chain.from_iterable(lists), np.int64, int(counts.sum()))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    flat = np.fromiter(chain.from_iterable(lists), np.int64, int(offsets[-1]))
     # Deltas restart with each list: a running sum less the sum before the list began.
     sums = np.cumsum(flat)
-    ends = np.cumsum(counts)
-    before = np.concatenate(([0], sums[ends[:-1] - 1])) if len(sums) else np.zeros(len(counts))
-    pos = sums - np.repeat(before.astype(np.int64), counts)
-    return np.repeat(np.arange(len(lists), dtype=np.int64), counts), pos
+    before = np.concatenate(([0], sums))[offsets[:-1]]
+    return (sums - np.repeat(before, counts)).astype(np.int32), offsets
+
+
+def positions(postings: Postings, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """(index into `rows`, position) of every position of the postings at `rows`."""
+    if postings.spots is None or postings.offsets is None:
+        raise ValueError("postings read without positions")
+    starts = postings.offsets[rows]
+    counts = postings.offsets[np.asarray(rows) + 1] - starts
+    total = int(counts.sum())
+    # Indexes into the flat positions: each row's run, from its start.
+    run_start = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    at = np.arange(total, dtype=np.int64) - np.repeat(run_start - starts, counts)
+    return np.repeat(np.arange(len(rows), dtype=np.int64), counts), postings.spots[at].astype(
+        np.int64
+    )
 
 
 def positions_slow(value: bytes) -> list[int]:

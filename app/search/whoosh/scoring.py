@@ -319,9 +319,7 @@ class _Segment:
         rows = {w: np.searchsorted(lists[w].ids, docs) for w in lists}
         keys: dict[str, IntArray] = {}
         for word, at in rows.items():
-            values = lists[word].values
-            assert values is not None
-            row, pos = positions(values, at)
+            row, pos = positions(lists[word], at)
             keys[word] = (row << 32) | pos
         starts = keys[words[0]]
         for offset, word in enumerate(words[1:], 1):
