@@ -175,6 +175,9 @@ class PostingCache:
         if len(found.ids) < self.min_postings or not self.max_bytes:
             return found
         size = found.nbytes()
+        for shared in (found.ids, found.tfs, found.spots, found.offsets):
+            if shared is not None:
+                shared.flags.writeable = False  # served to every later search: never changed
         with self._lock:
             if key not in self._items and size <= self.max_bytes:
                 self._items[key] = (found, size)
