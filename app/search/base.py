@@ -66,6 +66,16 @@ def ranking_idf(total: int, n: int) -> float:
     return RANKING.idf(total, n)
 
 
+# BM25's constants and the field weights, for both backends (docs/relevance.md measured them).
+BM25_K1 = 3.0
+BM25_B = 0.5
+# A title word counts twice a body word; an exact-form match adds EXACT_BOOST times the stemmed
+# match's score; a derived title (the lead's first words) counts its words a tenth.
+TITLE_BOOST = 2.0
+EXACT_BOOST = 1.0
+DERIVED_TITLE_BOOST = 0.1
+
+
 class SearchUnavailable(RuntimeError):
     """The index cannot be read (missing or damaged); `newsarchive reindex` rebuilds it."""
 
