@@ -98,7 +98,13 @@ def test_migrations_on_postgres(pg_url: str) -> None:
                             (
                                 kind == "column"
                                 and name
-                                in ("search_vector", "title_vector", "title_len", "body_len")
+                                in (
+                                    "search_vector",
+                                    "title_vector",
+                                    "exact_vector",
+                                    "title_len",
+                                    "body_len",
+                                )
                             )
                             or (kind == "table" and name in ("search_terms", "search_totals"))
                             or (

@@ -7,8 +7,8 @@ TITLE_BOOST, an exact field EXACT_BOOST, and a derived title's term frequencies 
 DERIVED_TITLE_BOOST. Phrases sum their words' scores in the stemmed fields only; an AND adds 1
 for each NOT it satisfies. `word_score` and `score_tree` are that formula, in one place.
 
-A backend that keeps only stemmed text (PostgreSQL) scores an exact match as a stemmed one:
-a single word's stemmed score counts (1 + EXACT_BOOST) times.
+Fields are named as PostgreSQL's statistics name them: "A" title and "D" body (stemmed),
+"a" and "d" their exact forms.
 """
 
 from __future__ import annotations
@@ -41,17 +41,15 @@ def bm25(tf: float, length: float, average: float, idf: float) -> float:
 @dataclass(frozen=True)
 class Collection:
     """What idf and length normalisation need: article count, average field lengths, and the
-    number of articles with each lexeme in their title and in their body."""
+    number of articles with each lexeme per field ((lexeme, field) -> count)."""
 
     docs: int
     title_average: float
     body_average: float
-    title_df: dict[str, int] = field(default_factory=dict)
-    body_df: dict[str, int] = field(default_factory=dict)
+    df: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def idf(self, lexeme: str, *, title: bool) -> float:
-        df = (self.title_df if title else self.body_df).get(lexeme, 0)
-        return ranking_idf(max(self.docs, 1), df)
+    def idf(self, lexeme: str, field: str) -> float:
+        return ranking_idf(max(self.docs, 1), self.df.get((lexeme, field), 0))
 
 
 @dataclass
@@ -61,8 +59,9 @@ class DocTerms:
     title_len: int
     body_len: int
     title_derived: bool
-    # lexeme -> (frequency in the title, frequency in the body)
+    # lexeme -> (frequency in the title, frequency in the body), stemmed and exact forms
     tf: dict[str, tuple[int, int]]
+    exact_tf: dict[str, tuple[int, int]] = field(default_factory=dict)
     # For leaves whose match the frequencies cannot tell (phrases, prefixes): leaf -> whether
     # it matches in (title, body).
     matches: dict[q.Node, tuple[bool, bool]] = field(default_factory=dict)
@@ -75,23 +74,25 @@ class Leaf:
     lexemes: tuple[str, ...]
     title: bool
     body: bool
-    # One word, not a phrase: scored in the exact-form fields too (see the module docstring).
-    single: bool
+    # One word, not a phrase or prefix: also scored in the exact-form fields, by these forms.
+    exact: tuple[str, ...] = ()
 
 
 def word_score(
-    stats: Collection, doc: DocTerms, lexeme: str, *, title: bool, body: bool, weight: float
+    stats: Collection, doc: DocTerms, lexeme: str, *, title: bool, body: bool, exact: bool
 ) -> float:
-    """One lexeme's BM25 in the title and body of `doc`, times `weight`."""
-    title_tf, body_tf = doc.tf.get(lexeme, (0, 0))
+    """One lexeme's BM25 in the title and body of `doc` (their exact forms when `exact`)."""
+    title_tf, body_tf = (doc.exact_tf if exact else doc.tf).get(lexeme, (0, 0))
+    title_field, body_field = ("a", "d") if exact else ("A", "D")
     score = 0.0
     if body and body_tf:
-        score += bm25(body_tf, doc.body_len, stats.body_average, stats.idf(lexeme, title=False))
+        idf = stats.idf(lexeme, body_field)
+        score += bm25(body_tf, doc.body_len, stats.body_average, idf)
     if title and title_tf:
         tf = title_tf * (DERIVED_TITLE_BOOST if doc.title_derived else 1.0)
-        idf = stats.idf(lexeme, title=True)
+        idf = stats.idf(lexeme, title_field)
         score += TITLE_BOOST * bm25(tf, doc.title_len, stats.title_average, idf)
-    return weight * score
+    return EXACT_BOOST * score if exact else score
 
 
 def leaf_score(stats: Collection, doc: DocTerms, node: q.Node, leaf: Leaf) -> float:
@@ -100,27 +101,55 @@ def leaf_score(stats: Collection, doc: DocTerms, node: q.Node, leaf: Leaf) -> fl
     if node in doc.matches:
         in_title, in_body = doc.matches[node]
         title, body = title and in_title, body and in_body
-    weight = 1.0 + EXACT_BOOST if leaf.single else 1.0
-    return sum(
-        word_score(stats, doc, lexeme, title=title, body=body, weight=weight)
+    stemmed = sum(
+        word_score(stats, doc, lexeme, title=title, body=body, exact=False)
         for lexeme in leaf.lexemes
+    )
+    return stemmed + sum(
+        word_score(stats, doc, lexeme, title=title, body=body, exact=True) for lexeme in leaf.exact
     )
 
 
 def score_tree(
     node: q.Node, leaf_of: Callable[[q.Node], Leaf | None], stats: Collection, doc: DocTerms
 ) -> float:
-    """A matching document's score for the whole query: OR and AND add their children's scores
-    (an OR's unmatched children add nothing), AND adds NOT_SCORE per NOT, NOT adds nothing."""
+    """A matching document's score for the whole query: OR adds its matching children's scores,
+    AND its children's plus NOT_SCORE per NOT, as Whoosh's matchers do."""
+    return _evaluate(node, leaf_of, stats, doc)[1]
+
+
+def _evaluate(
+    node: q.Node, leaf_of: Callable[[q.Node], Leaf | None], stats: Collection, doc: DocTerms
+) -> tuple[bool, float]:
+    """(whether `doc` matches `node`, its score for it: 0 when it does not match)."""
     if isinstance(node, q.Not):
-        return 0.0
+        return not _evaluate(node.child, leaf_of, stats, doc)[0], 0.0
     if isinstance(node, q.And | q.Or):
-        total = 0.0
+        parts = []
         for child in node.children:
-            if isinstance(child, q.Not) and isinstance(node, q.And):
-                total += NOT_SCORE
-            else:
-                total += score_tree(child, leaf_of, stats, doc)
-        return total
+            matched, score = _evaluate(child, leaf_of, stats, doc)
+            parts.append((matched, NOT_SCORE if isinstance(child, q.Not) else score))
+        if isinstance(node, q.Or):
+            matched = any(m for m, _ in parts)
+            return matched, sum(s for m, s in parts if m)
+        matched = all(m for m, _ in parts)
+        return matched, sum(s for _, s in parts) if matched else 0.0
     leaf = leaf_of(node)
-    return 0.0 if leaf is None else leaf_score(stats, doc, node, leaf)
+    if leaf is None:
+        # Not scored (source:, author:); whether it matches was asked of the database.
+        return any(doc.matches.get(node, (True, True))), 0.0
+    if not _matches(doc, node, leaf):
+        return False, 0.0
+    return True, leaf_score(stats, doc, node, leaf)
+
+
+def _matches(doc: DocTerms, node: q.Node, leaf: Leaf) -> bool:
+    if node in doc.matches:
+        in_title, in_body = doc.matches[node]
+        return (leaf.title and in_title) or (leaf.body and in_body)
+    # One word: it matches where it occurs.
+    return any(
+        (leaf.title and doc.tf.get(lexeme, (0, 0))[0])
+        or (leaf.body and doc.tf.get(lexeme, (0, 0))[1])
+        for lexeme in leaf.lexemes
+    )

@@ -192,6 +192,7 @@ class PostgresBackend:
                 normalize=_normalize,
                 tsquery=self._leaf_tsquery,
                 prefix_words=_prefix_words,
+                condition=self._node,
             )
             need = page_end
             while True:

@@ -49,6 +49,7 @@ BODY_WEIGHT: ColumnElement[Any] = literal_column("'{d}'::\"char\"[]")
 RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.4, 0.2}'::float4[]")
 search_vector: ColumnElement[Any] = column("search_vector")
 title_vector: ColumnElement[Any] = column("title_vector")
+exact_vector: ColumnElement[Any] = column("exact_vector")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,10 @@ class Plan:
 
     leaves: dict[q.Node, Leaf]
     checks: dict[q.Node, ColumnElement[Any]]
+    # Leaves not scored (source:, author:, and any under NOT): whether they match, in SQL.
+    conditions: dict[q.Node, ColumnElement[bool]]
     lexemes: list[str]
+    exact: list[str]
     stats: Collection
 
     def leaf(self, node: q.Node) -> Leaf | None:
@@ -81,6 +85,7 @@ def plan(
     normalize: Callable[[str], str],
     tsquery: Callable[[q.Term | q.Phrase | q.Prefix], ColumnElement[Any] | None],
     prefix_words: Callable[[str], list[str]],
+    condition: Callable[[q.Node], ColumnElement[bool] | None],
 ) -> Plan:
     """Look up the lexemes of the query's text leaves and their statistics (two round trips)."""
     text_leaves = [
@@ -90,15 +95,18 @@ def plan(
     ]
     words = [leaf for leaf in text_leaves if not isinstance(leaf, q.Prefix)]
     lexemes_of: dict[q.Term | q.Phrase | q.Prefix, tuple[str, ...]] = {}
+    exact_of: dict[q.Node, tuple[str, ...]] = {}
     if words:
         stmt = text(
             "SELECT t.ord, array(SELECT u.lexeme FROM unnest(to_tsvector("
-            "'na_english'::regconfig, t.txt)) AS u) "
+            "'na_english'::regconfig, t.txt)) AS u), array(SELECT u.lexeme FROM unnest("
+            "to_tsvector('na_simple'::regconfig, t.txt)) AS u) "
             "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(txt, ord)"
         )
         rows = conn.execute(stmt, {"texts": [normalize(leaf.text) for leaf in words]})
-        for ordinal, found in rows:
+        for ordinal, found, exact in rows:
             lexemes_of[words[int(ordinal) - 1]] = tuple(found or ())
+            exact_of[words[int(ordinal) - 1]] = tuple(exact or ())
     for leaf in text_leaves:
         if isinstance(leaf, q.Prefix):
             lexemes_of[leaf] = _expand_prefix(conn, prefix_words(leaf.text))
@@ -114,14 +122,29 @@ def plan(
             lexemes=found,
             title=leaf.field in (None, "title"),
             body=leaf.field in (None, "body"),
-            single=single,
+            exact=exact_of.get(leaf, ()) if single else (),
         )
         if not single:  # a phrase (or a prefix) may have its words without matching
             query = tsquery(leaf)
             if query is not None:
                 checks[leaf] = query
     lexemes = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.lexemes})
-    return Plan(leaves, checks, lexemes, _collection(conn, lexemes))
+    exact = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.exact})
+    conditions: dict[q.Node, ColumnElement[bool]] = {}
+    for other in dict.fromkeys(_leaves(node)):
+        if other not in leaves and (found_condition := condition(other)) is not None:
+            conditions[other] = found_condition
+    stats = _collection(conn, lexemes, exact)
+    return Plan(leaves, checks, conditions, lexemes, exact, stats)
+
+
+def _leaves(node: q.Node) -> list[q.Node]:
+    """Every leaf of the query, under NOT too."""
+    if isinstance(node, q.Not):
+        return _leaves(node.child)
+    if isinstance(node, q.And | q.Or):
+        return [leaf for child in node.children for leaf in _leaves(child)]
+    return [node]
 
 
 def _expand_prefix(conn: Connection, words: list[str]) -> tuple[str, ...]:
@@ -138,23 +161,23 @@ def _expand_prefix(conn: Connection, words: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*head, *found]))
 
 
-def _collection(conn: Connection, lexemes: list[str]) -> Collection:
+def _collection(conn: Connection, lexemes: list[str], exact: list[str]) -> Collection:
     totals = conn.execute(text("SELECT docs, title_tokens, body_tokens FROM search_totals")).one()
     docs = max(int(totals[0]), 0)
-    title_df: dict[str, int] = {}
-    body_df: dict[str, int] = {}
-    if lexemes:
+    df: dict[tuple[str, str], int] = {}
+    if lexemes or exact:
         stmt = text(
-            "SELECT lexeme, field, df FROM search_terms WHERE lexeme = ANY(CAST(:l AS text[]))"
+            "SELECT lexeme, field, df FROM search_terms "
+            "WHERE lexeme = ANY(CAST(:l AS text[])) AND field IN ('A', 'D') "
+            "OR lexeme = ANY(CAST(:e AS text[])) AND field IN ('a', 'd')"
         )
-        for lexeme, field, df in conn.execute(stmt, {"l": lexemes}):
-            (title_df if field == "A" else body_df)[str(lexeme)] = int(df)
+        for lexeme, field, count in conn.execute(stmt, {"l": lexemes, "e": exact}):
+            df[(str(lexeme), str(field))] = int(count)
     return Collection(
         docs=docs,
         title_average=int(totals[1]) / docs if docs else 1.0,
         body_average=int(totals[2]) / docs if docs else 1.0,
-        title_df=title_df,
-        body_df=body_df,
+        df=df,
     )
 
 
@@ -177,11 +200,15 @@ def rank(
         column("body_len"),
         Article.title_derived,
         func.na_term_freqs(search_vector, lexemes),
+        func.na_term_freqs(exact_vector, cast(the_plan.exact, ARRAY(Text))),
     ]
     checks = list(the_plan.checks.items())
     for _, query in checks:
         columns.append(title_vector.op("@@")(query))
         columns.append(func.ts_filter(search_vector, BODY_WEIGHT).op("@@")(query))
+    conditions = list(the_plan.conditions.items())
+    columns.extend(expression for _, expression in conditions)
+    first_condition = 6 + 2 * len(checks)
     stmt = select(*columns).where(where)
     rows: Sequence[Any]
     if total is not None and total <= bound:
@@ -196,17 +223,21 @@ def rank(
             rows = conn.execute(stmt.order_by(proxy.desc(), Article.id.asc()).limit(bound)).all()
     scored: list[tuple[float, int]] = []
     for row in rows:
-        freqs = row[4] or {}
+        freqs, exact = row[4] or {}, row[5] or {}
         doc = DocTerms(
             title_len=int(row[1] or 0),
             body_len=int(row[2] or 0),
             title_derived=bool(row[3]),
             tf={k: (int(v[0]), int(v[1])) for k, v in freqs.items()},
+            exact_tf={k: (int(v[0]), int(v[1])) for k, v in exact.items()},
             matches={
-                leaf: (bool(row[5 + 2 * i]), bool(row[6 + 2 * i]))
+                leaf: (bool(row[6 + 2 * i]), bool(row[7 + 2 * i]))
                 for i, (leaf, _) in enumerate(checks)
             },
         )
+        for i, (leaf, _) in enumerate(conditions):
+            found = bool(row[first_condition + i])
+            doc.matches[leaf] = (found, found)
         scored.append((score_tree(node, the_plan.leaf, the_plan.stats, doc), int(row[0])))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return Ranked([i for _, i in scored], [s for s, _ in scored], complete)
@@ -217,7 +248,7 @@ def _proxy_rank(the_plan: Plan) -> ColumnElement[Any]:
     body, length-normalised) times its body idf, summed."""
     terms: list[ColumnElement[Any]] = []
     for lexeme in the_plan.lexemes:
-        idf = the_plan.stats.idf(lexeme, title=False)
+        idf = the_plan.stats.idf(lexeme, "D")
         query = cast(literal(_quoted(lexeme)), TSQUERY)
         terms.append(literal(idf) * func.ts_rank_cd(RANK_WEIGHTS, search_vector, query, 1))
     if not terms:

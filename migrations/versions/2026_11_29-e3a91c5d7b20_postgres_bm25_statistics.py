@@ -8,7 +8,8 @@ of articles with each word per field, and the article count and average field le
 
 - `title_len` / `body_len`: generated columns, so adding them computes them for every existing
   row (the backfill) and every write keeps them right.
-- `search_terms` (lexeme, field 'A' title / 'D' body, df) and the one-row `search_totals`
+- `search_terms` (lexeme, field 'A' title / 'D' body, lower case for the exact forms of
+  `exact_vector`, df) and the one-row `search_totals`
   (articles, summed field lengths): kept by statement-level triggers on `articles`, in the same
   transaction as the write, so ranking never reads stale statistics (docs/scaling.md measures
   what this costs an import). Filled here from the existing rows.
@@ -28,7 +29,8 @@ depends_on = None
 def _delta(rows: str, sign: int) -> str:
     """(lexeme, field, d) of the articles in transition table `rows`, each counted `sign`."""
     return (
-        f"SELECT x.lexeme, x.field, {sign} AS d FROM {rows} r, na_term_fields(r.search_vector) x"
+        f"SELECT x.lexeme, x.field, {sign} AS d FROM {rows} r, "
+        "na_term_fields(r.search_vector, r.exact_vector) x"
     )
 
 
@@ -65,12 +67,20 @@ UPGRADE = [
            na_token_count(to_tsvector('na_english'::regconfig, na_normalize(title)))) STORED,
          ADD COLUMN body_len integer GENERATED ALWAYS AS (
            na_token_count(to_tsvector('na_english'::regconfig, na_normalize(body)))) STORED""",
-    # Title lexemes are weighted A in search_vector, body lexemes D.
-    """CREATE FUNCTION na_term_fields(v tsvector) RETURNS TABLE (lexeme text, field "char")
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    # Exact (lower-cased, unstemmed) forms, as the Whoosh backend's title_exact and body_exact.
+    """ALTER TABLE articles ADD COLUMN exact_vector tsvector GENERATED ALWAYS AS (
+           setweight(to_tsvector('na_simple'::regconfig, na_normalize(title)), 'A') ||
+           setweight(to_tsvector('na_simple'::regconfig, na_normalize(body)), 'D')) STORED""",
+    # Title lexemes are weighted A, body lexemes D; fields 'A'/'D' are stemmed, 'a'/'d' exact.
+    """CREATE FUNCTION na_term_fields(v tsvector, exact tsvector)
+        RETURNS TABLE (lexeme text, field "char") LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
           SELECT l, 'A'::"char" FROM unnest(tsvector_to_array(ts_filter(v, '{a}'))) AS l
           UNION ALL
           SELECT l, 'D'::"char" FROM unnest(tsvector_to_array(ts_filter(v, '{d}'))) AS l
+          UNION ALL
+          SELECT l, 'a'::"char" FROM unnest(tsvector_to_array(ts_filter(exact, '{a}'))) AS l
+          UNION ALL
+          SELECT l, 'd'::"char" FROM unnest(tsvector_to_array(ts_filter(exact, '{d}'))) AS l
         $$""",
     # The frequencies of some lexemes in a title+body vector, {lexeme: [title, body]}: what
     # ranking reads of each candidate (weights A are title positions).
@@ -98,7 +108,8 @@ UPGRADE = [
          SELECT 1, count(*), coalesce(sum(title_len), 0), coalesce(sum(body_len), 0)
            FROM articles""",
     """INSERT INTO search_terms
-         SELECT x.lexeme, x.field, count(*) FROM articles a, na_term_fields(a.search_vector) x
+         SELECT x.lexeme, x.field, count(*) FROM articles a,
+                na_term_fields(a.search_vector, a.exact_vector) x
           GROUP BY x.lexeme, x.field""",
     _stats_function("na_stats_insert", [_delta("new_rows", 1)], [("new_rows", 1)]),
     _stats_function("na_stats_delete", [_delta("old_rows", -1)], [("old_rows", -1)]),
@@ -135,7 +146,8 @@ DOWNGRADE = [
     "DROP TABLE IF EXISTS search_totals",
     "DROP TABLE IF EXISTS search_terms",
     "DROP FUNCTION IF EXISTS na_term_freqs(tsvector, text[])",
-    "DROP FUNCTION IF EXISTS na_term_fields(tsvector)",
+    "DROP FUNCTION IF EXISTS na_term_fields(tsvector, tsvector)",
+    "ALTER TABLE articles DROP COLUMN IF EXISTS exact_vector",
     "ALTER TABLE articles DROP COLUMN IF EXISTS body_len, DROP COLUMN IF EXISTS title_len",
     "DROP FUNCTION IF EXISTS na_token_count(tsvector)",
 ]
