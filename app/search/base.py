@@ -57,22 +57,8 @@ class Ranking:
 
 
 RANKING = Ranking()
-# The PostgreSQL backend's name for the idf exponent, until it ranks with `RANKING` throughout.
-IDF_POWER = RANKING.idf_power
-
-
-def ranking_idf(total: int, n: int) -> float:
-    """The idf a query word weighs in ranking: `RANKING.idf`."""
-    return RANKING.idf(total, n)
-
-
-# BM25's constants and the field weights, for both backends (docs/relevance.md measured them).
-BM25_K1 = 3.0
-BM25_B = 0.5
-# A title word counts twice a body word; an exact-form match adds EXACT_BOOST times the stemmed
-# match's score; a derived title (the lead's first words) counts its words a tenth.
-TITLE_BOOST = 2.0
-EXACT_BOOST = 1.0
+# A title made from the lead's first words (IndexDoc.title_derived): ranking counts its words a
+# tenth, so they do not count twice.
 DERIVED_TITLE_BOOST = 0.1
 
 

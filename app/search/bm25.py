@@ -1,11 +1,14 @@
-"""BM25 as the Whoosh backend computes it, for backends that score matches themselves.
+"""The Whoosh backend's ranking formula, for backends that score matches themselves.
 
-The Whoosh backend scores each query word in four fields (title and body, stemmed and exact
-form) with Whoosh's BM25, `idf * tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * length / average))`,
-each field with its own document frequency and average length, a title field weighted
-TITLE_BOOST, an exact field EXACT_BOOST, and a derived title's term frequencies times
-DERIVED_TITLE_BOOST. Phrases sum their words' scores in the stemmed fields only; an AND adds 1
-for each NOT it satisfies. `word_score` and `score_tree` are that formula, in one place.
+`Ranking` (app.search.base) holds the constants; this module applies them as the Whoosh backend
+does (app/search/whoosh/scoring.py). One query word is BM25F: its frequencies in four fields
+(title and body, stemmed and exact form), each divided by its field's length part
+(1 - b) + b * length / average length and weighted (body 1, title `title_weight`, exact forms
+`exact_weight` more), summed into one pseudo-frequency, saturated once, times the idf over the
+articles having it, the commonest of its fields' document frequencies. Each word of a phrase
+(and of a prefix's expansions) is BM25 on its own stemmed field, the title's times
+`title_weight`. A derived title's frequencies count DERIVED_TITLE_BOOST. An AND adds 1 for each
+NOT it satisfies. `score_tree` is that formula, in one place.
 
 Fields are named as PostgreSQL's statistics name them: "A" title and "D" body (stemmed),
 "a" and "d" their exact forms.
@@ -17,25 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.search import query as q
-from app.search.base import (
-    BM25_B,
-    BM25_K1,
-    DERIVED_TITLE_BOOST,
-    EXACT_BOOST,
-    TITLE_BOOST,
-    ranking_idf,
-)
+from app.search.base import DERIVED_TITLE_BOOST, RANKING, Ranking
 
 # What one NOT inside an AND adds to a document's score (as Whoosh's InverseMatcher does).
 NOT_SCORE = 1.0
 
 
-def bm25(tf: float, length: float, average: float, idf: float) -> float:
-    """One field's BM25 weight for a word found `tf` times in a field `length` tokens long."""
+def length_part(length: float, average: float, b: float) -> float:
+    """BM25's length normalisation of one field: (1 - b) + b * length / average length."""
+    return (1 - b) + b * length / (average or 1.0)
+
+
+def bm25(tf: float, part: float, idf: float, ranking: Ranking = RANKING) -> float:
+    """One field's BM25 for a word found `tf` times in a field with length part `part`."""
     if tf <= 0:
         return 0.0
-    norm = BM25_K1 * ((1 - BM25_B) + BM25_B * length / (average or 1.0))
-    return idf * ((tf * (BM25_K1 + 1)) / (tf + norm))
+    return idf * ((tf * (ranking.k1 + 1)) / (tf + ranking.k1 * part))
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,26 @@ class Collection:
     title_average: float
     body_average: float
     df: dict[tuple[str, str], int] = field(default_factory=dict)
+    ranking: Ranking = RANKING
 
     def idf(self, lexeme: str, field: str) -> float:
-        return ranking_idf(max(self.docs, 1), self.df.get((lexeme, field), 0))
+        """The idf of a lexeme in one field."""
+        return self.word_idf([(lexeme, field)])
+
+    def word_idf(self, keys: list[tuple[str, str]]) -> float:
+        """The idf of a word searched in several (lexeme, field)s: over the commonest of them,
+        as the Whoosh backend counts it (a stemmed field holds every article its exact form is
+        in, so this is nearly the articles having the word anywhere)."""
+        n = max((self.df.get(key, 0) for key in keys), default=0)
+        return self.ranking.idf(max(self.docs, 1), n)
+
+    def parts(self, doc: DocTerms) -> tuple[float, float]:
+        """`doc`'s length parts, (title, body)."""
+        ranking = self.ranking
+        return (
+            length_part(doc.title_len, self.title_average, ranking.b_title),
+            length_part(doc.body_len, self.body_average, ranking.b_body),
+        )
 
 
 @dataclass
@@ -78,36 +95,60 @@ class Leaf:
     exact: tuple[str, ...] = ()
 
 
+def title_tf(doc: DocTerms, tf: int) -> float:
+    """A title frequency as ranking counts it: a derived title's words count a tenth."""
+    return tf * (DERIVED_TITLE_BOOST if doc.title_derived else 1.0)
+
+
 def word_score(
-    stats: Collection, doc: DocTerms, lexeme: str, *, title: bool, body: bool, exact: bool
+    stats: Collection, doc: DocTerms, stem: str, exact: str, *, title: bool, body: bool
 ) -> float:
-    """One lexeme's BM25 in the title and body of `doc` (their exact forms when `exact`)."""
-    title_tf, body_tf = (doc.exact_tf if exact else doc.tf).get(lexeme, (0, 0))
-    title_field, body_field = ("a", "d") if exact else ("A", "D")
+    """One query word's BM25F in `doc`: its stemmed and exact forms' frequencies in the fields
+    searched, weighted and length-normalised per field, summed, saturated once, times idf."""
+    ranking = stats.ranking
+    title_part, body_part = stats.parts(doc)
+    stem_title, stem_body = doc.tf.get(stem, (0, 0))
+    exact_title, exact_body = doc.exact_tf.get(exact, (0, 0))
+    tf = 0.0
+    keys: list[tuple[str, str]] = []
+    if body:
+        tf += (stem_body + ranking.exact_weight * exact_body) / body_part
+        keys += [(stem, "D"), (exact, "d")]
+    if title:
+        found = title_tf(doc, stem_title) + ranking.exact_weight * title_tf(doc, exact_title)
+        tf += ranking.title_weight * found / title_part
+        keys += [(stem, "A"), (exact, "a")]
+    if tf <= 0:
+        return 0.0
+    return stats.word_idf(keys) * ranking.saturate(tf)
+
+
+def field_score(stats: Collection, doc: DocTerms, lexeme: str, *, title: bool, body: bool) -> float:
+    """One lexeme of a phrase or prefix: BM25 in each stemmed field searched, summed (the
+    title's times `title_weight`)."""
+    title_part, body_part = stats.parts(doc)
+    in_title, in_body = doc.tf.get(lexeme, (0, 0))
     score = 0.0
-    if body and body_tf:
-        idf = stats.idf(lexeme, body_field)
-        score += bm25(body_tf, doc.body_len, stats.body_average, idf)
-    if title and title_tf:
-        tf = title_tf * (DERIVED_TITLE_BOOST if doc.title_derived else 1.0)
-        idf = stats.idf(lexeme, title_field)
-        score += TITLE_BOOST * bm25(tf, doc.title_len, stats.title_average, idf)
-    return EXACT_BOOST * score if exact else score
+    if body and in_body:
+        score += bm25(in_body, body_part, stats.idf(lexeme, "D"), stats.ranking)
+    if title and in_title:
+        idf = stats.idf(lexeme, "A")
+        score += stats.ranking.title_weight * bm25(
+            title_tf(doc, in_title), title_part, idf, stats.ranking
+        )
+    return score
 
 
 def leaf_score(stats: Collection, doc: DocTerms, node: q.Node, leaf: Leaf) -> float:
-    """A leaf's score: each field where it matches adds its lexemes' BM25."""
+    """A leaf's score: one word by BM25F; a phrase's (or prefix's) lexemes by BM25 in each field
+    where the leaf matches."""
     title, body = leaf.title, leaf.body
     if node in doc.matches:
         in_title, in_body = doc.matches[node]
         title, body = title and in_title, body and in_body
-    stemmed = sum(
-        word_score(stats, doc, lexeme, title=title, body=body, exact=False)
-        for lexeme in leaf.lexemes
-    )
-    return stemmed + sum(
-        word_score(stats, doc, lexeme, title=title, body=body, exact=True) for lexeme in leaf.exact
-    )
+    if leaf.exact and len(leaf.lexemes) == 1:
+        return word_score(stats, doc, leaf.lexemes[0], leaf.exact[0], title=title, body=body)
+    return sum(field_score(stats, doc, lexeme, title=title, body=body) for lexeme in leaf.lexemes)
 
 
 def score_tree(

@@ -15,6 +15,7 @@ costs (docs/relevance.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -103,7 +104,8 @@ def plan(
             "to_tsvector('na_simple'::regconfig, t.txt)) AS u) "
             "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(txt, ord)"
         )
-        rows = conn.execute(stmt, {"texts": [normalize(leaf.text) for leaf in words]})
+        texts = [_as_whoosh_words(normalize(leaf.text)) for leaf in words]
+        rows = conn.execute(stmt, {"texts": texts})
         for ordinal, found, exact in rows:
             lexemes_of[words[int(ordinal) - 1]] = tuple(found or ())
             exact_of[words[int(ordinal) - 1]] = tuple(exact or ())
@@ -136,6 +138,20 @@ def plan(
             conditions[other] = found_condition
     stats = _collection(conn, lexemes, exact)
     return Plan(leaves, checks, conditions, lexemes, exact, stats)
+
+
+# The Whoosh backend's tokens (app/search/whoosh/analysis.py TOKEN_PATTERN): acronyms with
+# dots, else word characters with inner apostrophes. Hyphens and lone dots split words.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:['’]\w+)*")
+_POSSESSIVE = re.compile(r"['’]s$|(?<=s)['’]$", re.IGNORECASE)
+
+
+def _as_whoosh_words(text: str) -> str:
+    """A leaf's text split into words as the Whoosh backend splits it, possessives stripped,
+    so both backends score the same words: PostgreSQL's parser reads "feisal's" as two words
+    ("feisal", "s"), "half-brother" as three ("half-brother", "half", "brother") and "U.N" as
+    one; Whoosh as one ("feisal"), two and two. Matching still uses the leaf's own tsquery."""
+    return " ".join(_POSSESSIVE.sub("", token) for token in _TOKEN.findall(text))
 
 
 def _leaves(node: q.Node) -> list[q.Node]:
