@@ -400,11 +400,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="whoosh",
         help="postgres: a scratch database from scripts/ensure-postgres (emptied per collection)",
     )
+    parser.add_argument(
+        "--depth", type=int, default=DEPTH, help="results scored per query (nDCG@10 needs 10)"
+    )
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        default=None,
+        help="postgres: how many matches BM25 scores when more match than the page needs "
+        "(postgres_rank.CANDIDATES); with a small --depth, measures what the bound loses",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DEPTH
     args = parse_args(argv)
+    DEPTH = args.depth
+    if args.candidates is not None:
+        from app.search import postgres_rank
+
+        postgres_rank.CANDIDATES = args.candidates
     names = [n.strip() for n in args.collections.split(",") if n.strip()]
     unknown = [n for n in names if n not in READERS]
     if unknown:

@@ -88,8 +88,11 @@ def postgres_available() -> bool:
 
 
 def postgres_url() -> str:
-    env = {"NEWSARCHIVE_PG_ROLE": "newsarchive_bench", "NEWSARCHIVE_PG_DB": "newsarchive_bench"}
     import os
+
+    # Several checkouts may bench at once: NEWSARCHIVE_BENCH_PG_DB gives each its own database.
+    db = os.environ.get("NEWSARCHIVE_BENCH_PG_DB", "newsarchive_bench")
+    env = {"NEWSARCHIVE_PG_ROLE": "newsarchive_bench", "NEWSARCHIVE_PG_DB": db}
 
     out = subprocess.run(
         [str(ROOT / "scripts" / "ensure-postgres")],

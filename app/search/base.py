@@ -57,13 +57,9 @@ class Ranking:
 
 
 RANKING = Ranking()
-# The PostgreSQL backend's name for the idf exponent, until it ranks with `RANKING` throughout.
-IDF_POWER = RANKING.idf_power
-
-
-def ranking_idf(total: int, n: int) -> float:
-    """The idf a query word weighs in ranking: `RANKING.idf`."""
-    return RANKING.idf(total, n)
+# A title made from the lead's first words (IndexDoc.title_derived): ranking counts its words a
+# tenth, so they do not count twice.
+DERIVED_TITLE_BOOST = 0.1
 
 
 class SearchUnavailable(RuntimeError):

@@ -4,9 +4,9 @@ The searchable text lives in generated `tsvector` columns of the `articles` row 
 b7c1e2f0a9d3), so the "index" is written in the same transaction as the row: database and index
 cannot disagree, and upsert/delete/clear have nothing to do. Queries in the project's language
 become SQL conditions, one `@@` per term, combined with AND / OR / NOT in SQL; that keeps field
-terms (`title:`, `source:`, `author:`) exact. Ranking sums each query term's `ts_rank_cd` over
-title (weight A) and body (weight D), weighted by the term's BM25 idf; snippets come from
-`ts_headline`.
+terms (`title:`, `source:`, `author:`) exact. Ranking is the Whoosh backend's BM25 over the
+matches (app.search.postgres_rank, with statistics kept by triggers, migration e3a91c5d7b20);
+snippets come from `ts_headline`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
-    Double,
     Select,
     and_,
-    cast,
     exists,
     func,
     literal,
@@ -32,10 +30,11 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, column
 
 from app.models import Article, ArticlePerson
+from app.search import postgres_rank as ranking
 from app.search import query as q
 from app.search.base import (
     FacetField,
@@ -44,7 +43,6 @@ from app.search.base import (
     SearchFilters,
     SearchHits,
     SearchRequest,
-    ranking_idf,
 )
 from app.search.query import QuerySyntaxError
 
@@ -63,16 +61,36 @@ _WORD = re.compile(r"\w+")
 _ACRONYM = re.compile(r"\b([^\W\d_])\.([^\W\d_])\.(?:([^\W\d_])\.)?")
 
 search_vector: ColumnElement[Any] = column("search_vector")
-DF_CAP = 10_000
-# ts_rank_cd's weights for D (body), C, B, A (title): a title word counts twice a body word, as
-# in the Whoosh backend (the default, 1.0 against 0.1, let a derived title of lead words decide).
-RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.4, 0.2}'::float4[]")
 title_vector: ColumnElement[Any] = column("title_vector")
 
 
 def _normalize(text: str) -> str:
     """The same acronym folding as na_normalize() in the database ("U.S." -> "US")."""
     return _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), text)
+
+
+def _prefix_words(text: str) -> list[str]:
+    """A prefix query's words, lower-cased: all but the last must occur as they are."""
+    return [w.lower() for w in _WORD.findall(_normalize(text))]
+
+
+def _after(ranked: ranking.Ranked, after: tuple[Any, int] | None) -> int:
+    """Where a keyset page starts in `ranked`: after the cursor's article where it ranks now
+    (every write moves every score a little), after its old score if it is gone."""
+    if after is None:
+        return 0
+    top, last = after
+    if not isinstance(top, float):
+        raise TypeError("a relevance-ordered page continues after a score")
+    edge = top
+    for score, article_id in zip(ranked.scores, ranked.ids, strict=True):
+        if article_id == last:
+            edge = score
+            break
+    for index, (score, article_id) in enumerate(zip(ranked.scores, ranked.ids, strict=True)):
+        if score < edge or (score == edge and article_id > last):
+            return index
+    return len(ranked.ids)
 
 
 def _tsquery(config: ColumnElement[Any], text: str) -> ColumnElement[Any]:
@@ -135,36 +153,59 @@ class PostgresBackend:
         sort = request.sort
         if request.query is None and sort == "relevance":
             sort = "newest"
-        rank = self._rank(request.query) if sort == "relevance" else literal(0.0)
-        stmt: Select[Any] = select(Article.id, rank.label("rank")).where(where)
-        if sort == "relevance":
-            stmt = stmt.order_by(rank.desc(), Article.id.asc())
-        elif sort == "newest":
+        if sort == "relevance" and request.query is not None:
+            return self._ranked(request, request.query, where)
+        stmt: Select[Any] = select(Article.id).where(where)
+        if sort == "newest":
             stmt = stmt.order_by(Article.published.desc(), Article.id.desc())
         else:
             stmt = stmt.order_by(Article.published.asc(), Article.id.asc())
-        if request.after is not None and sort == "relevance":
-            top, last = request.after
-            if not isinstance(top, float):
+        if request.after is not None:
+            if sort == "relevance":
                 raise TypeError("a relevance-ordered page continues after a score")
-            # Every write moves every rank a little (idf depends on the article count), so the
-            # page continues after where that article ranks now; its old rank if it is gone.
-            now = select(rank).where(Article.id == last, where).scalar_subquery()
-            edge = func.coalesce(now, top)
-            stmt = stmt.where(or_(rank < edge, and_(rank == edge, Article.id > last)))
-        elif request.after is not None:
             key = tuple_(Article.published, Article.id)
             stmt = stmt.where(key < request.after if sort == "newest" else key > request.after)
         stmt = stmt.offset(request.offset).limit(request.limit)
         with self.engine.connect() as conn:
             if request.exact_total:
-                total = int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
+                total = self._count(conn, where)
                 rows = conn.execute(stmt).all() if total > request.offset else []
             else:
                 rows = conn.execute(stmt).all()
                 total = request.offset + len(rows)
         ids = [int(r[0]) for r in rows]
-        scores = [float(r[1]) if sort == "relevance" else None for r in rows]
+        return SearchHits(ids=ids, scores=[None] * len(ids), total=total)
+
+    def _count(self, conn: Connection, where: ColumnElement[bool]) -> int:
+        return int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
+
+    def _ranked(self, request: SearchRequest, query: q.Node, where: Any) -> SearchHits:
+        """Relevance order: BM25 over the matches (app.search.postgres_rank), then the page."""
+        page_end = request.offset + request.limit
+        with self.engine.connect() as conn:
+            total = self._count(conn, where) if request.exact_total else None
+            if total is not None and total <= request.offset and request.after is None:
+                return SearchHits(ids=[], scores=[], total=total)
+            the_plan = ranking.plan(
+                conn,
+                query,
+                normalize=_normalize,
+                tsquery=self._leaf_tsquery,
+                prefix_words=_prefix_words,
+                condition=self._node,
+            )
+            need = page_end
+            while True:
+                ranked = ranking.rank(conn, query, the_plan, where, need=need, total=total)
+                start = _after(ranked, request.after)
+                if ranked.complete or start + page_end <= len(ranked.ids):
+                    break
+                # The cursor is deep in the order: score more candidates.
+                need = max(need, len(ranked.ids)) * 4
+        ids = ranked.ids[start + request.offset : start + page_end]
+        scores: list[float | None] = list(ranked.scores[start + request.offset : start + page_end])
+        if total is None:
+            total = request.offset + len(ids)
         return SearchHits(ids=ids, scores=scores, total=total)
 
     def facet_counts(
@@ -282,7 +323,7 @@ class PostgresBackend:
         return self._match(node.field, _tsquery(STEMMED, node.text))
 
     def _prefix_query(self, text: str) -> ColumnElement[Any] | None:
-        words = [w.lower() for w in _WORD.findall(_normalize(text))]
+        words = _prefix_words(text)
         if not words:
             return None
         # Only word characters reach the tsquery string, so it cannot be malformed.
@@ -297,43 +338,13 @@ class PostgresBackend:
             return self._meta(node.field, tsquery)
         return self._match(node.field, tsquery)
 
-    def _rank(self, node: q.Node | None) -> ColumnElement[Any]:
-        """Relevance: each positive text term's `ts_rank_cd` (length-normalised, flag 1) weighted
-        by its BM25 idf, summed. PostgreSQL's ranking has no idf of its own, so an any-word
-        query was ranked by its commonest words (TIME MAP 0.32 against 0.58 for plain BM25,
-        bench/relevance.py --backend postgres)."""
-        parts = self._rank_parts(node)
-        if not parts:
-            return literal(0.0)
-        if len(parts) == 1:
-            # As double precision, like the sums below: a `real` reaches Python rounded to six
-            # digits, and a cursor's score must compare equal to the rank it came from.
-            return cast(func.ts_rank_cd(RANK_WEIGHTS, search_vector, parts[0], 1), Double)
-        # Document frequencies, each counted up to DF_CAP (a word in more articles than that
-        # is common anyway, and counting it all would cost a scan of most of the table).
-        counts = [
-            select(func.count())
-            .select_from(
-                select(literal(1))
-                .select_from(Article)
-                .where(search_vector.op("@@")(p))
-                .limit(DF_CAP)
-                .subquery()
-            )
-            .scalar_subquery()
-            for p in parts
-        ]
-        with self.engine.connect() as conn:
-            total, *freqs = conn.execute(select(func.count(Article.id), *counts)).one()
-        total = max(int(total), 1)
-        terms = []
-        for part, n in zip(parts, freqs, strict=True):
-            idf = ranking_idf(total, n)
-            terms.append(literal(idf) * func.ts_rank_cd(RANK_WEIGHTS, search_vector, part, 1))
-        rank = terms[0]
-        for term in terms[1:]:
-            rank = rank + term
-        return rank
+    def _leaf_tsquery(self, leaf: q.Term | q.Phrase | q.Prefix) -> ColumnElement[Any] | None:
+        """What a text leaf matches, as a tsquery over the stemmed vectors."""
+        if not _WORD.search(leaf.text):
+            return None
+        if isinstance(leaf, q.Prefix):
+            return self._prefix_query(leaf.text)
+        return _tsquery(STEMMED, leaf.text)
 
     def _rank_query(self, node: q.Node | None) -> ColumnElement[Any] | None:
         """All positive text terms ORed together: what snippets look for."""

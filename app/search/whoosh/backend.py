@@ -35,6 +35,7 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from app.search import query as q
 from app.search.base import (
+    DERIVED_TITLE_BOOST,
     RANKING,
     FacetField,
     IndexDoc,
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
 INDEX_NAME = "articles_v1"
-DERIVED_TITLE_BOOST = 0.1
 SNIPPET_CHARS = 240
 # Searchers open at once. Each maps the index files anew, so each one in use adds about the
 # index's size to the process's RSS (measured: ~110 MB per request in flight at 19k articles);

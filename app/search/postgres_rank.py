@@ -1,0 +1,280 @@
+"""BM25 ranking for the PostgreSQL backend, over a bounded set of candidates.
+
+PostgreSQL's own ranking (`ts_rank_cd`) has no idf and normalises length its own way. Here the
+database finds the matches (GIN), and for each candidate returns its field lengths and the query
+lexemes' frequencies in title and body (`na_term_freqs`); document frequencies, the article
+count and the average field lengths come from `search_terms` and `search_totals` (kept by
+triggers in the writing transaction, migration e3a91c5d7b20). The score is then `app.search.bm25`,
+the Whoosh backend's formula and constants.
+
+When more articles match than CANDIDATES (and than the page needs), the candidates are the top
+CANDIDATES by a cheaper order computed inside the database: each query word's `ts_rank_cd`
+weighted by its idf. bench.relevance --backend postgres --candidates N measures what the bound
+costs (docs/relevance.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Double,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement, column
+
+from app.models import Article
+from app.search import query as q
+from app.search.bm25 import Collection, DocTerms, Leaf, score_tree
+
+# Candidates scored by BM25 when more articles match (the page's end, if deeper, instead).
+CANDIDATES = 1000
+# A prefix is scored by at most this many of its commonest completions (all of them match).
+PREFIX_EXPANSIONS = 100
+
+STEMMED: ColumnElement[Any] = literal_column("'na_english'::regconfig")
+BODY_WEIGHT: ColumnElement[Any] = literal_column("'{d}'::\"char\"[]")
+# ts_rank_cd's weights for D (body), C, B, A (title): a title word counts twice a body word.
+RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.4, 0.2}'::float4[]")
+search_vector: ColumnElement[Any] = column("search_vector")
+title_vector: ColumnElement[Any] = column("title_vector")
+exact_vector: ColumnElement[Any] = column("exact_vector")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Scored candidates, best first, and whether they are every match."""
+
+    ids: list[int]
+    scores: list[float]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query ready to score: its text leaves, the tsqueries whose match must be asked for,
+    the lexemes to count, and the collection statistics."""
+
+    leaves: dict[q.Node, Leaf]
+    checks: dict[q.Node, ColumnElement[Any]]
+    # Leaves not scored (source:, author:, and any under NOT): whether they match, in SQL.
+    conditions: dict[q.Node, ColumnElement[bool]]
+    lexemes: list[str]
+    exact: list[str]
+    stats: Collection
+
+    def leaf(self, node: q.Node) -> Leaf | None:
+        return self.leaves.get(node)
+
+
+def plan(
+    conn: Connection,
+    node: q.Node,
+    *,
+    normalize: Callable[[str], str],
+    tsquery: Callable[[q.Term | q.Phrase | q.Prefix], ColumnElement[Any] | None],
+    prefix_words: Callable[[str], list[str]],
+    condition: Callable[[q.Node], ColumnElement[bool] | None],
+) -> Plan:
+    """Look up the lexemes of the query's text leaves and their statistics (two round trips)."""
+    text_leaves = [
+        leaf
+        for leaf in dict.fromkeys(q.positive_leaves(node))
+        if leaf.field in (None, "title", "body") and tsquery(leaf) is not None
+    ]
+    words = [leaf for leaf in text_leaves if not isinstance(leaf, q.Prefix)]
+    lexemes_of: dict[q.Term | q.Phrase | q.Prefix, tuple[str, ...]] = {}
+    exact_of: dict[q.Node, tuple[str, ...]] = {}
+    if words:
+        stmt = text(
+            "SELECT t.ord, array(SELECT u.lexeme FROM unnest(to_tsvector("
+            "'na_english'::regconfig, t.txt)) AS u), array(SELECT u.lexeme FROM unnest("
+            "to_tsvector('na_simple'::regconfig, t.txt)) AS u) "
+            "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(txt, ord)"
+        )
+        texts = [_as_whoosh_words(normalize(leaf.text)) for leaf in words]
+        rows = conn.execute(stmt, {"texts": texts})
+        for ordinal, found, exact in rows:
+            lexemes_of[words[int(ordinal) - 1]] = tuple(found or ())
+            exact_of[words[int(ordinal) - 1]] = tuple(exact or ())
+    for leaf in text_leaves:
+        if isinstance(leaf, q.Prefix):
+            lexemes_of[leaf] = _expand_prefix(conn, prefix_words(leaf.text))
+    leaves: dict[q.Node, Leaf] = {}
+    checks: dict[q.Node, ColumnElement[Any]] = {}
+    for text_leaf, found in lexemes_of.items():
+        leaf = text_leaf
+        if not found:
+            continue
+        # One word, quoted or not, scores as the Whoosh backend's four-field term.
+        single = not isinstance(leaf, q.Prefix) and len(found) == 1
+        leaves[leaf] = Leaf(
+            lexemes=found,
+            title=leaf.field in (None, "title"),
+            body=leaf.field in (None, "body"),
+            exact=exact_of.get(leaf, ()) if single else (),
+        )
+        if not single:  # a phrase (or a prefix) may have its words without matching
+            query = tsquery(leaf)
+            if query is not None:
+                checks[leaf] = query
+    lexemes = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.lexemes})
+    exact = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.exact})
+    conditions: dict[q.Node, ColumnElement[bool]] = {}
+    for other in dict.fromkeys(_leaves(node)):
+        if other not in leaves and (found_condition := condition(other)) is not None:
+            conditions[other] = found_condition
+    stats = _collection(conn, lexemes, exact)
+    return Plan(leaves, checks, conditions, lexemes, exact, stats)
+
+
+# The Whoosh backend's tokens (app/search/whoosh/analysis.py TOKEN_PATTERN): acronyms with
+# dots, else word characters with inner apostrophes. Hyphens and lone dots split words.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:['’]\w+)*")
+_POSSESSIVE = re.compile(r"['’]s$|(?<=s)['’]$", re.IGNORECASE)
+
+
+def _as_whoosh_words(text: str) -> str:
+    """A leaf's text split into words as the Whoosh backend splits it, possessives stripped,
+    so both backends score the same words: PostgreSQL's parser reads "feisal's" as two words
+    ("feisal", "s"), "half-brother" as three ("half-brother", "half", "brother") and "U.N" as
+    one; Whoosh as one ("feisal"), two and two. Matching still uses the leaf's own tsquery."""
+    return " ".join(_POSSESSIVE.sub("", token) for token in _TOKEN.findall(text))
+
+
+def _leaves(node: q.Node) -> list[q.Node]:
+    """Every leaf of the query, under NOT too."""
+    if isinstance(node, q.Not):
+        return _leaves(node.child)
+    if isinstance(node, q.And | q.Or):
+        return [leaf for child in node.children for leaf in _leaves(child)]
+    return [node]
+
+
+def _expand_prefix(conn: Connection, words: list[str]) -> tuple[str, ...]:
+    """The head words and the commonest indexed lexemes that start with the last word."""
+    if not words:
+        return ()
+    *head, last = words
+    upper = last[:-1] + chr(ord(last[-1]) + 1)
+    stmt = text(
+        "SELECT lexeme FROM search_terms WHERE lexeme >= :low AND lexeme < :high AND df > 0 "
+        "GROUP BY lexeme ORDER BY max(df) DESC, lexeme LIMIT :n"
+    )
+    found = conn.execute(stmt, {"low": last, "high": upper, "n": PREFIX_EXPANSIONS}).scalars()
+    return tuple(dict.fromkeys([*head, *found]))
+
+
+def _collection(conn: Connection, lexemes: list[str], exact: list[str]) -> Collection:
+    totals = conn.execute(text("SELECT docs, title_tokens, body_tokens FROM search_totals")).one()
+    docs = max(int(totals[0]), 0)
+    df: dict[tuple[str, str], int] = {}
+    if lexemes or exact:
+        stmt = text(
+            "SELECT lexeme, field, df FROM search_terms "
+            "WHERE lexeme = ANY(CAST(:l AS text[])) AND field IN ('A', 'D') "
+            "OR lexeme = ANY(CAST(:e AS text[])) AND field IN ('a', 'd')"
+        )
+        for lexeme, field, count in conn.execute(stmt, {"l": lexemes, "e": exact}):
+            df[(str(lexeme), str(field))] = int(count)
+    return Collection(
+        docs=docs,
+        title_average=int(totals[1]) / docs if docs else 1.0,
+        body_average=int(totals[2]) / docs if docs else 1.0,
+        df=df,
+    )
+
+
+def rank(
+    conn: Connection,
+    node: q.Node,
+    the_plan: Plan,
+    where: ColumnElement[bool],
+    *,
+    need: int,
+    total: int | None,
+) -> Ranked:
+    """The matches' BM25 scores, best first: every match when there are at most `need` (or
+    CANDIDATES, whichever is more), else the top of them by the cheaper in-database order."""
+    bound = max(need, CANDIDATES)
+    lexemes = cast(the_plan.lexemes, ARRAY(Text))
+    columns: list[Any] = [
+        Article.id,
+        column("title_len"),
+        column("body_len"),
+        Article.title_derived,
+        func.na_term_freqs(search_vector, lexemes),
+        func.na_term_freqs(exact_vector, cast(the_plan.exact, ARRAY(Text))),
+    ]
+    checks = list(the_plan.checks.items())
+    for _, query in checks:
+        columns.append(title_vector.op("@@")(query))
+        columns.append(func.ts_filter(search_vector, BODY_WEIGHT).op("@@")(query))
+    conditions = list(the_plan.conditions.items())
+    columns.extend(expression for _, expression in conditions)
+    first_condition = 6 + 2 * len(checks)
+    stmt = select(*columns).where(where)
+    rows: Sequence[Any]
+    if total is not None and total <= bound:
+        rows = conn.execute(stmt).all()
+        complete = True
+    else:
+        # Unknown size: try for all of them first; a cheap order only when there are more.
+        rows = [] if total is not None else conn.execute(stmt.limit(bound + 1)).all()
+        complete = total is None and len(rows) <= bound
+        if not complete:
+            proxy = _proxy_rank(the_plan)
+            rows = conn.execute(stmt.order_by(proxy.desc(), Article.id.asc()).limit(bound)).all()
+    scored: list[tuple[float, int]] = []
+    for row in rows:
+        freqs, exact = row[4] or {}, row[5] or {}
+        doc = DocTerms(
+            title_len=int(row[1] or 0),
+            body_len=int(row[2] or 0),
+            title_derived=bool(row[3]),
+            tf={k: (int(v[0]), int(v[1])) for k, v in freqs.items()},
+            exact_tf={k: (int(v[0]), int(v[1])) for k, v in exact.items()},
+            matches={
+                leaf: (bool(row[6 + 2 * i]), bool(row[7 + 2 * i]))
+                for i, (leaf, _) in enumerate(checks)
+            },
+        )
+        for i, (leaf, _) in enumerate(conditions):
+            found = bool(row[first_condition + i])
+            doc.matches[leaf] = (found, found)
+        scored.append((score_tree(node, the_plan.leaf, the_plan.stats, doc), int(row[0])))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return Ranked([i for _, i in scored], [s for s, _ in scored], complete)
+
+
+def _proxy_rank(the_plan: Plan) -> ColumnElement[Any]:
+    """The cheap order candidates are chosen by: each lexeme's `ts_rank_cd` (title twice the
+    body, length-normalised) times its body idf, summed."""
+    terms: list[ColumnElement[Any]] = []
+    for lexeme in the_plan.lexemes:
+        idf = the_plan.stats.idf(lexeme, "D")
+        query = cast(literal(_quoted(lexeme)), TSQUERY)
+        terms.append(literal(idf) * func.ts_rank_cd(RANK_WEIGHTS, search_vector, query, 1))
+    if not terms:
+        return cast(literal(0.0), Double)
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _quoted(lexeme: str) -> str:
+    # A lexeme as a tsquery operand: quoted, its quotes and backslashes doubled/escaped.
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
