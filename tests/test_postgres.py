@@ -19,7 +19,7 @@ from app.db import Base
 from app.main import create_app
 from app.migrate import alembic_config, upgrade
 from tests.conftest import SEED
-from tests.test_export import roundtrip
+from tests.services.test_export import roundtrip
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def test_export_sqlite_to_postgres_and_back(
     shutil.copy(migrated_db, back_dir / "archive.db")
     sqlite_again = settings.model_copy(update={"data_dir": back_dir})
     dump = tmp_path / "pg.ndjson"
-    from tests.test_export import cli, lines
+    from tests.services.test_export import cli, lines
 
     assert cli(pg_settings, "export", "-o", str(dump)).exit_code == 0
     assert cli(sqlite_again, "import", str(dump)).exit_code == 0
@@ -77,7 +77,7 @@ def test_api_on_postgres(pg_settings: Settings, auth: dict[str, str]) -> None:
 
 
 def test_stats_names_database_and_backend(pg_settings: Settings) -> None:
-    from tests.test_export import cli
+    from tests.services.test_export import cli
 
     out = cli(pg_settings, "stats").output
     assert "database:  postgresql" in out and "search:    postgres (PostgreSQL 1" in out

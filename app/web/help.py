@@ -9,7 +9,7 @@ from app.http.templating import render
 
 router = APIRouter(tags=["pages"])
 
-# (query, what it finds): every one is parsed and searched by tests/test_feeds.py.
+# (query, what it finds): every one is parsed and searched by tests/web/test_feeds.py.
 EXAMPLES: tuple[tuple[str, str], ...] = (
     ("russia ukraine", "articles with both words (AND is implied)"),
     ("russia OR ukraine", "either word"),

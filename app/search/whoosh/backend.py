@@ -374,7 +374,7 @@ class WhooshBackend:
             return SearchHits(ids=ids, scores=[None] * len(ids), total=len(matches)), True
         # replace=0 everywhere: whoosh3's matcher replacement (on by default) skips documents
         # that do belong in the top k, so small pages came back with wrong results and counts
-        # (19 of 60 random queries on a 600-document index; tests/test_search_contract.py).
+        # (19 of 60 random queries on a 600-document index; tests/search/test_search_contract.py).
         match_key = _match_key(wquery, request.filters)
         if request.exact_total or request.after is not None:
             # Every match scored: the exact total, the match set for the page's facets and
@@ -391,7 +391,7 @@ class WhooshBackend:
             return _page_of(s, values, scored, allowed, request, match_key), True
         # Only the top results (related articles): block-quality skipping, with the total a
         # lower bound. replace=0: whoosh3's matcher replacement (on by default) skips documents
-        # that do belong in the top k (tests/test_search_contract.py).
+        # that do belong in the top k (tests/search/test_search_contract.py).
         allow = None if allowed is None else set(allowed.tolist())
         results = _run(s, wquery, collectors.TopCollector(limit=wanted, replace=0), allow)
         page = results[request.offset : request.offset + request.limit]

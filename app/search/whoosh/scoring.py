@@ -12,7 +12,7 @@ The formula is `Ranking`'s (app.search.base): a query word (`WordClauses`, its s
 exact forms in body and title) is scored by BM25F, its field frequencies weighted and
 length-normalised, summed and saturated once (`bm25f`). A lone term (`source:`, `author:`,
 prefix expansions) and each word of a phrase are BM25 on their own field (`bm25`). Documents
-satisfying a NOT inside an AND get +1, as in Whoosh's matcher. tests/test_whoosh_scoring.py
+satisfying a NOT inside an AND get +1, as in Whoosh's matcher. tests/search/test_whoosh_scoring.py
 compares the scores with a plain reference implementation over the stored postings, and the
 match sets with Whoosh's collector, on random queries. Prefixes are expanded per segment as
 Whoosh does. Queries that match everything (a lone NOT) are left to Whoosh: `score_matches`

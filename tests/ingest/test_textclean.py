@@ -13,7 +13,7 @@ from app.ingest.dated_text import parse_dated_text
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.textclean import clean_for_display, display_paragraphs, split_paragraphs
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "blinken-2022-01-06.txt"
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "blinken-2022-01-06.txt"
 
 
 def words(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from app.services.dedup import (
     shingles,
 )
 from tests.conftest import SEED
-from tests.test_api import post_json, post_seed
+from tests.api.test_api import post_json, post_seed
 
 
 def _copy() -> str:

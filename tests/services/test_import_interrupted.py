@@ -22,7 +22,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Article, ImportRun
 from app.services.imports import STALE_AFTER, abandoned, list_imports, start_import
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 NEWSARCHIVE = Path(sys.executable).parent / "newsarchive"
 

@@ -17,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from app.cli import progress
 from app.config import Settings
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 # tqdm's line: " 40%|####      | 12.0k/30.0k [00:01<00:02, 9.8kB/s, 200 items, 180 items/s]"
 LINE = re.compile(

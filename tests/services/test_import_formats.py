@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.archive import open_archive
 from app.config import Settings
 from app.models import Article, ImportRun
-from tests.test_cli import run, write
-from tests.test_readers import OPEN_GRAPH, RSS, page
+from tests.cli.test_cli import run, write
+from tests.ingest.test_readers import OPEN_GRAPH, RSS, page
 
 CSV = "title,body,date,desk\nCsv one,Body of csv one.,2020-01-01,Sport\nBad,,2020-01-02,x\n"
 

@@ -17,9 +17,9 @@ from app.config import Settings
 from app.http.errors import validation_error
 from app.http.templating import TEMPLATE_DIR, build_templates
 from app.main import create_app
-from tests.test_api import post_json
+from tests.api.test_api import post_json
 
-APP = Path(__file__).resolve().parent.parent / "app"
+APP = Path(__file__).resolve().parents[2] / "app"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

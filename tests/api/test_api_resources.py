@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.test_api import post_json, post_seed
+from tests.api.test_api import post_json, post_seed
 
 ENVELOPE = {"total", "page", "page_size", "pages", "results", "next"}
 

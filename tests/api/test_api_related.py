@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.test_api import post_json, post_seed
+from tests.api.test_api import post_json, post_seed
 
 
 def test_related_articles(client: TestClient, auth: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.test_api import post_seed
+from tests.api.test_api import post_seed
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -17,7 +17,7 @@ from app.ingest.headline import _TRAILING_FILLER, MAX_TITLE_CHARS, derive_title
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.textclean import clean_for_display, split_paragraphs
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "blinken-2022-01-06.txt"
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "blinken-2022-01-06.txt"
 LEAD = "The minister met his counterpart in Geneva on Monday."
 MAX = 1_000_000
 

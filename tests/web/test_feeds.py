@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from tests.test_api import post_json, post_seed
+from tests.api.test_api import post_json, post_seed
 
 A = "{http://www.w3.org/2005/Atom}"
 

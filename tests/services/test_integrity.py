@@ -23,7 +23,7 @@ from app.services.index_sync import check
 from app.services.stats import health
 from tests.factories import add, make_item
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_files(folder: Path, prefix: str, n: int) -> Path:

@@ -7,7 +7,7 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-from tests.test_api import post_json
+from tests.api.test_api import post_json
 
 
 def _load(client: TestClient, auth: dict[str, str]) -> None:

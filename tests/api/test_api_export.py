@@ -9,7 +9,7 @@ import json
 from fastapi.testclient import TestClient
 
 from app.services import search_export
-from tests.test_api import post_json, post_seed
+from tests.api.test_api import post_json, post_seed
 
 
 def test_export_streams_every_match(
