@@ -11,8 +11,8 @@ from app.services.dedup import (
     near_duplicates,
     shingles,
 )
-from tests.conftest import SEED
 from tests.api.test_api import post_json, post_seed
+from tests.conftest import SEED
 
 
 def _copy() -> str:

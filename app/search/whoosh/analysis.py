@@ -160,7 +160,8 @@ def stem_lead(stem: str) -> str:
     A stem is its words' beginning, except where the stemmer rewrote the end: "happy" -> "happi",
     "hoping" -> "hope", "ties" -> "tie", "dying" -> "die", "skies" -> "sky", "inability" ->
     "inabl". Checked on the 142,622 distinct tokens of ../shared/corpora: no word that stems to
-    `stem` fails to start with this (tests/search/test_snippets.py repeats the check when present)."""
+    `stem` fails to start with this (tests/search/test_snippets.py repeats the check when
+    present)."""
     if stem.endswith(("ie", "bl")):
         stem = stem[:-2]
     elif stem.endswith(("i", "e", "y")):
