@@ -8,7 +8,8 @@ analyzer is exactly one of ours (`exact_analyzer()`, or it followed by Possessiv
 StemFilter with any stem function), `install()` makes TEXT.index produce the same postings
 (terms, frequencies, weights, encoded positions) directly; any other analyzer (an index made
 before NewsFoldFilter, a changed chain) keeps Whoosh's own path.
-tests/search/test_whoosh_fastindex.py compares the two on real text. Imported by the Whoosh backend only.
+tests/search/test_whoosh_fastindex.py compares the two on real text.
+Imported by the Whoosh backend only.
 
 A stemmer swap stays one line in analysis.stem_analyzer(): the stemming (language or function)
 is read from the analyzer's StemFilter, and each gets its own cache of raw word -> term.
