@@ -10,8 +10,8 @@ its articles are read from `archive.db`, loaded into a fresh FTS5 database in a 
 The design is what a plain SQLite application would do: an ordinary `articles` table (id, title,
 body, date, source, authors) with indexes on date and source, and an external-content FTS5 table
 over title, body, authors and source (`porter unicode61 remove_diacritics 2`), ranked by
-`bm25()` with the title weighted 2.0 (the archive's TITLE_BOOST). Date and source filters and
-newest-first order are plain SQL on the joined `articles` row.
+`bm25()` with the title weighted 2.0 (Ranking.title_weight in app/search/base.py). Date and
+source filters and newest-first order are plain SQL on the joined `articles` row.
 
 Where the translation of our query language is NOT exactly equivalent to the archive:
 

@@ -207,8 +207,7 @@ def list_query(
     params = search_params(args, request.app.state.settings, default_sort="newest")
     if params.sort == "relevance":
         raise InvalidParameter("sort", "articles are listed newest or oldest first")
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise InvalidParameter("from", "the from date is after the to date")
+    params.check_dates()
     return ListQuery(params, cursor, selected)
 
 

@@ -74,8 +74,7 @@ def parse_interval(value: str, *, param: str = "histogram") -> str:
 
 
 def _filters(params: SearchParams) -> SearchFilters:
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise InvalidParameter("from", "the from date is after the to date")
+    params.check_dates()
     return params.filters
 
 

@@ -14,7 +14,7 @@ from app.models import Article
 from app.search.base import SearchRequest
 from app.search.stopwords import parse_search
 from app.services.articles import get_articles
-from app.services.searching import InvalidParameter, SearchParams
+from app.services.searching import SearchParams
 
 FORMATS = ("ndjson", "csv")
 BATCH = 500
@@ -34,8 +34,7 @@ CSV_COLUMNS = (
 def export_ids(archive: Archive, *, params: SearchParams) -> list[int]:
     """Every matching id in the search's order (validates the query first, so errors come
     before any output). Ids only: the articles are read batch by batch while streaming."""
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise InvalidParameter("from", "the from date is after the to date")
+    params.check_dates()
     request = SearchRequest(
         query=parse_search(params.q),
         filters=params.filters,

@@ -70,6 +70,11 @@ class SearchParams(SearchFilters):
         """Just the filters (what the backends and listings take)."""
         return SearchFilters(self.date_from, self.date_to, self.sources, self.authors)
 
+    def check_dates(self) -> None:
+        """Raise InvalidParameter when the range is empty because `from` is after `to`."""
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidParameter("from", "the from date is after the to date")
+
 
 @dataclass
 class SearchItem:
@@ -132,8 +137,7 @@ def search_articles(
 ) -> SearchPage:
     """Run one search. Raises QuerySyntaxError for a malformed query. Without `exact_total`
     the total is only a lower bound (cheaper, for callers that need just the top results)."""
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise InvalidParameter("from", "the from date is after the to date")
+    params.check_dates()
     node = parse_search(params.q)
     request = SearchRequest(
         query=node,
