@@ -407,6 +407,23 @@ def check(ctx: click.Context, repair: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.command("fix-bylines")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.pass_context
+def fix_bylines(ctx: click.Context, dry_run: bool) -> None:
+    """Move agencies stored as a last author ("Jane Doe, Reuters") to the source (for archives
+    loaded before imports recognised them)."""
+    from app.services.bylines import fix_agency_bylines
+
+    fixes = fix_agency_bylines(_open(ctx), dry_run=dry_run)
+    for fix in fixes[:20]:
+        click.echo(f"  article {fix.article_id}: {fix.dropped!r} is the source, not an author")
+    if len(fixes) > 20:
+        click.echo(f"  … and {len(fixes) - 20:,} more")
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {len(fixes):,} agency bylines to the source")
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context

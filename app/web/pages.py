@@ -18,6 +18,7 @@ from app.http.errors import ApiError
 from app.http.params import QueryArgs, search_params
 from app.http.templating import render
 from app.http.urls import base_url
+from app.ingest.names import display_name
 from app.search.base import SearchFilters
 from app.search.query import QuerySyntaxError
 from app.services import articles
@@ -349,7 +350,7 @@ def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
         "listing.html",
         alternate=_api("/articles", author=name),
         missing=f"The archive has no articles by {name!r}.",
-        heading=name,
+        heading=display_name(name),
         crumb=("/authors", "Authors"),
         hide_source=False,
         search_within=f"/search?{urlencode({'author': name})}",

@@ -216,3 +216,44 @@ def test_serve_refuses_workers_with_reload(settings: Settings) -> None:
     result = run(settings, "serve", "--workers", "2", "--reload")
     assert result.exit_code == 2
     assert "--workers and --reload cannot be combined" in result.output
+
+
+def test_fix_bylines_moves_agencies_stored_as_authors(settings: Settings) -> None:
+    from app.archive import open_archive
+    from app.services.articles import get_article
+    from app.services.searching import SearchParams, search_articles
+    from tests.factories import add, make_item
+
+    def by_reuters() -> int:
+        archive = open_archive(settings)
+        try:
+            params = SearchParams(q="author:reuters")
+            return search_articles(archive, params=params, snippets=False).total
+        finally:
+            archive.close()
+
+    archive = open_archive(settings)
+    try:
+        old, kept = add(
+            archive,
+            make_item("Oil rose.", authors=["MICHAEL FITZPATRICK", "Reuters"]),
+            make_item("Gold fell.", authors=["Jane Doe", "John Roe"]),
+        )
+    finally:
+        archive.close()
+    assert by_reuters() == 1
+    dry = run(settings, "fix-bylines", "--dry-run")
+    assert dry.exit_code == 0 and "would move 1 agency bylines" in dry.output
+    result = run(settings, "fix-bylines")
+    assert result.exit_code == 0, result.output
+    assert f"article {old.id}: 'Reuters'" in result.output
+    archive = open_archive(settings)
+    try:
+        fixed = get_article(archive, article_id=old.id)
+        assert (fixed.authors, fixed.source) == (["MICHAEL FITZPATRICK"], "Reuters")
+        assert get_article(archive, article_id=kept.id).authors == ["Jane Doe", "John Roe"]
+    finally:
+        archive.close()
+    assert by_reuters() == 0  # re-indexed
+    assert "moved 0 agency" in run(settings, "fix-bylines").output
+    assert run(settings, "check").exit_code == 0
