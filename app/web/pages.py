@@ -143,6 +143,17 @@ def _number_marks(paragraphs: list[Markup]) -> tuple[list[Markup], int]:
     return [Markup(_MARK.sub(anchor, str(p))) for p in paragraphs], count
 
 
+def _lead_in(article: Any, paragraphs: list[str]) -> list[Any]:
+    """A headline made from the lead repeats the lead's first words: set them as the lead-in
+    (as print does) so the repeat reads as design, not as an accident."""
+    stem = article.title.removesuffix("…")
+    if not (article.title_derived and paragraphs and paragraphs[0].startswith(stem)):
+        return list(paragraphs)
+    first = paragraphs[0]
+    lead = Markup('<span class="leadin">{}</span>{}').format(stem, first[len(stem) :])
+    return [lead, *paragraphs[1:]]
+
+
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 @router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
 def article_page(
@@ -155,7 +166,7 @@ def article_page(
         return RedirectResponse(canonical + query, status_code=301)
     q = request.query_params.get("q")
     paragraphs = display_paragraphs(article.body)
-    body: list[Any] = paragraphs
+    body: list[Any] = _lead_in(article, paragraphs)
     matches = 0
     if q:
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
