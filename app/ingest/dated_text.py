@@ -21,6 +21,7 @@ from app.ingest.attribution import find_attribution
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.names import split_byline
 from app.ingest.record import ArticleIn, InvalidArticle
+from app.ingest.undated import UndatedFiles
 from app.textclean import split_paragraphs
 
 HEADER_KEYS = {
@@ -133,13 +134,27 @@ def split_names(value: str) -> list[str]:
     return split_byline(value)[0]
 
 
-def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
-    """Parse one article in the dated-text format."""
+def parse_dated_text(
+    text: str,
+    *,
+    origin: str | None = None,
+    undated: UndatedFiles | None = None,
+    path: str | None = None,
+) -> ArticleIn:
+    """Parse one article in the dated-text format. Without a date header, `undated` (if given)
+    dates it from `path` or a fixed date, and the article's provenance says so."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header, body_start = _read_header(lines)
-    if "date" not in header:
-        raise InvalidArticle("no 'date YYYY-MM-DD' header line at the top")
-    published = parse_date(header["date"])
+    date_note = None
+    if "date" in header:
+        published = parse_date(header["date"])
+    elif undated is not None:
+        published, date_note = undated.resolve(path or origin or "")
+    else:
+        raise InvalidArticle(
+            "no 'date YYYY-MM-DD' header line at the top (for undated files: --date YYYY-MM-DD "
+            "or --date-from-path)"
+        )
     body = "\n".join(lines[body_start:]).strip("\n").rstrip()
     # Keep the body as given, minus the blank lines around it.
     body = "\n".join(line.rstrip() for line in body.split("\n")).strip("\n")
@@ -173,4 +188,5 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
         url=url,
         language=language.lower() if language else None,
         origin=origin,
+        provenance={"date": date_note} if date_note else None,
     )

@@ -257,3 +257,57 @@ def test_fix_bylines_moves_agencies_stored_as_authors(settings: Settings) -> Non
     assert by_reuters() == 0  # re-indexed
     assert "moved 0 agency" in run(settings, "fix-bylines").output
     assert run(settings, "check").exit_code == 0
+
+
+def _provenance(settings: Settings) -> dict[str, dict[str, object]]:
+    from sqlalchemy import select
+
+    from app.archive import open_archive
+    from app.models import Article
+
+    archive = open_archive(settings)
+    try:
+        with archive.sessions() as session:
+            rows = session.execute(select(Article.origin, Article.provenance)).all()
+            return {Path(str(origin)).name: dict(prov or {}) for origin, prov in rows}
+    finally:
+        archive.close()
+
+
+def test_import_undated_files_with_date_options(settings: Settings, tmp_path: Path) -> None:
+    undated = "Headline\n\nA story without a date header.\n"
+    write(tmp_path / "in" / "2022" / "01" / "06", "a.txt", undated)
+    write(tmp_path / "in", "story-20230315.txt", undated.replace("story", "tale"))
+    write(tmp_path / "in", "plain.txt", undated.replace("story", "note"))
+    folder = str(tmp_path / "in")
+
+    first = run(settings, "import", "-q", folder)
+    assert first.exit_code == 1 and first.output.count("--date-from-path") == 3
+
+    by_path = run(settings, "import", "-q", "--date-from-path", folder)
+    assert by_path.exit_code == 1, by_path.output
+    assert "plain.txt: no 'date YYYY-MM-DD' header line, and no date" in by_path.output
+    assert "2 added" in by_path.output
+
+    both = run(settings, "import", "-q", "--date-from-path", "--date", "2005-03-01", folder)
+    assert both.exit_code == 0 and "1 added, 2 duplicates" in both.output
+    seen = _provenance(settings)
+    assert seen["a.txt"]["date"] == {"from": "path", "text": "2022/01/06"}
+    assert seen["story-20230315.txt"]["date"] == {"from": "path", "text": "20230315"}
+    assert seen["plain.txt"]["date"] == {"from": "--date"}
+
+    bad = run(settings, "import", "--date", "2005-13-01", folder)
+    assert bad.exit_code == 2 and "'2005-13-01' is not a date" in bad.output
+
+
+def test_import_bbc_corpus_with_a_date(settings: Settings, corpora: Path, tmp_path: Path) -> None:
+    """The BBC corpus as distributed has no dates: one folder of it loads with --date."""
+    tech = sorted((corpora / "bbc_news" / "raw" / "tech").glob("*.txt"))[:40]
+    assert len(tech) == 40
+    for path in tech:
+        shutil.copy(path, tmp_path / path.name)
+    assert run(settings, "import", "-q", str(tmp_path)).output.count("error:") == 40
+    result = run(settings, "import", "-q", "--date", "2005-01-01", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "40 files: " in result.output and "0 failed" in result.output
+    assert all(p["date"] == {"from": "--date"} for p in _provenance(settings).values())
