@@ -32,6 +32,7 @@ from app.services.searching import (
     highlight_paragraphs,
     search_articles,
 )
+from app.services.suggest import as_plain_words, has_text_words
 from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
@@ -89,6 +90,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     error = None
     result: SearchPage | None = None
     extras = None
+    plain_search: tuple[str, str] | None = None
     try:
         params = search_params(args, archive.settings)
         result = collapse(search_articles(archive, params=params))
@@ -100,6 +102,11 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             if isinstance(exc, InvalidParameter)
             else f"We could not read that query: {exc}"
         )
+        if isinstance(exc, QuerySyntaxError):
+            plain = as_plain_words(args.first("q") or "")
+            if plain:
+                others = [(k, v) for k, v in request.query_params.multi_items() if k != "q"]
+                plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
     form = {k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
     form |= {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))}
     return render(
@@ -112,6 +119,9 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         form=form,
         chips=_filter_chips(request),
         extras=extras,
+        plain_search=plain_search,
+        # Feed readers take the first feed a page names: this search's, not the latest.
+        feed=(extras.feed, f"News Archive: {form['q'] or 'search'}") if extras else None,
         pager=_pager(request, result.params.page, result.pages) if result else None,
     )
 
@@ -168,7 +178,8 @@ def article_page(
     paragraphs = display_paragraphs(article.body)
     body: list[Any] = _lead_in(article, paragraphs)
     matches = 0
-    if q:
+    # `author:mankowski` or `source:cnn` alone names no words of the text: nothing to mark.
+    if q and has_text_words(q):
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
     prev, nxt = neighbours(archive, article=article)
     base = base_url(request)
@@ -182,7 +193,7 @@ def article_page(
         paragraphs=body,
         prev=prev,
         next=nxt,
-        highlighted=bool(q),
+        highlighted=bool(q) and has_text_words(q or ""),
         matches=matches,
         permalink=permalink,
         cite_plain=citation.plain(article, permalink=permalink, accessed=accessed),
