@@ -145,6 +145,11 @@ def _undated_files(value: str | None, *, from_path: bool) -> UndatedFiles | None
     help="Date text files without a date header from their path or name "
     "(2022-01-06, 20220106, 2022/01/06); --date is the fallback.",
 )
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Import only into an empty archive; else do nothing and record no run (first-run seeds).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--progress", is_flag=True, help="Show the progress bar even when not on a terminal.")
 @click.pass_context
@@ -158,6 +163,7 @@ def import_cmd(
     batch_size: int,
     undated_date: str | None,
     date_from_path: bool,
+    if_empty: bool,
     quiet: bool,
     progress: bool,
 ) -> None:
@@ -177,6 +183,12 @@ def import_cmd(
 
     undated = _undated_files(undated_date, from_path=date_from_path)
     archive = _open(ctx)
+    if if_empty:
+        from app.services.counts import count_articles
+
+        if (stored := count_articles(archive)) > 0:
+            click.echo(f"the archive holds {stored:,} articles: nothing imported (--if-empty)")
+            return
     files, problems = expand_paths(paths)
     for name, reason in problems:
         click.echo(f"error: {name}: {reason}", err=True)

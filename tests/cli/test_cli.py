@@ -311,3 +311,12 @@ def test_import_bbc_corpus_with_a_date(settings: Settings, corpora: Path, tmp_pa
     assert result.exit_code == 0, result.output
     assert "40 files: " in result.output and "0 failed" in result.output
     assert all(p["date"] == {"from": "--date"} for p in _provenance(settings).values())
+
+
+def test_import_if_empty_seeds_once_and_records_nothing_after(settings: Settings) -> None:
+    first = run(settings, "import", "-q", "--if-empty", str(SEED))
+    assert first.exit_code == 0 and "1 added" in first.output
+    again = run(settings, "import", "-q", "--if-empty", str(SEED))
+    assert again.exit_code == 0 and "nothing imported (--if-empty)" in again.output
+    history = json.loads(run(settings, "imports", "--json").output)
+    assert len(history) == 1
