@@ -140,10 +140,11 @@ _FIELD_PREFIX = re.compile(r"\b[A-Za-z]+:")
 
 
 def as_plain_words(text: str) -> str | None:
-    """A query that failed to parse, as plain words ("(oil AND" -> "oil and"): what "search
-    these words as plain text" offers. None when no words are left or they still fail."""
+    """A query that failed to parse, as plain words ("(oil AND" -> "oil"; operators and field
+    names dropped): what "search these words as plain text" offers. None when no words are
+    left or they still fail."""
     text = _FIELD_PREFIX.sub(" ", text)
-    words = [w.lower() if w in _OPERATORS else w for w in _PLAIN_WORD.findall(text)]
+    words = [w for w in _PLAIN_WORD.findall(text) if w not in _OPERATORS]
     plain = " ".join(words)
     if not plain:
         return None
