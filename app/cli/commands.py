@@ -469,6 +469,22 @@ def fix_bylines(ctx: click.Context, dry_run: bool) -> None:
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.pass_context
+def retitle(ctx: click.Context, dry_run: bool) -> None:
+    """Re-derive headlines made from the lead with the current rule (for archives loaded
+    before it); given titles are never touched."""
+    from app.services.retitle import rederive_titles
+
+    changed = rederive_titles(_open(ctx), dry_run=dry_run)
+    for article_id, old, new in changed[:20]:
+        click.echo(f"  article {article_id}: {old!r} -> {new!r}")
+    if len(changed) > 20:
+        click.echo(f"  … and {len(changed) - 20:,} more")
+    click.echo(f"{'would change' if dry_run else 'changed'} {len(changed):,} derived headlines")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:

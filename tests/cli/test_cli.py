@@ -320,3 +320,34 @@ def test_import_if_empty_seeds_once_and_records_nothing_after(settings: Settings
     assert again.exit_code == 0 and "nothing imported (--if-empty)" in again.output
     history = json.loads(run(settings, "imports", "--json").output)
     assert len(history) == 1
+
+
+def test_retitle_rederives_derived_headlines_only(settings: Settings) -> None:
+    import dataclasses
+
+    from app.archive import open_archive
+    from app.ingest.dated_text import parse_dated_text
+    from app.services.articles import add_articles, get_article
+    from tests.factories import add, make_item
+
+    old_cut = (
+        "The top US diplomat said the path of “diplomacy and de-escalation” was one of two the US…"
+    )
+    archive = open_archive(settings)
+    try:
+        seed = parse_dated_text(SEED.read_text(encoding="utf-8"))
+        [stored] = add_articles(archive, items=[dataclasses.replace(seed, title=old_cut)])
+        [given] = add(archive, make_item("Gold fell.", title="A given headline that stays"))
+    finally:
+        archive.close()
+    dry = run(settings, "retitle", "--dry-run")
+    assert dry.exit_code == 0 and "would change 1 derived headlines" in dry.output
+    assert run(settings, "retitle").exit_code == 0
+    archive = open_archive(settings)
+    try:
+        assert get_article(archive, article_id=stored.article.id).title == seed.title
+        assert get_article(archive, article_id=given.id).title == "A given headline that stays"
+    finally:
+        archive.close()
+    assert "changed 0 derived" in run(settings, "retitle").output
+    assert run(settings, "check").exit_code == 0
