@@ -8,27 +8,37 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-quick bench-reuters bench-pages bench-relevance bench-scale clean
+.PHONY: runtime install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-quick bench-reuters bench-pages bench-relevance bench-scale clean
+
+# Two stamps: serving needs the runtime dependencies only (`make run`); tests, lint and the
+# browser suite need the dev extra too (Playwright, mypy, schemathesis: some 500 MB more).
+$(VENV)/.runtime: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $@
+	touch $(VENV)/.runtime $@
+
+runtime: $(VENV)/.runtime
 
 install: $(VENV)/.installed
 
-migrate: install
+migrate: runtime
 	$(BIN)/newsarchive migrate
 
-# Loading seeds twice adds nothing (duplicates are recognised), so this is safe on every run.
+# Seeds go into an empty archive only: later runs add nothing and record no import run, and an
+# archive whose seed article was deleted does not get it back.
 seed: migrate
-	$(BIN)/newsarchive import --quiet seeds/
+	$(BIN)/newsarchive import --quiet --if-empty seeds/
 
 run: seed
 	$(BIN)/newsarchive check --repair
 	$(BIN)/newsarchive serve --host $(HOST) --port $(PORT)
 
-serve: install
+serve: runtime
 	$(BIN)/newsarchive serve --host $(HOST) --port $(PORT)
 
 # The PostgreSQL tests run when scripts/ensure-postgres can start a local server; otherwise they
@@ -52,8 +62,9 @@ test-fast: install
 
 # Real Chromium (Debian's /usr/bin/chromium) against a live server; screenshots land in
 # test-artifacts/screenshots/.
+# Without Chromium or Playwright this fails (it would otherwise skip every test and pass).
 test-browser: install
-	$(BIN)/pytest -m browser $(PYTEST_ARGS) tests/browser
+	NEWSARCHIVE_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS) tests/browser
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,11 +19,11 @@ from app.http.limits import BodySizeLimit, RequestTiming
 from app.http.ratelimit import RateLimiter
 from app.http.templating import build_templates
 from app.migrate import SchemaOutOfDate, check_schema
+from app.web import api_docs, search_feed
 from app.web import compare as compare_page
 from app.web import help as help_page
 from app.web import imports as web_imports
 from app.web import pages as web
-from app.web import search_feed
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Search and read a self-hosted archive of dated news articles.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app/web/api_docs.py serves /docs without a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.install_openapi(app)
     app.include_router(web.router)
     app.include_router(web_imports.router)
+    app.include_router(api_docs.router)
+    app.mount(api_docs.ASSETS_URL, StaticFiles(directory=api_docs.assets_dir()), name="docs")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.state.rate_limiter = RateLimiter(

@@ -3,6 +3,7 @@ tokens (create, list, revoke), built on the same services as the pages and the A
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import signal
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from app.archive import Archive, open_archive
 from app.config import Settings
+from app.ingest.undated import UndatedFiles
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -95,6 +97,19 @@ def _term_as_interrupt() -> Iterator[Callable[[], None]]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _undated_files(value: str | None, *, from_path: bool) -> UndatedFiles | None:
+    """--date and --date-from-path as the importer takes them; a bad --date is a usage error."""
+    if value is None:
+        return UndatedFiles(from_path=True) if from_path else None
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2005-03-01", param_hint="--date"
+        ) from None
+    return UndatedFiles(date=date, from_path=from_path)
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
@@ -117,6 +132,24 @@ def _term_as_interrupt() -> Iterator[Callable[[], None]]:
     show_default=True,
     help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
 )
+@click.option(
+    "--date",
+    "undated_date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date for text files without a date header (a header in the file wins).",
+)
+@click.option(
+    "--date-from-path",
+    is_flag=True,
+    help="Date text files without a date header from their path or name "
+    "(2022-01-06, 20220106, 2022/01/06); --date is the fallback.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Import only into an empty archive; else do nothing and record no run (first-run seeds).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--progress", is_flag=True, help="Show the progress bar even when not on a terminal.")
 @click.pass_context
@@ -128,6 +161,9 @@ def import_cmd(
     dry_run: bool,
     update: bool,
     batch_size: int,
+    undated_date: str | None,
+    date_from_path: bool,
+    if_empty: bool,
     quiet: bool,
     progress: bool,
 ) -> None:
@@ -145,7 +181,14 @@ def import_cmd(
     )
     from app.services.imports import record_summary, recorded_run, start_import
 
+    undated = _undated_files(undated_date, from_path=date_from_path)
     archive = _open(ctx)
+    if if_empty:
+        from app.services.counts import count_articles
+
+        if (stored := count_articles(archive)) > 0:
+            click.echo(f"the archive holds {stored:,} articles: nothing imported (--if-empty)")
+            return
     files, problems = expand_paths(paths)
     for name, reason in problems:
         click.echo(f"error: {name}: {reason}", err=True)
@@ -186,6 +229,7 @@ def import_cmd(
                     dry_run=dry_run,
                     update=update,
                     run_id=run_id,
+                    undated=undated,
                 ),
                 hooks=ImportHooks(
                     on_error=on_error,
@@ -405,6 +449,39 @@ def check(ctx: click.Context, repair: bool) -> None:
         click.echo(f"repaired: {after.summary()}")
         sys.exit(0 if after.ok else 1)
     sys.exit(0 if report.ok else 1)
+
+
+@main.command("fix-bylines")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.pass_context
+def fix_bylines(ctx: click.Context, dry_run: bool) -> None:
+    """Move agencies stored as a last author ("Jane Doe, Reuters") to the source (for archives
+    loaded before imports recognised them)."""
+    from app.services.bylines import fix_agency_bylines
+
+    fixes = fix_agency_bylines(_open(ctx), dry_run=dry_run)
+    for fix in fixes[:20]:
+        click.echo(f"  article {fix.article_id}: {fix.dropped!r} is the source, not an author")
+    if len(fixes) > 20:
+        click.echo(f"  … and {len(fixes) - 20:,} more")
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {len(fixes):,} agency bylines to the source")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.pass_context
+def retitle(ctx: click.Context, dry_run: bool) -> None:
+    """Re-derive headlines made from the lead with the current rule (for archives loaded
+    before it); given titles are never touched."""
+    from app.services.retitle import rederive_titles
+
+    changed = rederive_titles(_open(ctx), dry_run=dry_run)
+    for article_id, old, new in changed[:20]:
+        click.echo(f"  article {article_id}: {old!r} -> {new!r}")
+    if len(changed) > 20:
+        click.echo(f"  … and {len(changed) - 20:,} more")
+    click.echo(f"{'would change' if dry_run else 'changed'} {len(changed):,} derived headlines")
 
 
 @main.command()

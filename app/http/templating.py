@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from app.http import present
+from app.ingest.names import display_name
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -35,6 +36,7 @@ def build_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
         long_date=lambda d: d.strftime("%-d %B %Y"),
     )
     env.filters["path_part"] = lambda s: quote(str(s), safe="")
+    env.filters["person"] = display_name  # "MICHAEL FITZPATRICK" -> "Michael Fitzpatrick"
     return Jinja2Templates(env=env)
 
 

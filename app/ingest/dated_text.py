@@ -19,7 +19,9 @@ from dateutil import parser as dateutil_parser
 
 from app.ingest.attribution import find_attribution
 from app.ingest.headline import derive_title, pick_lead
+from app.ingest.names import split_byline
 from app.ingest.record import ArticleIn, InvalidArticle
+from app.ingest.undated import UndatedFiles
 from app.textclean import split_paragraphs
 
 HEADER_KEYS = {
@@ -127,18 +129,32 @@ def _read_header(lines: list[str]) -> tuple[dict[str, str], int]:
 
 
 def split_names(value: str) -> list[str]:
-    """ "By Jane Doe and John Roe" / "Jane Doe, John Roe" -> names."""
-    value = re.sub(r"^\s*by\s+", "", value, flags=re.IGNORECASE)
-    return [n.strip() for n in re.split(r"\s*[,;]\s*|\s+and\s+", value) if n.strip()]
+    """ "By Jane Doe and John Roe" / "Jane Doe, John Roe" -> names (an agency at the end of a
+    byline, "Jane Doe, Reuters", is dropped: it is no person)."""
+    return split_byline(value)[0]
 
 
-def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
-    """Parse one article in the dated-text format."""
+def parse_dated_text(
+    text: str,
+    *,
+    origin: str | None = None,
+    undated: UndatedFiles | None = None,
+    path: str | None = None,
+) -> ArticleIn:
+    """Parse one article in the dated-text format. Without a date header, `undated` (if given)
+    dates it from `path` or a fixed date, and the article's provenance says so."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header, body_start = _read_header(lines)
-    if "date" not in header:
-        raise InvalidArticle("no 'date YYYY-MM-DD' header line at the top")
-    published = parse_date(header["date"])
+    date_note = None
+    if "date" in header:
+        published = parse_date(header["date"])
+    elif undated is not None:
+        published, date_note = undated.resolve(path or origin or "")
+    else:
+        raise InvalidArticle(
+            "no 'date YYYY-MM-DD' header line at the top (for undated files: --date YYYY-MM-DD "
+            "or --date-from-path)"
+        )
     body = "\n".join(lines[body_start:]).strip("\n").rstrip()
     # Keep the body as given, minus the blank lines around it.
     body = "\n".join(line.rstrip() for line in body.split("\n")).strip("\n")
@@ -154,7 +170,11 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
     url = header.get("url")
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise InvalidArticle(f"url {url!r} is not an http(s) URL")
-    authors = split_names(header["author"]) if "author" in header else attribution.authors
+    source = header.get("source") or attribution.source
+    authors = attribution.authors
+    if "author" in header:
+        authors, outlet = split_byline(header["author"], source=source)
+        source = source or outlet
     # A byline paragraph ("By Jane Doe") is not the lead.
     lead = pick_lead(paragraphs[1:] if attribution.byline and len(paragraphs) > 1 else paragraphs)
     return ArticleIn(
@@ -162,10 +182,11 @@ def parse_dated_text(text: str, *, origin: str | None = None) -> ArticleIn:
         published=published,
         title=title or derive_title(lead),
         title_derived=not title,
-        source=header.get("source") or attribution.source,
+        source=source,
         authors=authors,
         contributors=[c for c in attribution.contributors if c not in authors],
         url=url,
         language=language.lower() if language else None,
         origin=origin,
+        provenance={"date": date_note} if date_note else None,
     )

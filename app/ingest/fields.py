@@ -17,6 +17,7 @@ from typing import Any
 
 from app.ingest.dated_text import parse_date, split_names
 from app.ingest.headline import derive_title, pick_lead
+from app.ingest.names import is_outlet, split_byline
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.textclean import split_paragraphs
 
@@ -121,13 +122,20 @@ def record_from_mapping(
     if url is not None and not re.match(r"^https?://\S+$", url):
         extra["url"] = url
         url = None
+    source, authors = _text(pick("source")), _names(pick("authors"))
+    byline = pick("authors")
+    if isinstance(byline, str):  # "Jane Doe, Reuters": the agency is the source, not an author
+        authors, outlet = split_byline(byline, source=source)
+        source = source or outlet
+    elif len(authors) > 1:
+        authors = [a for a in authors if not is_outlet(a, source=source)] or authors
     return ArticleIn(
         body=body,
         published=published,
         title=title or derive_title(pick_lead(split_paragraphs(body))),
         title_derived=not title,
-        source=_text(pick("source")),
-        authors=_names(pick("authors")),
+        source=source,
+        authors=authors,
         contributors=_names(pick("contributors")),
         url=url,
         language=language.lower() if language else None,

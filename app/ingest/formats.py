@@ -20,6 +20,7 @@ from app.ingest.feed_reader import read_feed
 from app.ingest.html_reader import parse_html
 from app.ingest.json_reader import read_json, read_json_lines
 from app.ingest.record import InvalidArticle, Item
+from app.ingest.undated import UndatedFiles
 from app.ingest.warc_reader import read_warc
 
 FORMATS = ("text", "export", "json", "jsonl", "csv", "feed", "html", "warc")
@@ -117,6 +118,7 @@ def read_path(
     fmt: str | None = None,
     max_file_bytes: int | None = None,
     on_position: Callable[[int], None] | None = None,
+    undated: UndatedFiles | None = None,
 ) -> Iterator[Item]:
     """(label, article, error) for every item in one file, whatever its format. WARC, JSON Lines
     and export files are streamed (no size limit on the file, `max_bytes` per record); JSON, CSV
@@ -180,6 +182,7 @@ def read_path(
         max_bytes=limit,
         encoding=encoding,
         on_fraction=(lambda done: on_position(int(done * size))) if on_position else None,
+        undated=undated,
     )
 
 
@@ -201,6 +204,7 @@ def read_data(
     max_bytes: int,
     encoding: str | None,
     on_fraction: Callable[[float], None] | None = None,
+    undated: UndatedFiles | None = None,
 ) -> Iterator[Item]:
     """Items from bytes already read (a file or an upload) in a known format; `on_fraction`
     hears how far through them a JSON, CSV or feed reader is."""
@@ -224,8 +228,8 @@ def read_data(
             elif kind == "csv":
                 yield from read_csv(text, origin=origin, on_fraction=on_fraction)
             else:
-                article = parse_dated_text(text, origin=origin)
-                article.provenance = {"file": origin}
+                article = parse_dated_text(text, origin=origin, undated=undated, path=name)
+                article.provenance = {"file": origin, **(article.provenance or {})}
                 yield name, article, None
     except InvalidArticle as exc:
         yield name, None, str(exc)

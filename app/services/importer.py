@@ -14,6 +14,7 @@ from app.archive import Archive
 from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.formats import IMPORTABLE_SUFFIXES, logical_suffix, read_path
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash
+from app.ingest.undated import UndatedFiles
 from app.models import utcnow
 from app.services.articles import (
     AddOutcome,
@@ -85,7 +86,9 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]
     return found, problems
 
 
-def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
+def read_file(
+    name: str, *, max_bytes: int, encoding: str | None, undated: UndatedFiles | None = None
+) -> ArticleIn:
     """Read and parse one file (`-` is standard input)."""
     if name == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
@@ -103,7 +106,10 @@ def read_file(name: str, *, max_bytes: int, encoding: str | None) -> ArticleIn:
             raise InvalidArticle(f"cannot read: {exc.strerror or exc}") from None
         origin = str(path.resolve())
     text = decode(data, max_bytes=max_bytes, encoding=encoding)
-    return parse_dated_text(text, origin=origin)
+    article = parse_dated_text(text, origin=origin, undated=undated, path=name)
+    if article.provenance:  # a date from --date: say so, as files do
+        article.provenance = {"file": origin, **article.provenance}
+    return article
 
 
 def read_records(
@@ -114,6 +120,7 @@ def read_records(
     fmt: str | None = None,
     max_file_bytes: int | None = None,
     on_position: Callable[[int], None] | None = None,
+    undated: UndatedFiles | None = None,
 ) -> Iterator[tuple[str, ArticleIn | None, str | None]]:
     """(label, article, error) for every record in one file, the reader chosen by `fmt` or by
     the file's extension and first bytes (standard input is dated text). `on_position` hears
@@ -126,10 +133,11 @@ def read_records(
             fmt=fmt,
             max_file_bytes=max_file_bytes,
             on_position=on_position,
+            undated=undated,
         )
         return
     try:
-        yield name, read_file(name, max_bytes=max_bytes, encoding=encoding), None
+        yield name, read_file(name, max_bytes=max_bytes, encoding=encoding, undated=undated), None
     except InvalidArticle as exc:
         yield name, None, str(exc)
 
@@ -159,6 +167,7 @@ class ImportOptions:
     update: bool = False
     run_id: int | None = None
     names: Mapping[str, str] = field(default_factory=dict)
+    undated: UndatedFiles | None = None  # dates for text files without a date header
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,7 @@ class _ImportRun:
             fmt=self.options.fmt,
             max_file_bytes=settings.max_bulk_bytes,
             on_position=self.bytes.at,
+            undated=self.options.undated,
         ):
             if shown is not None:
                 label = label.replace(str(Path(name).resolve()), shown).replace(name, shown)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.ingest.names import display_name
 from app.models import Article
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
 
 
 def _names(article: Article) -> list[str]:
-    return article.authors or []
+    return [display_name(n) for n in article.authors or []]
 
 
 def plain(article: Article, *, permalink: str, accessed: str) -> str:

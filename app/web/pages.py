@@ -18,6 +18,7 @@ from app.http.errors import ApiError
 from app.http.params import QueryArgs, search_params
 from app.http.templating import render
 from app.http.urls import base_url
+from app.ingest.names import display_name
 from app.search.base import SearchFilters
 from app.search.query import QuerySyntaxError
 from app.services import articles
@@ -31,6 +32,7 @@ from app.services.searching import (
     highlight_paragraphs,
     search_articles,
 )
+from app.services.suggest import as_plain_words, has_text_words
 from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
@@ -88,6 +90,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     error = None
     result: SearchPage | None = None
     extras = None
+    plain_search: tuple[str, str] | None = None
     try:
         params = search_params(args, archive.settings)
         result = collapse(search_articles(archive, params=params))
@@ -99,6 +102,11 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             if isinstance(exc, InvalidParameter)
             else f"We could not read that query: {exc}"
         )
+        if isinstance(exc, QuerySyntaxError):
+            plain = as_plain_words(args.first("q") or "")
+            if plain:
+                others = [(k, v) for k, v in request.query_params.multi_items() if k != "q"]
+                plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
     form = {k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
     form |= {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))}
     return render(
@@ -111,6 +119,9 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         form=form,
         chips=_filter_chips(request),
         extras=extras,
+        plain_search=plain_search,
+        # Feed readers take the first feed a page names: this search's, not the latest.
+        feed=(extras.feed, f"News Archive: {form['q'] or 'search'}") if extras else None,
         pager=_pager(request, result.params.page, result.pages) if result else None,
     )
 
@@ -142,6 +153,17 @@ def _number_marks(paragraphs: list[Markup]) -> tuple[list[Markup], int]:
     return [Markup(_MARK.sub(anchor, str(p))) for p in paragraphs], count
 
 
+def _lead_in(article: Any, paragraphs: list[str]) -> list[Any]:
+    """A headline made from the lead repeats the lead's first words: set them as the lead-in
+    (as print does) so the repeat reads as design, not as an accident."""
+    stem = article.title.removesuffix("…")
+    if not (article.title_derived and paragraphs and paragraphs[0].startswith(stem)):
+        return list(paragraphs)
+    first = paragraphs[0]
+    lead = Markup('<span class="leadin">{}</span>{}').format(stem, first[len(stem) :])
+    return [lead, *paragraphs[1:]]
+
+
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 @router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
 def article_page(
@@ -154,9 +176,10 @@ def article_page(
         return RedirectResponse(canonical + query, status_code=301)
     q = request.query_params.get("q")
     paragraphs = display_paragraphs(article.body)
-    body: list[Any] = paragraphs
+    body: list[Any] = _lead_in(article, paragraphs)
     matches = 0
-    if q:
+    # `author:mankowski` or `source:cnn` alone names no words of the text: nothing to mark.
+    if q and has_text_words(q):
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
     prev, nxt = neighbours(archive, article=article)
     base = base_url(request)
@@ -170,7 +193,7 @@ def article_page(
         paragraphs=body,
         prev=prev,
         next=nxt,
-        highlighted=bool(q),
+        highlighted=bool(q) and has_text_words(q or ""),
         matches=matches,
         permalink=permalink,
         cite_plain=citation.plain(article, permalink=permalink, accessed=accessed),
@@ -349,7 +372,7 @@ def author_page(request: Request, archive: ArchiveDep, name: str) -> Response:
         "listing.html",
         alternate=_api("/articles", author=name),
         missing=f"The archive has no articles by {name!r}.",
-        heading=name,
+        heading=display_name(name),
         crumb=("/authors", "Authors"),
         hide_source=False,
         search_within=f"/search?{urlencode({'author': name})}",

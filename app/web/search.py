@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app.archive import Archive
+from app.ingest.names import display_name
 from app.services.facets import FACETS, Histogram, search_summary
 from app.services.searching import SearchPage, SearchParams
 from app.services.suggest import did_you_mean
@@ -109,7 +110,8 @@ def search_extras(
                     ("from", v.value),
                     ("to", v.value),
                 ]
-            links.append(Link(v.value, _href(narrowed), v.count))
+            label = display_name(v.value) if name == "author" else v.value
+            links.append(Link(label, _href(narrowed), v.count))
         extras.facets[name] = links
     histogram = summary.histogram
     assert histogram is not None

@@ -38,6 +38,11 @@ def _missing() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reason = _missing()
+    browser_items = any("tests/browser/" in str(i.fspath).replace(os.sep, "/") for i in items)
+    # `make test-browser` sets this: a run that exists to drive Chromium must not pass by
+    # skipping everything (as NEWSARCHIVE_REQUIRE_POSTGRES does for the PostgreSQL suite).
+    if reason and browser_items and os.environ.get("NEWSARCHIVE_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"browser tests cannot run: {reason}")
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)

@@ -216,3 +216,138 @@ def test_serve_refuses_workers_with_reload(settings: Settings) -> None:
     result = run(settings, "serve", "--workers", "2", "--reload")
     assert result.exit_code == 2
     assert "--workers and --reload cannot be combined" in result.output
+
+
+def test_fix_bylines_moves_agencies_stored_as_authors(settings: Settings) -> None:
+    from app.archive import open_archive
+    from app.services.articles import get_article
+    from app.services.searching import SearchParams, search_articles
+    from tests.factories import add, make_item
+
+    def by_reuters() -> int:
+        archive = open_archive(settings)
+        try:
+            params = SearchParams(q="author:reuters")
+            return search_articles(archive, params=params, snippets=False).total
+        finally:
+            archive.close()
+
+    archive = open_archive(settings)
+    try:
+        old, kept = add(
+            archive,
+            make_item("Oil rose.", authors=["MICHAEL FITZPATRICK", "Reuters"]),
+            make_item("Gold fell.", authors=["Jane Doe", "John Roe"]),
+        )
+    finally:
+        archive.close()
+    assert by_reuters() == 1
+    dry = run(settings, "fix-bylines", "--dry-run")
+    assert dry.exit_code == 0 and "would move 1 agency bylines" in dry.output
+    result = run(settings, "fix-bylines")
+    assert result.exit_code == 0, result.output
+    assert f"article {old.id}: 'Reuters'" in result.output
+    archive = open_archive(settings)
+    try:
+        fixed = get_article(archive, article_id=old.id)
+        assert (fixed.authors, fixed.source) == (["MICHAEL FITZPATRICK"], "Reuters")
+        assert get_article(archive, article_id=kept.id).authors == ["Jane Doe", "John Roe"]
+    finally:
+        archive.close()
+    assert by_reuters() == 0  # re-indexed
+    assert "moved 0 agency" in run(settings, "fix-bylines").output
+    assert run(settings, "check").exit_code == 0
+
+
+def _provenance(settings: Settings) -> dict[str, dict[str, object]]:
+    from sqlalchemy import select
+
+    from app.archive import open_archive
+    from app.models import Article
+
+    archive = open_archive(settings)
+    try:
+        with archive.sessions() as session:
+            rows = session.execute(select(Article.origin, Article.provenance)).all()
+            return {Path(str(origin)).name: dict(prov or {}) for origin, prov in rows}
+    finally:
+        archive.close()
+
+
+def test_import_undated_files_with_date_options(settings: Settings, tmp_path: Path) -> None:
+    undated = "Headline\n\nA story without a date header.\n"
+    write(tmp_path / "in" / "2022" / "01" / "06", "a.txt", undated)
+    write(tmp_path / "in", "story-20230315.txt", undated.replace("story", "tale"))
+    write(tmp_path / "in", "plain.txt", undated.replace("story", "note"))
+    folder = str(tmp_path / "in")
+
+    first = run(settings, "import", "-q", folder)
+    assert first.exit_code == 1 and first.output.count("--date-from-path") == 3
+
+    by_path = run(settings, "import", "-q", "--date-from-path", folder)
+    assert by_path.exit_code == 1, by_path.output
+    assert "plain.txt: no 'date YYYY-MM-DD' header line, and no date" in by_path.output
+    assert "2 added" in by_path.output
+
+    both = run(settings, "import", "-q", "--date-from-path", "--date", "2005-03-01", folder)
+    assert both.exit_code == 0 and "1 added, 2 duplicates" in both.output
+    seen = _provenance(settings)
+    assert seen["a.txt"]["date"] == {"from": "path", "text": "2022/01/06"}
+    assert seen["story-20230315.txt"]["date"] == {"from": "path", "text": "20230315"}
+    assert seen["plain.txt"]["date"] == {"from": "--date"}
+
+    bad = run(settings, "import", "--date", "2005-13-01", folder)
+    assert bad.exit_code == 2 and "'2005-13-01' is not a date" in bad.output
+
+
+def test_import_bbc_corpus_with_a_date(settings: Settings, corpora: Path, tmp_path: Path) -> None:
+    """The BBC corpus as distributed has no dates: one folder of it loads with --date."""
+    tech = sorted((corpora / "bbc_news" / "raw" / "tech").glob("*.txt"))[:40]
+    assert len(tech) == 40
+    for path in tech:
+        shutil.copy(path, tmp_path / path.name)
+    assert run(settings, "import", "-q", str(tmp_path)).output.count("error:") == 40
+    result = run(settings, "import", "-q", "--date", "2005-01-01", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "40 files: " in result.output and "0 failed" in result.output
+    assert all(p["date"] == {"from": "--date"} for p in _provenance(settings).values())
+
+
+def test_import_if_empty_seeds_once_and_records_nothing_after(settings: Settings) -> None:
+    first = run(settings, "import", "-q", "--if-empty", str(SEED))
+    assert first.exit_code == 0 and "1 added" in first.output
+    again = run(settings, "import", "-q", "--if-empty", str(SEED))
+    assert again.exit_code == 0 and "nothing imported (--if-empty)" in again.output
+    history = json.loads(run(settings, "imports", "--json").output)
+    assert len(history) == 1
+
+
+def test_retitle_rederives_derived_headlines_only(settings: Settings) -> None:
+    import dataclasses
+
+    from app.archive import open_archive
+    from app.ingest.dated_text import parse_dated_text
+    from app.services.articles import add_articles, get_article
+    from tests.factories import add, make_item
+
+    old_cut = (
+        "The top US diplomat said the path of “diplomacy and de-escalation” was one of two the US…"
+    )
+    archive = open_archive(settings)
+    try:
+        seed = parse_dated_text(SEED.read_text(encoding="utf-8"))
+        [stored] = add_articles(archive, items=[dataclasses.replace(seed, title=old_cut)])
+        [given] = add(archive, make_item("Gold fell.", title="A given headline that stays"))
+    finally:
+        archive.close()
+    dry = run(settings, "retitle", "--dry-run")
+    assert dry.exit_code == 0 and "would change 1 derived headlines" in dry.output
+    assert run(settings, "retitle").exit_code == 0
+    archive = open_archive(settings)
+    try:
+        assert get_article(archive, article_id=stored.article.id).title == seed.title
+        assert get_article(archive, article_id=given.id).title == "A given headline that stays"
+    finally:
+        archive.close()
+    assert "changed 0 derived" in run(settings, "retitle").output
+    assert run(settings, "check").exit_code == 0

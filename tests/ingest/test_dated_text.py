@@ -592,7 +592,8 @@ def test_derive_title_drops_trailing_filler_words() -> None:
         "negotiations was slow"
     )
     title = derive_title(lead, limit=60)
-    assert title == "The minister said that the talks would continue…"
+    # Cut before "and that" (a clause boundary): no ellipsis, no trailing "and".
+    assert title == "The minister said that the talks would continue"
 
 
 def test_derive_title_respects_limit() -> None:

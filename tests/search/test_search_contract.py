@@ -467,14 +467,44 @@ def test_did_you_mean_corrects_unknown_words_from_the_archive(loaded: Archive) -
     assert suggest("diplomcy") == "diplomacy"  # a letter dropped
     assert suggest("Blinkne") == "blinken"
     # "deescalation" has no spelling one edit away in the archive ("de-escalation" is two
-    # words), so the corrected query would still find nothing: no suggestion.
-    assert suggest("blinkne deescalation") is None
+    # words); two edits away is "escalation", which finds the seed.
+    assert suggest("blinkne deescalation") == "blinken escalation"
+    assert suggest("blinkne zzqxvwy") is None  # the corrected query would still find nothing
     assert suggest("blinken russai") == "blinken russia"  # two letters swapped
     assert suggest("title:running NOT catz") is None  # only NOT words are unknown
     assert suggest("diplomacy") is None  # nothing to correct
     assert suggest("zzqxv") is None  # nothing near in the archive
     # Correct, but nothing more would be found: no suggestion.
     assert suggest("diplomcy", sources=("BBC",)) is None
+
+
+def test_did_you_mean_two_edits_rare_words_and_field_terms(backend_archive: Archive) -> None:
+    """Issue 18 item 11: `ecomony` (two letters swapped apart), `goverment` (a real typo that a
+    few articles share) and the same inside a field term."""
+    from app.services.suggest import did_you_mean
+
+    add(
+        backend_archive,
+        *(
+            make_item(
+                f"The government said the economy grew in quarter {i}.", title=f"Government {i}"
+            )
+            for i in range(60)
+        ),
+        make_item("The goverment denied it.", title="Goverment row"),
+    )
+
+    def suggest(text: str) -> str | None:
+        params = SearchParams(q=text)
+        total = search_articles(backend_archive, params=params).total
+        return did_you_mean(backend_archive, params=params, total=total)
+
+    assert suggest("ecomony") == "economy"
+    assert suggest("goverment") == "government"  # 1 match against 60
+    assert suggest("title:goverment") == "title:government"
+    assert suggest("ecomony goverment") == "economy government"
+    assert suggest("government economy") is None
+    assert suggest("row") is None  # rare, but nothing far more widespread is near
 
 
 def test_top_results_without_an_exact_total(loaded: Archive) -> None:
