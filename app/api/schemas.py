@@ -239,6 +239,8 @@ class IndexStats(BaseModel):
     documents: int | None
     in_sync: bool
     pending: int
+    oldest_pending_seconds: float | None
+    state: str  # as Health.index
     detail: str
 
 
@@ -271,7 +273,12 @@ class Health(BaseModel):
     articles: int
     index_documents: int | None
     in_sync: bool
+    # "in_sync", "behind" (updates pending: an import indexing behind, a catch-up running),
+    # "disagrees" (run `newsarchive check --repair`) or "unreadable".
+    index: str
     pending_index_updates: int
+    # Age of the oldest pending update: how far behind the index is; null when none.
+    oldest_pending_seconds: float | None
     database: str
     search_backend: str
     index_error: str | None

@@ -19,6 +19,9 @@ from tqdm import tqdm
 from app.archive import Archive, open_archive
 from app.config import Settings
 
+# How `newsarchive import` indexes unless told: measured end to end in docs/performance.md.
+DEFAULT_INDEXING = "inline"
+
 
 def _settings(data_dir: Path | None) -> Settings:
     settings = Settings()
@@ -117,6 +120,20 @@ def _term_as_interrupt() -> Iterator[Callable[[], None]]:
     show_default=True,
     help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
 )
+@click.option(
+    "--indexing",
+    type=click.Choice(["inline", "behind"]),
+    default=DEFAULT_INDEXING,
+    show_default=True,
+    help="inline: each batch is indexed before the next is read; behind: rows are stored "
+    "first and the index catches up in large batches after (docs/performance.md).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Return once the rows are stored, before they are searchable: the index catches up "
+    "later (`newsarchive catch-up`, `serve`, or the next import).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--progress", is_flag=True, help="Show the progress bar even when not on a terminal.")
 @click.pass_context
@@ -128,6 +145,8 @@ def import_cmd(
     dry_run: bool,
     update: bool,
     batch_size: int,
+    indexing: str,
+    no_wait: bool,
     quiet: bool,
     progress: bool,
 ) -> None:
@@ -186,6 +205,7 @@ def import_cmd(
                     dry_run=dry_run,
                     update=update,
                     run_id=run_id,
+                    index="behind" if no_wait or indexing == "behind" else "all",
                 ),
                 hooks=ImportHooks(
                     on_error=on_error,
@@ -205,14 +225,65 @@ def import_cmd(
         )
         sys.exit(130)
     bar.close()
+    if not dry_run and (no_wait or indexing == "behind"):
+        note = _index_behind(archive, wait=not no_wait, quiet=quiet, progress=progress)
+    else:
+        note = ""
     elapsed = time.perf_counter() - started
     items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
     rate = items / elapsed if elapsed > 0 else 0.0
     prefix = "dry run, nothing written: would have " if dry_run else ""
     run = f" (import #{run_id})" if run_id is not None else ""
-    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}")
+    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}{note}")
     if summary.failed:
         sys.exit(1)
+
+
+def _index_behind(archive: Archive, *, wait: bool, quiet: bool, progress: bool) -> str:
+    """After an import that left its index work in the outbox: drain it (the import returns
+    when searchable), or say how much is left. Returns a note for the summary line."""
+    from app.services.index_sync import catch_up, index_lag
+
+    with archive.sessions() as session:
+        pending = index_lag(session).pending
+    if not wait:
+        return f"; {pending:,} index updates pending (`newsarchive catch-up` applies them)"
+    started = time.perf_counter()
+    try:
+        with tqdm(
+            total=pending,
+            unit=" indexed",
+            file=sys.stderr,
+            disable=True if quiet else (False if progress else None),
+        ) as bar:
+            done = catch_up(archive, on_batch=bar.update)
+    except KeyboardInterrupt:
+        click.echo(
+            "interrupted while indexing: the articles are stored; the index catches up on "
+            "`newsarchive catch-up`, `serve` or the next import",
+            err=True,
+        )
+        sys.exit(130)
+    return f"; {done:,} index updates applied in {time.perf_counter() - started:.1f} s"
+
+
+@main.command("catch-up")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def catch_up_cmd(ctx: click.Context, quiet: bool) -> None:
+    """Apply the index updates still pending (after `import --no-wait`, or a killed run), in
+    large batches, until every stored article is searchable."""
+    from app.services.index_sync import catch_up, index_lag
+
+    archive = _open(ctx)
+    started = time.perf_counter()
+    with archive.sessions() as session:
+        pending = index_lag(session).pending
+    with tqdm(
+        total=pending, unit=" indexed", file=sys.stderr, disable=True if quiet else None
+    ) as bar:
+        done = catch_up(archive, on_batch=bar.update)
+    click.echo(f"{done:,} index updates applied in {time.perf_counter() - started:.1f} s")
 
 
 @main.command("imports")
@@ -423,6 +494,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"search:    {data['search_backend']} ({data['index']['detail']})")
     click.echo(f"articles:  {data['articles']}")
     click.echo(f"indexed:   {data['index']['documents']}  (agree: {data['index']['in_sync']})")
+    if data["index"]["pending"]:
+        click.echo(
+            f"behind:    {data['index']['pending']} index updates pending, the oldest "
+            f"{data['index']['oldest_pending_seconds']:.0f} s old (`newsarchive catch-up`)"
+        )
     click.echo(f"dates:     {data['first_date']} .. {data['last_date']}")
     click.echo(f"sources:   {len(data['sources'])}")
     for source, n in data["sources"][:10]:
