@@ -266,6 +266,11 @@ class BulkLine(BaseModel):
     id: int | None = None
     error: dict[str, Any] | None = None
     summary: dict[str, int] | None = None
+    index: dict[str, Any] | None = Field(
+        None,
+        description="With wait=false, on the summary line: `searchable` (whether the index has "
+        "caught up yet) and `pending` (index updates still waiting)",
+    )
 
 
 class Health(BaseModel):

@@ -4,26 +4,28 @@ shown; single writes searchable at once whatever the backlog; catch-up after kil
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.archive import Archive, open_archive
 from app.config import Settings
 from app.main import create_app
-from app.models import IndexOutbox
+from app.models import Article, IndexOutbox
 from app.search.base import SearchRequest
 from app.search.query import parse_query
 from app.services.articles import ArticleChanges, add_article, delete_article, update_article
 from app.services.counts import count_articles
 from app.services.importer import ImportOptions, import_files
-from app.services.index_sync import catch_up, check, index_lag
+from app.services.index_sync import catch_up, check, index_lag, reindex
 from app.services.indexer import BackgroundIndexer
 from app.services.stats import health
-from tests.factories import make_item
+from tests.factories import add, make_item
 from tests.services.test_integrity import cli, write_files
 
 
@@ -220,3 +222,102 @@ def test_stats_and_imports_page_show_the_lag(settings: Settings, tmp_path: Path)
         page = client.get("/imports").text
         assert "The search index is behind: 12" in page
         assert client.get("/api/v1/stats").json()["index"]["state"] == "behind"
+
+
+# -- the sync watermark: start-up's check without reading the index ----------------------------
+
+
+def no_full_reads(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> dict[int, str]:
+        raise AssertionError("the index was read in full")
+
+    monkeypatch.setattr(archive.search, "versions", refuse)
+
+
+def test_check_trusts_an_unchanged_archive_without_reading_the_index(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    assert not check(archive).quick  # no watermark yet: everything is compared
+    no_full_reads(archive, monkeypatch)
+    report = check(archive, repair=True)
+    assert report.ok and report.quick and report.articles == 1
+    # Writes that index as they go extend the chain: still nothing to read.
+    add(archive, make_item("Ferries ran late.", title="Ferries"))
+    (stored,) = add(archive, make_item("Canal boats moved.", title="Boats"))
+    update_article(archive, article_id=stored.id, changes=ArticleChanges(title="Barges"))
+    delete_article(archive, article_id=1)
+    assert check(archive).quick and check(archive).articles == 2
+
+
+def test_check_compares_everything_after_work_left_pending(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    assert check(archive).ok and check(archive).quick
+    import_behind(archive, write_files(tmp_path / "in", "xi", 5))
+    report = check(archive, repair=True)
+    assert not report.quick and report.pending == 5 and report.repaired
+    assert check(archive).ok  # the full check after the repair starts the chain again
+    assert check(archive).quick
+
+
+def test_check_notices_an_index_written_behind_its_back(archive: Archive) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    add(archive, make_item("Ferries ran late.", title="Ferries"))
+    assert check(archive).ok and check(archive).quick
+    archive.search.delete([1])  # not through a drain: the generation moves on unrecorded
+    report = check(archive, repair=True)
+    assert not report.quick and report.missing == [1]
+    assert check(archive).ok
+
+
+def test_check_notices_a_database_changed_behind_its_back(archive: Archive) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    add(archive, make_item("Ferries ran late.", title="Ferries"))
+    assert check(archive).ok and check(archive).quick
+    with archive.sessions() as session:  # no outbox entry: as a restored backup would be
+        session.execute(delete(Article).where(Article.id == 2))
+        session.commit()
+    report = check(archive)
+    assert not report.quick and report.extra == [2]
+
+
+def test_check_full_reads_everything_even_when_unchanged(archive: Archive) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    assert check(archive).ok and check(archive).quick
+    assert not check(archive, full=True).quick
+
+
+def test_rebuilt_index_records_the_watermark(archive: Archive) -> None:
+    add(archive, make_item("Harbour cranes were repaired.", title="Cranes"))
+    reindex(archive)
+    assert check(archive).quick
+
+
+def test_bulk_api_answers_before_indexing_when_asked_and_says_so(
+    settings: Settings, auth: dict[str, str]
+) -> None:
+    body = b"".join(
+        json.dumps(
+            {"date": "2021-03-04", "title": f"Budget {i}", "body": f"Harbour vote {i}."}
+        ).encode()
+        + b"\n"
+        for i in range(6)
+    )
+    headers = {**auth, "Content-Type": "application/x-ndjson"}
+    never = settings.model_copy(update={"catch_up_interval": 0})  # no server indexer: see it
+    with TestClient(create_app(never)) as client:
+        early = client.post("/api/v1/articles/bulk?wait=false", content=body, headers=headers)
+        last = json.loads(early.text.splitlines()[-1])
+        assert last["summary"]["added"] == 6
+        assert last["index"] == {"searchable": False, "pending": 6}
+        assert client.get("/api/v1/search", params={"q": "harbour"}).json()["total"] == 0
+        assert client.get("/api/v1/health").json()["index"] == "behind"
+        more = body.replace(b"Harbour", b"Harbour port")
+        waited = client.post("/api/v1/articles/bulk?wait=true", content=more, headers=headers)
+        last = json.loads(waited.text.splitlines()[-1])
+        assert last == {"summary": {"lines": 6, "added": 6, "duplicate": 0, "error": 0}}
+        # Waiting indexes the whole outbox before the first batch: the earlier rows too.
+        assert client.get("/api/v1/search", params={"q": "harbour"}).json()["total"] == 12
+        assert client.get("/api/v1/health").json()["in_sync"]
