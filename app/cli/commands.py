@@ -20,7 +20,7 @@ from app.archive import Archive, open_archive
 from app.config import Settings
 
 # How `newsarchive import` indexes unless told: measured end to end in docs/performance.md.
-DEFAULT_INDEXING = "inline"
+DEFAULT_INDEXING = "behind"
 
 
 def _settings(data_dir: Path | None) -> Settings:

@@ -138,7 +138,9 @@ def test_killed_inline_import_is_caught_up_by_check_repair(
     settings: Settings, tmp_path: Path
 ) -> None:
     src = write_files(tmp_path / "big", "iota", 300)
-    proc = cli(settings, "import", "--quiet", "--batch-size", "10", str(src))
+    proc = cli(
+        settings, "import", "--quiet", "--batch-size", "10", "--indexing", "inline", str(src)
+    )
     archive = open_archive(settings)
     try:
         deadline = time.monotonic() + 60
