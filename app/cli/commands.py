@@ -21,6 +21,8 @@ from app.config import Settings
 
 # How `newsarchive import` indexes unless told: measured end to end in docs/performance.md.
 DEFAULT_INDEXING = "behind"
+# The second phase of an import indexing behind: its own line, unlike the import's bar.
+INDEXING_BAR = "indexing {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -252,9 +254,9 @@ def _index_behind(archive: Archive, *, wait: bool, quiet: bool, progress: bool) 
     try:
         with tqdm(
             total=pending,
-            unit=" indexed",
             file=sys.stderr,
             disable=True if quiet else (False if progress else None),
+            bar_format=INDEXING_BAR,
         ) as bar:
             done = catch_up(archive, on_batch=bar.update)
     except KeyboardInterrupt:
