@@ -55,7 +55,7 @@ def prepare(kind: str, size: int | None, folder: Path) -> int:
 def baseline_tree(ref: str, into: Path) -> Path:
     """The app and its packaging at `ref`, extracted read-only from git."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "app", "pyproject.toml"],
+        ["git", "-C", str(ROOT), "archive", ref, "app", "migrations", "seeds", "pyproject.toml"],
         check=True,
         capture_output=True,
     ).stdout
@@ -65,7 +65,7 @@ def baseline_tree(ref: str, into: Path) -> Path:
 
 
 def timed_import(
-    code: Path,
+    code: Path,  # run from there too: `python -c` puts the working folder first on sys.path
     corpus: Path,
     data: Path,
     processes: int,
@@ -79,17 +79,22 @@ def timed_import(
         "NEWSARCHIVE_INDEX_PROCESSES": str(processes),
     }
     run = [sys.executable, "-c", CLI]
-    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*run, "migrate"], env=env, cwd=code, check=True, capture_output=True)
     started = time.perf_counter()
     done = subprocess.run(
-        [*run, "import", "-q", *(extra or []), str(corpus)], env=env, capture_output=True
+        [*run, "import", "-q", *(extra or []), str(corpus)], env=env, cwd=code, capture_output=True
     )
     imported = time.perf_counter() - started
     if then_catch_up:
-        subprocess.run([*run, "catch-up", "-q"], env=env, check=True, capture_output=True)
+        subprocess.run([*run, "catch-up", "-q"], env=env, cwd=code, check=True, capture_output=True)
     health = json.loads(
         subprocess.run(
-            [sys.executable, "-c", HEALTH], env=env, check=True, capture_output=True, text=True
+            [sys.executable, "-c", HEALTH],
+            env=env,
+            cwd=code,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     )
     elapsed = time.perf_counter() - started

@@ -30,7 +30,12 @@ def timed(code: Path, data: Path, *args: str) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(code), "NEWSARCHIVE_DATA_DIR": str(data)}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", CLI, *args], env=env, capture_output=True, text=True, cwd=ROOT
+        # From the code's own folder: `python -c` puts the working folder first on sys.path.
+        [sys.executable, "-c", CLI, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=code,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
