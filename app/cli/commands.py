@@ -270,12 +270,18 @@ def _index_behind(archive: Archive, *, wait: bool, quiet: bool, progress: bool) 
 
 
 @main.command("catch-up")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Index updates per index commit (default 5,000).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def catch_up_cmd(ctx: click.Context, quiet: bool) -> None:
+def catch_up_cmd(ctx: click.Context, batch_size: int | None, quiet: bool) -> None:
     """Apply the index updates still pending (after `import --no-wait`, or a killed run), in
     large batches, until every stored article is searchable."""
-    from app.services.index_sync import catch_up, index_lag
+    from app.services.index_sync import CATCH_UP_BATCH, catch_up, index_lag
 
     archive = _open(ctx)
     started = time.perf_counter()
@@ -284,7 +290,7 @@ def catch_up_cmd(ctx: click.Context, quiet: bool) -> None:
     with tqdm(
         total=pending, unit=" indexed", file=sys.stderr, disable=True if quiet else None
     ) as bar:
-        done = catch_up(archive, on_batch=bar.update)
+        done = catch_up(archive, batch_size=batch_size or CATCH_UP_BATCH, on_batch=bar.update)
     click.echo(f"{done:,} index updates applied in {time.perf_counter() - started:.1f} s")
 
 

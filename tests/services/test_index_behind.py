@@ -134,6 +134,32 @@ def test_killed_import_behind_is_caught_up_exactly_once(settings: Settings, tmp_
         archive.close()
 
 
+def test_indexer_killed_mid_catch_up_leaves_nothing_check_cannot_mend(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """kill -9 while the index catches up: the next catch-up finishes, nothing indexed twice."""
+    src = write_files(tmp_path / "in", "omi", 300)
+    stored = cli(settings, "import", "--quiet", "--no-wait", str(src))
+    assert stored.wait(timeout=120) == 0
+    archive = open_archive(settings)
+    try:
+        proc = cli(settings, "catch-up", "--quiet", "--batch-size", "20")
+        deadline = time.monotonic() + 60
+        while pending(archive) == 300 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        left = pending(archive)
+        assert 0 <= left < 300
+        again = cli(settings, "catch-up", "--quiet")
+        out = again.communicate(timeout=120)[0]
+        assert again.returncode == 0, out
+        assert archive.search.doc_count() == len(archive.search.versions()) == 300
+        assert hits(archive, "harbour") == 300 and check(archive, full=True).ok
+    finally:
+        archive.close()
+
+
 def test_killed_inline_import_is_caught_up_by_check_repair(
     settings: Settings, tmp_path: Path
 ) -> None:
