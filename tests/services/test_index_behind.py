@@ -140,7 +140,8 @@ def test_indexer_killed_mid_catch_up_leaves_nothing_check_cannot_mend(
     """kill -9 while the index catches up: the next catch-up finishes, nothing indexed twice."""
     src = write_files(tmp_path / "in", "omi", 300)
     stored = cli(settings, "import", "--quiet", "--no-wait", str(src))
-    assert stored.wait(timeout=120) == 0
+    out = stored.communicate(timeout=120)[0]
+    assert stored.returncode == 0, out
     archive = open_archive(settings)
     try:
         proc = cli(settings, "catch-up", "--quiet", "--batch-size", "20")
