@@ -90,29 +90,14 @@ def catch_up(
     *,
     batch_size: int = CATCH_UP_BATCH,
     on_batch: Callable[[int], None] | None = None,
-    until_id: int | None = None,
 ) -> int:
-    """Drain the outbox in large batches until it is empty (or, with `until_id`, until no
-    entry up to that one is left: what a waiting client needs). Returns entries applied."""
+    """Drain the outbox in large batches until it is empty. Returns entries applied."""
     done = 0
-    while True:
-        if until_id is not None:
-            with archive.sessions() as session:
-                oldest = session.scalar(select(func.min(IndexOutbox.id)))
-            if oldest is None or oldest > until_id:
-                return done
-        applied = drain_outbox(archive, limit=batch_size)
-        if not applied:
-            return done
+    while applied := drain_outbox(archive, limit=batch_size):
         done += applied
         if on_batch:
             on_batch(applied)
-
-
-def last_entry_id(archive: Archive) -> int | None:
-    """The newest outbox entry's id (None when empty): work recorded up to now ends there."""
-    with archive.sessions() as session:
-        return session.scalar(select(func.max(IndexOutbox.id)))
+    return done
 
 
 def pending_count(session: Session) -> int:
