@@ -120,7 +120,7 @@ def _term_as_interrupt() -> Iterator[Callable[[], None]]:
     "--batch-size",
     default=1000,
     show_default=True,
-    help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
+    help="Articles per transaction (and per index commit with --indexing inline).",
 )
 @click.option(
     "--indexing",
