@@ -33,6 +33,7 @@ class Archive:
     sessions: sessionmaker[Session]
     search: SearchBackend
     _lock: FileLock
+    _index_lock: FileLock | None = None
 
     @contextmanager
     def write_lock(self, timeout: float | None = None) -> Iterator[None]:
@@ -71,6 +72,23 @@ class Archive:
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
                 conn.commit()
+
+    @contextmanager
+    def index_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """One index writer at a time (the indexer, a single write's own entries, a repair):
+        held while it reads rows, writes the index and clears their outbox entries, so an older
+        version of a row can never overwrite a newer one in the index. Taken after the write
+        lock, never before it; the index is a folder on this machine, so a file lock suffices."""
+        if self._index_lock is None:
+            self._index_lock = FileLock(str(self.settings.index_lock_path()))
+        wait = self.settings.write_lock_timeout if timeout is None else timeout
+        try:
+            with self._index_lock.acquire(timeout=wait):
+                yield
+        except Timeout:
+            raise WriteBusy(
+                f"the indexer has held the index for more than {wait:.0f} s; try again later"
+            ) from None
 
     def close(self) -> None:
         self.search.close()

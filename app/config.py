@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         600.0, description="API searches with a query per minute per token or IP (0: no limit)."
     )
     rate_limit_search_burst: int = Field(120, description="Searches allowed in a burst.")
+    catch_up_interval: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds between the server's looks for pending index work (imports "
+        "indexing behind, a killed run); it also catches up once at start-up. 0: never.",
+    )
 
     def cors_origin_list(self) -> list[str]:
         """The CORS origins, parsed from the comma-separated setting."""
@@ -95,6 +101,10 @@ class Settings(BaseSettings):
     def lock_path(self) -> Path:
         """The file lock that serialises writers across processes."""
         return self.data_dir / "write.lock"
+
+    def index_lock_path(self) -> Path:
+        """The file lock that serialises index writers (see Archive.index_lock)."""
+        return self.data_dir / "index.lock"
 
     def ensure_dirs(self) -> None:
         """Create the data folders when missing."""

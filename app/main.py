@@ -19,6 +19,7 @@ from app.http.limits import BodySizeLimit, RequestTiming
 from app.http.ratelimit import RateLimiter
 from app.http.templating import build_templates
 from app.migrate import SchemaOutOfDate, check_schema
+from app.services.indexer import BackgroundIndexer
 from app.web import api_docs, search_feed
 from app.web import compare as compare_page
 from app.web import help as help_page
@@ -47,9 +48,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.resolved_database_url(),
             settings.resolved_index_dir(),
         )
+        # Catches up at once on what a killed import or `import --no-wait` left pending.
+        indexer = None
+        if settings.catch_up_interval > 0 and not archive.search.transactional:
+            indexer = BackgroundIndexer(archive, interval=settings.catch_up_interval)
+            indexer.start()
         try:
             yield
         finally:
+            if indexer is not None:
+                indexer.stop()
             archive.close()
 
     app = FastAPI(

@@ -102,7 +102,11 @@ class IndexOutbox(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # Set here in UTC (the server default stays for rows written by SQL): the index's lag is
+    # the oldest entry's age.
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, server_default=func.now()
+    )
 
 
 Index("ix_articles_published_id", Article.published, Article.id)

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.import_rate [--corpus reuters|synthetic] [--size N]
                                           [--baseline main] [--processes 0]
+                                          [--import-args "--indexing behind"] [--catch-up]
 
 The corpus becomes files once (Reuters-21578 as dated-text files, one per story, as
 bench.reuters writes them; or SYNTHETIC articles from bench.synthetic as JSON Lines and gzipped
@@ -11,6 +12,9 @@ alternately: a fresh data folder, `newsarchive migrate`, and `newsarchive import
 child process, timed until it exits AND `/api/v1/health`'s figures say searchable (in_sync,
 nothing pending; read through app.services.stats.health in a second child process, whose time
 counts too). Prints articles/s per run and the ratio; --out writes the figures as JSON.
+`--import-args` are added to this checkout's `newsarchive import` only (the baseline may not
+know them); with `--catch-up`, this checkout's import is followed by `newsarchive catch-up`
+(for `--no-wait`), timed too.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def prepare(kind: str, size: int | None, folder: Path) -> int:
 def baseline_tree(ref: str, into: Path) -> Path:
     """The app and its packaging at `ref`, extracted read-only from git."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "app", "pyproject.toml"],
+        ["git", "-C", str(ROOT), "archive", ref, "app", "migrations", "seeds", "pyproject.toml"],
         check=True,
         capture_output=True,
     ).stdout
@@ -60,7 +64,14 @@ def baseline_tree(ref: str, into: Path) -> Path:
     return into
 
 
-def timed_import(code: Path, corpus: Path, data: Path, processes: int) -> dict[str, Any]:
+def timed_import(
+    code: Path,  # run from there too: `python -c` puts the working folder first on sys.path
+    corpus: Path,
+    data: Path,
+    processes: int,
+    extra: list[str] | None = None,
+    then_catch_up: bool = False,
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "PYTHONPATH": str(code),
@@ -68,13 +79,22 @@ def timed_import(code: Path, corpus: Path, data: Path, processes: int) -> dict[s
         "NEWSARCHIVE_INDEX_PROCESSES": str(processes),
     }
     run = [sys.executable, "-c", CLI]
-    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*run, "migrate"], env=env, cwd=code, check=True, capture_output=True)
     started = time.perf_counter()
-    done = subprocess.run([*run, "import", "-q", str(corpus)], env=env, capture_output=True)
+    done = subprocess.run(
+        [*run, "import", "-q", *(extra or []), str(corpus)], env=env, cwd=code, capture_output=True
+    )
     imported = time.perf_counter() - started
+    if then_catch_up:
+        subprocess.run([*run, "catch-up", "-q"], env=env, cwd=code, check=True, capture_output=True)
     health = json.loads(
         subprocess.run(
-            [sys.executable, "-c", HEALTH], env=env, check=True, capture_output=True, text=True
+            [sys.executable, "-c", HEALTH],
+            env=env,
+            cwd=code,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     )
     elapsed = time.perf_counter() - started
@@ -99,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", type=int, default=0, help="NEWSARCHIVE_INDEX_PROCESSES (0: the default)"
     )
+    parser.add_argument(
+        "--import-args", default="", help="more arguments for this checkout's import"
+    )
+    parser.add_argument(
+        "--catch-up", action="store_true", help="run `newsarchive catch-up` after the import"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.corpus == "reuters" and not REUTERS.is_file():
@@ -117,8 +143,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         for run in range(args.runs):
             for label, code in codes.items():
+                ours = code == ROOT
                 figures = timed_import(
-                    code, corpus, work / f"data-{run}-{label.replace(' ', '-')}", args.processes
+                    code,
+                    corpus,
+                    work / f"data-{run}-{label.replace(' ', '-')}",
+                    args.processes,
+                    extra=args.import_args.split() if ours else None,
+                    then_catch_up=args.catch_up and ours,
                 )
                 results[label].append(figures)
                 print(

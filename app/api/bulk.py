@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import tempfile
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -126,11 +126,26 @@ async def _receive(request: Request, body: IO[bytes], max_bytes: int) -> None:
     responses={**_RESPONSE, **errors(401, 403, 413, 415, 429, 503)},  # type: ignore[dict-item]
     response_class=StreamingResponse,
 )
-async def bulk_create(request: Request, archive: ArchiveDep, principal: WriteDep) -> BulkResponse:
+async def bulk_create(
+    request: Request,
+    archive: ArchiveDep,
+    principal: WriteDep,
+    wait: Annotated[
+        bool,
+        Query(
+            description="true (the default): each batch is indexed before its results are sent, "
+            "so the articles are searchable when the summary arrives. false: the rows are "
+            "stored and the answer comes at once; the server indexes them behind, and the "
+            "summary line's `index` says whether they are searchable yet and how many index "
+            "updates are pending (`/api/v1/health` shows the lag)."
+        ),
+    ] = True,
+) -> BulkResponse:
     """Create many articles from NDJSON (one ArticleCreate JSON object per line). The body,
     up to `NEWSARCHIVE_MAX_BULK_BYTES`, is received first; then its lines are stored
     `NEWSARCHIVE_BULK_BATCH_SIZE` per transaction and each batch's results are streamed back as
-    soon as it is stored and indexed. Counts as one write for the rate limit."""
+    soon as it is stored and indexed (with `wait=false`, as soon as it is stored). Counts as
+    one write for the rate limit."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in NDJSON_TYPES:
         raise ApiError(
@@ -158,5 +173,5 @@ async def bulk_create(request: Request, archive: ArchiveDep, principal: WriteDep
         "imported_at": utcnow().isoformat(timespec="seconds"),
     }
     return BulkResponse(
-        BulkRun(archive, body=body, run_id=run_id, provenance=provenance, parse=_parse)
+        BulkRun(archive, body=body, run_id=run_id, provenance=provenance, parse=_parse, wait=wait)
     )

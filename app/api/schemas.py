@@ -239,6 +239,8 @@ class IndexStats(BaseModel):
     documents: int | None
     in_sync: bool
     pending: int
+    oldest_pending_seconds: float | None
+    state: str  # as Health.index
     detail: str
 
 
@@ -264,6 +266,11 @@ class BulkLine(BaseModel):
     id: int | None = None
     error: dict[str, Any] | None = None
     summary: dict[str, int] | None = None
+    index: dict[str, Any] | None = Field(
+        None,
+        description="With wait=false, on the summary line: `searchable` (whether the index has "
+        "caught up yet) and `pending` (index updates still waiting)",
+    )
 
 
 class Health(BaseModel):
@@ -271,7 +278,12 @@ class Health(BaseModel):
     articles: int
     index_documents: int | None
     in_sync: bool
+    # "in_sync", "behind" (updates pending: an import indexing behind, a catch-up running),
+    # "disagrees" (run `newsarchive check --repair`) or "unreadable".
+    index: str
     pending_index_updates: int
+    # Age of the oldest pending update: how far behind the index is; null when none.
+    oldest_pending_seconds: float | None
     database: str
     search_backend: str
     index_error: str | None

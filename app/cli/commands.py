@@ -21,6 +21,11 @@ from app.archive import Archive, open_archive
 from app.config import Settings
 from app.ingest.undated import UndatedFiles
 
+# How `newsarchive import` indexes unless told: measured end to end in docs/performance.md.
+DEFAULT_INDEXING = "behind"
+# The second phase of an import indexing behind: its own line, unlike the import's bar.
+INDEXING_BAR = "indexing {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"
+
 
 def _settings(data_dir: Path | None) -> Settings:
     settings = Settings()
@@ -130,7 +135,21 @@ def _undated_files(value: str | None, *, from_path: bool) -> UndatedFiles | None
     "--batch-size",
     default=1000,
     show_default=True,
-    help="Articles per transaction and index commit (500+ are indexed by parallel workers).",
+    help="Articles per transaction (and per index commit with --indexing inline).",
+)
+@click.option(
+    "--indexing",
+    type=click.Choice(["inline", "behind"]),
+    default=DEFAULT_INDEXING,
+    show_default=True,
+    help="inline: each batch is indexed before the next is read; behind: rows are stored "
+    "first and the index catches up in large batches after (docs/performance.md).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Return once the rows are stored, before they are searchable: the index catches up "
+    "later (`newsarchive catch-up`, `serve`, or the next import).",
 )
 @click.option(
     "--date",
@@ -164,6 +183,8 @@ def import_cmd(
     undated_date: str | None,
     date_from_path: bool,
     if_empty: bool,
+    indexing: str,
+    no_wait: bool,
     quiet: bool,
     progress: bool,
 ) -> None:
@@ -230,6 +251,7 @@ def import_cmd(
                     update=update,
                     run_id=run_id,
                     undated=undated,
+                    index="behind" if no_wait or indexing == "behind" else "all",
                 ),
                 hooks=ImportHooks(
                     on_error=on_error,
@@ -249,14 +271,71 @@ def import_cmd(
         )
         sys.exit(130)
     bar.close()
+    if not dry_run and (no_wait or indexing == "behind"):
+        note = _index_behind(archive, wait=not no_wait, quiet=quiet, progress=progress)
+    else:
+        note = ""
     elapsed = time.perf_counter() - started
     items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
     rate = items / elapsed if elapsed > 0 else 0.0
     prefix = "dry run, nothing written: would have " if dry_run else ""
     run = f" (import #{run_id})" if run_id is not None else ""
-    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}")
+    click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}{note}")
     if summary.failed:
         sys.exit(1)
+
+
+def _index_behind(archive: Archive, *, wait: bool, quiet: bool, progress: bool) -> str:
+    """After an import that left its index work in the outbox: drain it (the import returns
+    when searchable), or say how much is left. Returns a note for the summary line."""
+    from app.services.index_sync import catch_up, index_lag
+
+    with archive.sessions() as session:
+        pending = index_lag(session).pending
+    if not wait:
+        return f"; {pending:,} index updates pending (`newsarchive catch-up` applies them)"
+    started = time.perf_counter()
+    try:
+        with tqdm(
+            total=pending,
+            file=sys.stderr,
+            disable=True if quiet else (False if progress else None),
+            bar_format=INDEXING_BAR,
+        ) as bar:
+            done = catch_up(archive, on_batch=bar.update)
+    except KeyboardInterrupt:
+        click.echo(
+            "interrupted while indexing: the articles are stored; the index catches up on "
+            "`newsarchive catch-up`, `serve` or the next import",
+            err=True,
+        )
+        sys.exit(130)
+    return f"; {done:,} index updates applied in {time.perf_counter() - started:.1f} s"
+
+
+@main.command("catch-up")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Index updates per index commit (default 5,000).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def catch_up_cmd(ctx: click.Context, batch_size: int | None, quiet: bool) -> None:
+    """Apply the index updates still pending (after `import --no-wait`, or a killed run), in
+    large batches, until every stored article is searchable."""
+    from app.services.index_sync import CATCH_UP_BATCH, catch_up, index_lag
+
+    archive = _open(ctx)
+    started = time.perf_counter()
+    with archive.sessions() as session:
+        pending = index_lag(session).pending
+    with tqdm(
+        total=pending, unit=" indexed", file=sys.stderr, disable=True if quiet else None
+    ) as bar:
+        done = catch_up(archive, batch_size=batch_size or CATCH_UP_BATCH, on_batch=bar.update)
+    click.echo(f"{done:,} index updates applied in {time.perf_counter() - started:.1f} s")
 
 
 @main.command("imports")
@@ -428,13 +507,20 @@ def reindex(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--repair", is_flag=True, help="Make the index match the database.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Compare every article even when nothing changed since they last agreed.",
+)
 @click.pass_context
-def check(ctx: click.Context, repair: bool) -> None:
-    """Report whether the database and the search index agree."""
+def check(ctx: click.Context, repair: bool, full: bool) -> None:
+    """Report whether the database and the search index agree. When neither has changed since
+    a check last found them agreeing (same article count, ids and newest update, nothing
+    pending, same index generation), that is trusted without reading the index."""
     from app.services.index_sync import check as run_check
 
     archive = _open(ctx)
-    report = run_check(archive, repair=repair)
+    report = run_check(archive, repair=repair, full=full)
     click.echo(report.summary())
     for label, ids in (
         ("missing", report.missing),
@@ -500,6 +586,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"search:    {data['search_backend']} ({data['index']['detail']})")
     click.echo(f"articles:  {data['articles']}")
     click.echo(f"indexed:   {data['index']['documents']}  (agree: {data['index']['in_sync']})")
+    if data["index"]["pending"]:
+        click.echo(
+            f"behind:    {data['index']['pending']} index updates pending, the oldest "
+            f"{data['index']['oldest_pending_seconds']:.0f} s old (`newsarchive catch-up`)"
+        )
     click.echo(f"dates:     {data['first_date']} .. {data['last_date']}")
     click.echo(f"sources:   {len(data['sources'])}")
     for source, n in data["sources"][:10]:

@@ -184,5 +184,11 @@ class SearchBackend(Protocol):
         """Whether the index can be read, and its size."""
         ...
 
+    def generation(self) -> str | None:
+        """A cheap token that changes with every committed change to the index (without reading
+        it), or None when the backend has none; `check` trusts a recorded one instead of
+        comparing every document when neither it nor the database has changed since."""
+        ...
+
     def close(self) -> None:
         """Release searchers and files."""

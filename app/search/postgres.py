@@ -138,6 +138,9 @@ class PostgresBackend:
                 int(i): str(h) for i, h in conn.execute(select(Article.id, Article.content_hash))
             }
 
+    def generation(self) -> str | None:
+        return None  # the index is the rows themselves: nothing to trust instead of comparing
+
     def health(self) -> IndexHealth:
         try:
             with self.engine.connect() as conn:

@@ -22,6 +22,11 @@ from app.textclean import split_paragraphs
 log = logging.getLogger(__name__)
 
 Status = Literal["added", "duplicate"]
+# When a write's index work is done: "all" drains the whole outbox before and after (inline
+# indexing, in order), "own" indexes only the written articles before returning (a single
+# article stays searchable when its response returns, whatever backlog there is), "behind"
+# leaves it to the indexer (app.services.index_sync.catch_up).
+IndexMode = Literal["all", "own", "behind"]
 
 
 class ArticleNotFound(LookupError):
@@ -77,14 +82,17 @@ def _new_article(item: ArticleIn, digest: str) -> Article:
     return article
 
 
-def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOutcome]:
-    """Store new articles in one transaction, then index them; duplicates (same content or URL)
-    are reported with the article already stored, not added again."""
+def add_articles(
+    archive: Archive, *, items: Sequence[ArticleIn], index: IndexMode = "all"
+) -> list[AddOutcome]:
+    """Store new articles in one transaction, then index them as `index` says; duplicates
+    (same content or URL) are reported with the article already stored, not added again."""
     for item in items:
         validate(item)
     outcomes: list[AddOutcome] = []
     with archive.write_lock():
-        drain_outbox(archive)  # finish work a crashed writer left behind, in order
+        if index == "all":
+            drain_outbox(archive)  # finish work a crashed writer left behind, in order
         with archive.sessions() as session:
             digests = [content_hash(item.body) for item in items]
             urls = [item.url for item in items if item.url]
@@ -144,12 +152,20 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
             except IntegrityError as exc:  # only if the lock was bypassed; never silently
                 session.rollback()
                 raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
-        try:
-            drain_outbox(archive)
-        except Exception:
-            # Stored safely; the outbox keeps the index work for the next writer or `check`.
-            log.exception("indexing failed; the index will catch up on the next write")
+        if index == "all":
+            _index_now(archive)
+    if index == "own":
+        _index_now(archive, [o.article.id for o in outcomes if o.status == "added"])
     return outcomes
+
+
+def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> None:
+    """Apply the outbox (only these articles' entries, if given); a failure is logged, not
+    raised: the rows are stored and their entries wait for the next drain or `check`."""
+    try:
+        drain_outbox(archive, article_ids=article_ids)
+    except Exception:
+        log.exception("indexing failed; the index will catch up on the next write")
 
 
 def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:
@@ -173,8 +189,8 @@ def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool
 
 
 def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
-    """Store one article (see add_articles)."""
-    return add_articles(archive, items=[item])[0]
+    """Store one article and make it searchable before returning (see add_articles)."""
+    return add_articles(archive, items=[item], index="own")[0]
 
 
 MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
@@ -193,7 +209,7 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
             if not archive.search.transactional:
                 session.add(IndexOutbox(article_id=article_id, op="delete"))
             session.commit()
-        drain_outbox(archive)
+        drain_outbox(archive, article_ids=[article_id])  # only its own: not a whole backlog
 
 
 def get_article(archive: Archive, *, article_id: int) -> Article:
@@ -244,7 +260,6 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
     if not 0 <= article_id <= MAX_ID:
         raise ArticleNotFound(article_id)
     with archive.write_lock():
-        drain_outbox(archive)
         with archive.sessions() as session:
             article = session.get(Article, article_id)
             if article is None:
@@ -311,9 +326,5 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                 session.rollback()
                 raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
             session.refresh(article)
-        try:
-            drain_outbox(archive)
-        except Exception:
-            # Stored safely; the outbox keeps the index work for the next writer or `check`.
-            log.exception("indexing failed; the index will catch up on the next write")
+        _index_now(archive, [article_id])  # only its own entries: not a whole backlog
     return article

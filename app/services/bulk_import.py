@@ -13,6 +13,7 @@ from app.archive import Archive, WriteBusy
 from app.ingest.record import ArticleIn, InvalidArticle
 from app.services import articles
 from app.services.imports import MAX_ERRORS_KEPT, finish_import, record_progress
+from app.services.index_sync import index_lag
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,12 @@ class BulkRun:
         run_id: int,
         provenance: dict[str, Any],
         parse: ParseLine,
+        wait: bool = True,
     ) -> None:
         self.archive = archive
+        # False: store the rows and leave the index work to the server's indexer; the summary
+        # line then says how much is still pending (not yet searchable).
+        self.wait = wait
         self.body = body
         self.run_id = run_id
         self.provenance = provenance
@@ -93,7 +98,13 @@ class BulkRun:
             ]
             return
         self.finish("failed" if self.counts["error"] else "done")
-        yield [{"summary": self.counts}]
+        yield [{"summary": self.counts} | ({} if self.wait else {"index": self._index_state()})]
+
+    def _index_state(self) -> dict[str, Any]:
+        """For a run that did not wait: whether everything is searchable yet."""
+        with self.archive.sessions() as session:
+            pending = index_lag(session).pending
+        return {"searchable": pending == 0, "pending": pending}
 
     def _parse(self, number: int, raw: bytes | None, max_line: int) -> ArticleIn | Row:
         if raw is None:
@@ -133,7 +144,11 @@ class BulkRun:
         if not batch:
             return []
         try:
-            outcomes = articles.add_articles(self.archive, items=[item for _, item in batch])
+            items = [item for _, item in batch]
+            if self.wait:
+                outcomes = articles.add_articles(self.archive, items=items)
+            else:
+                outcomes = articles.add_articles(self.archive, items=items, index="behind")
         except (InvalidArticle, WriteBusy) as exc:
             # This batch is not stored (one transaction); earlier ones are: report it per line.
             code = "busy" if isinstance(exc, WriteBusy) else "invalid_article"

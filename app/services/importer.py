@@ -20,6 +20,7 @@ from app.services.articles import (
     AddOutcome,
     ArticleChanges,
     ArticleConflict,
+    IndexMode,
     add_articles,
     known_articles,
     update_article,
@@ -158,7 +159,8 @@ class ImportOptions:
     place (an upload's own name, not its temp file). With `dry_run`, read and classify
     everything (added or duplicate) but write nothing. With `update`, a record whose URL is
     stored with different text replaces that article's text and fields (one transaction each)
-    instead of counting as a duplicate."""
+    instead of counting as a duplicate. `index` "all" indexes each batch before the next
+    (inline); "behind" only records the work in the outbox, for `catch_up` to do after."""
 
     encoding: str | None = None
     fmt: str | None = None
@@ -168,6 +170,7 @@ class ImportOptions:
     run_id: int | None = None
     names: Mapping[str, str] = field(default_factory=dict)
     undated: UndatedFiles | None = None  # dates for text files without a date header
+    index: IndexMode = "all"
 
 
 @dataclass(frozen=True)
@@ -294,13 +297,17 @@ class _ImportRun:
 
     def _store(self) -> None:
         try:
-            outcomes = add_articles(self.archive, items=[item for _, item in self.batch])
+            outcomes = add_articles(
+                self.archive, items=[item for _, item in self.batch], index=self.options.index
+            )
         except InvalidArticle:
             # One record the batch could not store: retry one by one so only it fails.
             outcomes = []
             for name, item in self.batch:
                 try:
-                    outcomes.extend(add_articles(self.archive, items=[item]))
+                    outcomes.extend(
+                        add_articles(self.archive, items=[item], index=self.options.index)
+                    )
                 except InvalidArticle as exc:
                     self._fail(name, str(exc))
         for outcome in outcomes:

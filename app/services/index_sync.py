@@ -1,24 +1,33 @@
 """Keeping the search index in step with the database, which is the source of truth.
 
-Every write records its index work in `index_outbox` inside the same transaction as the row, then
-applies it. If the process dies in between, the next writer replays what is left (`drain_outbox`),
-`check` compares the two stores and `reindex` rebuilds the index from the database.
+Every write records its index work in `index_outbox` inside the same transaction as the row.
+Then either the writer applies it at once (`drain_outbox`: inline indexing, a single article's
+own entries) or it is left for the indexer, which drains the outbox in large batches behind the
+import (`catch_up`; `serve` runs it in the background). If a process dies in between, the
+entries stay until the next drain; `check` compares the two stores and `reindex` rebuilds the
+index from the database.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.archive import Archive
-from app.models import Article, IndexOutbox
+from app.models import Article, IndexOutbox, utcnow
 from app.search.base import IndexDoc, SearchUnavailable
+from app.services import sync_watermark
 
 log = logging.getLogger(__name__)
+# Entries per index commit when draining a backlog: big enough that each commit's fixed costs
+# (a segment, a merge, starting the index workers) are shared by many articles.
+CATCH_UP_BATCH = 5000
+_IN_CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
 
 
 def to_index_doc(article: Article) -> IndexDoc:
@@ -34,26 +43,85 @@ def to_index_doc(article: Article) -> IndexDoc:
     )
 
 
-def drain_outbox(archive: Archive) -> int:
-    """Apply pending index work (call with the write lock held). Returns entries applied."""
-    with archive.sessions() as session:
-        entries = session.execute(
-            select(IndexOutbox.id, IndexOutbox.article_id).order_by(IndexOutbox.id)
-        ).all()
-        if not entries:
-            return 0
-        ids = sorted({article_id for _, article_id in entries})
-        live = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
-        # Whatever the recorded op, the row decides: present means upsert, gone means delete.
-        archive.search.upsert([to_index_doc(live[i]) for i in ids if i in live])
-        archive.search.delete([i for i in ids if i not in live])
-        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= entries[-1][0]))
-        session.commit()
+def _chunks(values: Sequence[int], size: int = _IN_CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def drain_outbox(
+    archive: Archive, *, article_ids: Sequence[int] | None = None, limit: int | None = None
+) -> int:
+    """Apply pending index work, oldest first: all of it, only the entries of `article_ids`
+    (a single write making its own article searchable), or at most `limit` entries. Returns
+    entries applied. Holds the index lock: rows are read, written to the index, and exactly
+    the entries read are cleared, so a row changed meanwhile keeps its newer entry."""
+    with archive.index_lock():
+        chained = sync_watermark.chain_holds(archive)
+        with archive.sessions() as session:
+            query = select(IndexOutbox.id, IndexOutbox.article_id).order_by(IndexOutbox.id)
+            if article_ids is not None:
+                if not article_ids:
+                    return 0
+                query = query.where(IndexOutbox.article_id.in_(list(article_ids)))
+            if limit is not None:
+                query = query.limit(limit)
+            entries = session.execute(query).all()
+            if not entries:
+                return 0
+            ids = sorted({article_id for _, article_id in entries})
+            live: dict[int, Article] = {}
+            for chunk in _chunks(ids):
+                live.update(
+                    (a.id, a) for a in session.scalars(select(Article).where(Article.id.in_(chunk)))
+                )
+            # Whatever the recorded op, the row decides: present means upsert, gone means delete.
+            archive.search.upsert([to_index_doc(live[i]) for i in ids if i in live])
+            archive.search.delete([i for i in ids if i not in live])
+            for chunk in _chunks([entry_id for entry_id, _ in entries]):
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(chunk)))
+            session.commit()
+        if chained:
+            sync_watermark.extend(archive)
     return len(entries)
+
+
+def catch_up(
+    archive: Archive,
+    *,
+    batch_size: int = CATCH_UP_BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Drain the outbox in large batches until it is empty. Returns entries applied."""
+    done = 0
+    while applied := drain_outbox(archive, limit=batch_size):
+        done += applied
+        if on_batch:
+            on_batch(applied)
+    return done
 
 
 def pending_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(IndexOutbox)) or 0)
+
+
+@dataclass(frozen=True)
+class IndexLag:
+    """How far the index is behind the database: entries pending and the oldest one's age."""
+
+    pending: int
+    oldest_seconds: float | None
+
+
+def index_lag(session: Session) -> IndexLag:
+    count, oldest = session.execute(
+        select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))
+    ).one()
+    age = None
+    if oldest is not None:
+        if isinstance(oldest, str):  # SQLite's CURRENT_TIMESTAMP read through a raw count
+            oldest = dt.datetime.fromisoformat(oldest)
+        age = max(0.0, (utcnow() - oldest.replace(tzinfo=None)).total_seconds())
+    return IndexLag(pending=int(count or 0), oldest_seconds=age)
 
 
 def iter_index_docs(archive: Archive, batch_size: int = 500) -> Iterator[list[IndexDoc]]:
@@ -80,7 +148,7 @@ def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> 
     """Rebuild the whole index from the database. Returns the number of documents indexed."""
     if archive.search.transactional:
         return archive.search.doc_count()  # the index is part of the rows: nothing to rebuild
-    with archive.write_lock():
+    with archive.write_lock(), archive.index_lock():
         with archive.sessions() as session:
             session.execute(delete(IndexOutbox))
             session.commit()
@@ -91,7 +159,11 @@ def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> 
                 if progress:
                     progress(len(docs))
 
-        return archive.search.rebuild(batches())
+        count = archive.search.rebuild(batches())
+        # No writer could change a row meanwhile (the write lock): the two agree now.
+        if (generation := archive.search.generation()) is not None:
+            sync_watermark.record(archive, sync_watermark.database_mark(archive), generation)
+        return count
 
 
 @dataclass
@@ -104,6 +176,8 @@ class CheckReport:
     pending: int = 0
     error: str | None = None
     repaired: bool = False
+    # True when nothing changed since they last agreed (the sync watermark): nothing was read.
+    quick: bool = False
 
     @property
     def ok(self) -> bool:
@@ -121,11 +195,18 @@ class CheckReport:
             parts.append(f"{len(self.stale)} indexed with outdated content")
         if self.pending:
             parts.append(f"{self.pending} index updates pending")
-        return "; ".join(parts) + ("" if not self.ok else "; they agree")
+        agree = "; they agree" + (" (unchanged since last checked)" if self.quick else "")
+        return "; ".join(parts) + ("" if not self.ok else agree)
 
 
-def check(archive: Archive, *, repair: bool = False) -> CheckReport:
-    """Compare database and index; with `repair`, make the index match the database."""
+def check(archive: Archive, *, repair: bool = False, full: bool = False) -> CheckReport:
+    """Compare database and index; with `repair`, make the index match the database. Unless
+    `full`, a database and index unchanged since they last agreed are trusted without reading
+    the index (app.services.sync_watermark)."""
+    if not full and not archive.search.transactional and sync_watermark.unchanged(archive):
+        mark = sync_watermark.database_mark(archive)
+        return CheckReport(articles=mark.articles, indexed=mark.articles, quick=True)
+    before = (sync_watermark.database_mark(archive), archive.search.generation())
     with archive.sessions() as session:
         db_versions = dict(session.execute(select(Article.id, Article.content_hash)).all())
         pending = pending_count(session)
@@ -145,15 +226,28 @@ def check(archive: Archive, *, repair: bool = False) -> CheckReport:
         stale=sorted(i for i in set(db_versions) & set(indexed) if db_versions[i] != indexed[i]),
         pending=pending,
     )
+    if report.ok:
+        _start_chain(archive, before)
     if repair and not report.ok:
         with archive.write_lock():
             drain_outbox(archive)
-            fix = report.missing + report.stale
-            for start in range(0, len(fix), 500):
-                chunk = fix[start : start + 500]
-                with archive.sessions() as session:
-                    rows = session.scalars(select(Article).where(Article.id.in_(chunk)))
-                    archive.search.upsert([to_index_doc(a) for a in rows])
-            archive.search.delete(report.extra)
+            with archive.index_lock():
+                fix = report.missing + report.stale
+                for start in range(0, len(fix), 500):
+                    chunk = fix[start : start + 500]
+                    with archive.sessions() as session:
+                        rows = session.scalars(select(Article).where(Article.id.in_(chunk)))
+                        archive.search.upsert([to_index_doc(a) for a in rows])
+                archive.search.delete(report.extra)
         report.repaired = True
     return report
+
+
+def _start_chain(archive: Archive, before: tuple[sync_watermark.DatabaseMark, str | None]) -> None:
+    """A full check found agreement: record it, if nothing changed while it read."""
+    mark, generation = before
+    if generation is None or mark.pending:
+        return
+    with archive.index_lock():
+        if (sync_watermark.database_mark(archive), archive.search.generation()) == before:
+            sync_watermark.record(archive, mark, generation)

@@ -8,22 +8,35 @@ from sqlalchemy.engine import make_url
 
 from app.archive import Archive
 from app.services.counts import count_articles, date_counts, date_span, source_counts
-from app.services.index_sync import pending_count
+from app.services.index_sync import index_lag
+
+
+def index_state(*, index_ok: bool, in_sync: bool, pending: int) -> str:
+    """One word for the index: "in_sync"; "behind" while updates wait in the outbox (an import
+    indexing behind, the server catching up); "unreadable"; or "disagrees" (`check --repair`)."""
+    if not index_ok:
+        return "unreadable"
+    if in_sync:
+        return "in_sync"
+    return "behind" if pending else "disagrees"
 
 
 def health(archive: Archive) -> dict[str, Any]:
-    """Liveness plus whether the database and the index agree."""
+    """Liveness plus whether the database and the index agree, and how far the index lags."""
     articles = count_articles(archive)
     index = archive.search.health()
     with archive.sessions() as session:
-        pending = pending_count(session)
-    in_sync = index.ok and index.doc_count == articles and pending == 0
+        lag = index_lag(session)
+    in_sync = index.ok and index.doc_count == articles and lag.pending == 0
+    oldest = None if lag.oldest_seconds is None else round(lag.oldest_seconds, 1)
     return {
         "status": "ok" if in_sync else "degraded",
         "articles": articles,
         "index_documents": index.doc_count,
         "in_sync": in_sync,
-        "pending_index_updates": pending,
+        "index": index_state(index_ok=index.ok, in_sync=in_sync, pending=lag.pending),
+        "pending_index_updates": lag.pending,
+        "oldest_pending_seconds": oldest,
         "database": make_url(archive.settings.resolved_database_url()).get_backend_name(),
         "search_backend": index.backend,
         "index_error": None if index.ok else index.detail,
@@ -41,6 +54,8 @@ def archive_stats(archive: Archive) -> dict[str, Any]:
             "documents": h["index_documents"],
             "in_sync": h["in_sync"],
             "pending": h["pending_index_updates"],
+            "oldest_pending_seconds": h["oldest_pending_seconds"],
+            "state": h["index"],
             "detail": h["index_error"] or archive.search.health().detail,
         },
         "first_date": first,

@@ -18,11 +18,17 @@ from app.http.templating import render
 from app.ingest.formats import FORMATS
 from app.services.importer import ImportHooks, ImportOptions, ImportSummary, import_files
 from app.services.imports import list_imports, record_summary, recorded_run, start_import
+from app.services.index_sync import IndexLag, index_lag
 from app.services.tokens import authenticate
 
 router = APIRouter(include_in_schema=False)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _lag(archive: ArchiveDep) -> IndexLag:
+    with archive.sessions() as session:
+        return index_lag(session)
 
 
 @router.get("/imports", response_class=HTMLResponse)
@@ -31,6 +37,7 @@ def imports_page(request: Request, archive: ArchiveDep) -> Response:
         request,
         "imports.html",
         runs=list_imports(archive, limit=50),
+        lag=_lag(archive),
         formats=FORMATS,
         error=None,
         result=None,
@@ -47,7 +54,7 @@ def upload(
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     def page(status: int, **context: Any) -> Response:
-        context = {"error": None, "result": None, "run_id": None, **context}
+        context = {"error": None, "result": None, "run_id": None, "lag": _lag(archive), **context}
         runs = list_imports(archive, limit=50)
         return render(request, "imports.html", status, runs=runs, formats=FORMATS, **context)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import os
 import shutil
 import threading
 import time
@@ -325,6 +326,16 @@ class WhooshBackend:
     def versions(self) -> dict[int, str]:
         with self._searcher() as s:
             return {int(f["id"]): f.get("hash", "") for f in s.reader().all_stored_fields()}
+
+    def generation(self) -> str | None:
+        # The newest TOC's number and its file's identity: every commit writes a new TOC, and a
+        # folder rebuilt from scratch gets new files even if its numbers start over.
+        try:
+            gen = self._index().latest_generation()
+            toc = os.stat(self.path / f"_{INDEX_NAME}_{gen}.toc")
+        except (SearchUnavailable, OSError):
+            return None
+        return f"{gen}:{toc.st_ino}:{toc.st_mtime_ns}:{toc.st_size}"
 
     def health(self) -> IndexHealth:
         try:
