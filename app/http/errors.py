@@ -14,10 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.archive import WriteBusy
 from app.http.templating import render_error_page
 from app.ingest.record import InvalidArticle
-from app.search.base import SearchUnavailable
+from app.search.base import IndexDamaged, SearchUnavailable
 from app.search.query import QuerySyntaxError
 from app.services.articles import ArticleNotFound
 from app.services.searching import InvalidParameter
+from app.services.storage import classify_write_error
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ STATUS_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
+    507: "disk_full",
 }
 
 
@@ -142,6 +144,13 @@ def install(app: FastAPI) -> None:
         log.error("search unavailable: %s", exc)
         return render_error(request, ApiError(503, str(exc), code="search_unavailable"))
 
+    @app.exception_handler(IndexDamaged)
+    async def index_damaged(request: Request, exc: IndexDamaged) -> Response:
+        log.error("search index damaged: %s", exc)
+        return render_error(
+            request, ApiError(503, str(exc), code="index_damaged", headers={"Retry-After": "60"})
+        )
+
     @app.exception_handler(WriteBusy)
     async def busy(request: Request, exc: WriteBusy) -> Response:
         return render_error(
@@ -150,5 +159,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        fault = classify_write_error(exc)
+        if fault is not None:  # a full disk or a read-only folder: say so (507 / 503)
+            log.error("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
+            return render_error(request, ApiError(fault.status, fault.message, code=fault.code))
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(request, ApiError(500, "internal error; see the server log"))

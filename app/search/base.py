@@ -66,6 +66,11 @@ class SearchUnavailable(RuntimeError):
     """The index cannot be read (missing or damaged); `newsarchive reindex` rebuilds it."""
 
 
+class IndexDamaged(SearchUnavailable):
+    """An index file is cut short or its bytes differ from what was committed (a checksum
+    mismatch): `newsarchive check --repair` rebuilds the index from the database."""
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     """What narrows a search or a date-ordered listing: a date range (inclusive) and any of
@@ -122,6 +127,8 @@ class IndexHealth:
     ok: bool
     doc_count: int | None
     detail: str = ""
+    # When not ok, why, as a stable code: index_damaged, index_unreadable, index_rebuilding.
+    problem: str | None = None
 
 
 class SearchBackend(Protocol):
@@ -182,6 +189,11 @@ class SearchBackend(Protocol):
 
     def health(self) -> IndexHealth:
         """Whether the index can be read, and its size."""
+        ...
+
+    def hold(self, reason: str | None) -> None:
+        """Answer every search with SearchUnavailable(reason) until called with None (while the
+        index is rebuilt because it disagrees with the database)."""
         ...
 
     def close(self) -> None:

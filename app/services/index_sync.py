@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.models import Article, IndexOutbox
-from app.search.base import IndexDoc, SearchUnavailable
+from app.search.base import IndexDamaged, IndexDoc, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class CheckReport:
     stale: list[int] = field(default_factory=list)  # indexed with other content
     pending: int = 0
     error: str | None = None
+    damaged: bool = False  # the index files differ from what was committed (checksums)
     repaired: bool = False
 
     @property
@@ -111,7 +112,7 @@ class CheckReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"index unreadable: {self.error}"
+            return f"index {'damaged' if self.damaged else 'unreadable'}: {self.error}"
         parts = [f"{self.articles} articles in the database, {self.indexed} in the index"]
         if self.missing:
             parts.append(f"{len(self.missing)} missing from the index")
@@ -132,7 +133,12 @@ def check(archive: Archive, *, repair: bool = False) -> CheckReport:
     try:
         indexed = archive.search.versions()
     except SearchUnavailable as exc:
-        report = CheckReport(articles=len(db_versions), indexed=None, error=str(exc))
+        report = CheckReport(
+            articles=len(db_versions),
+            indexed=None,
+            error=str(exc),
+            damaged=isinstance(exc, IndexDamaged),
+        )
         if repair:
             reindex(archive)
             report.repaired = True
