@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.archive import WriteBusy
@@ -157,11 +158,18 @@ def install(app: FastAPI) -> None:
             request, ApiError(503, str(exc), code="busy", headers={"Retry-After": "5"})
         )
 
+    # A full disk or a read-only folder or database: say so (507 / 503), not a bare 500.
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(OSError)
+    async def storage_fault(request: Request, exc: Exception) -> Response:
+        fault = classify_write_error(exc)
+        if fault is None:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return render_error(request, ApiError(500, "internal error; see the server log"))
+        log.error("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
+        return render_error(request, ApiError(fault.status, fault.message, code=fault.code))
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        fault = classify_write_error(exc)
-        if fault is not None:  # a full disk or a read-only folder: say so (507 / 503)
-            log.error("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
-            return render_error(request, ApiError(fault.status, fault.message, code=fault.code))
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(request, ApiError(500, "internal error; see the server log"))

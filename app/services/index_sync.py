@@ -81,17 +81,68 @@ def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> 
     if archive.search.transactional:
         return archive.search.doc_count()  # the index is part of the rows: nothing to rebuild
     with archive.write_lock():
-        with archive.sessions() as session:
-            session.execute(delete(IndexOutbox))
-            session.commit()
+        return _rebuild_locked(archive, progress)
 
-        def batches() -> Iterator[list[IndexDoc]]:
-            for docs in iter_index_docs(archive):
-                yield docs
-                if progress:
-                    progress(len(docs))
 
-        return archive.search.rebuild(batches())
+def _rebuild_locked(archive: Archive, progress: Callable[[int], None] | None = None) -> int:
+    with archive.sessions() as session:
+        session.execute(delete(IndexOutbox))
+        session.commit()
+
+    def batches() -> Iterator[list[IndexDoc]]:
+        for docs in iter_index_docs(archive):
+            yield docs
+            if progress:
+                progress(len(docs))
+
+    return archive.search.rebuild(batches())
+
+
+def index_disagreement(archive: Archive) -> str | None:
+    """Why the index cannot answer for the database, or None: it cannot be read, its files
+    are damaged, or it holds far fewer articles than the database (a lost or emptied index
+    folder) even counting the index work still pending. An index only a few writes behind
+    is not a disagreement: the outbox catches it up."""
+    if archive.search.transactional:
+        return None
+    index = archive.search.health()
+    if not index.ok:
+        return index.detail
+    with archive.sessions() as session:
+        articles = int(session.scalar(select(func.count()).select_from(Article)) or 0)
+        pending = pending_count(session)
+    indexed = index.doc_count or 0
+    if articles and indexed + pending < articles // 2:
+        return f"the index holds {indexed} of the database's {articles} articles"
+    return None
+
+
+def rebuild_if_disagreeing(archive: Archive) -> int | None:
+    """Rebuild the index when it disagrees grossly with the database (`index_disagreement`);
+    searches in this process answer SearchUnavailable (503) until it is done, never a
+    silently empty result. Returns the documents indexed, or None when the index was fine.
+    Several processes may call it at once: the write lock lets one rebuild, and the others
+    find the index sound when their turn comes."""
+    reason = index_disagreement(archive)
+    if reason is None:
+        return None
+    log.warning("the search index disagrees with the database (%s); rebuilding it", reason)
+    archive.search.hold(
+        f"the search index is being rebuilt from the database ({reason}); try again shortly"
+    )
+    try:
+        with archive.write_lock(timeout=24 * 3600):
+            archive.search.hold(None)
+            if index_disagreement(archive) is None:  # another process rebuilt it meanwhile
+                return None
+            archive.search.hold(
+                f"the search index is being rebuilt from the database ({reason}); try again shortly"
+            )
+            count = _rebuild_locked(archive)
+    finally:
+        archive.search.hold(None)
+    log.warning("search index rebuilt: %d articles", count)
+    return count
 
 
 @dataclass
