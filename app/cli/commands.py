@@ -205,6 +205,10 @@ def import_cmd(
         )
         sys.exit(130)
     bar.close()
+    for asked, given in summary.renumbered[:20]:
+        click.echo(f"note: article {asked} stored as {given} (id {asked} was taken)", err=True)
+    if len(summary.renumbered) > 20:
+        click.echo(f"note: … and {len(summary.renumbered) - 20} more given new ids", err=True)
     elapsed = time.perf_counter() - started
     items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
     rate = items / elapsed if elapsed > 0 else 0.0
