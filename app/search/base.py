@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from markupsafe import Markup
@@ -189,6 +190,11 @@ class SearchBackend(Protocol):
 
     def health(self) -> IndexHealth:
         """Whether the index can be read, and its size."""
+        ...
+
+    def snapshot(self, dest: Path) -> list[str]:
+        """Copy the latest committed index into the new folder `dest`, verified (for a
+        backup); returns the files copied, none for a backend whose index is in the database."""
         ...
 
     def hold(self, reason: str | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -148,6 +149,9 @@ class PostgresBackend:
             return IndexHealth(
                 self.name, False, None, f"{exc.__class__.__name__}: {exc}", "database_unreachable"
             )
+
+    def snapshot(self, dest: Path) -> list[str]:
+        return []  # the index is part of the rows: pg_dump backs it up with them
 
     def hold(self, reason: str | None) -> None:
         """Nothing to hold: the index is part of the rows, so it never disagrees with them."""

@@ -408,6 +408,32 @@ class WhooshBackend:
     def hold(self, reason: str | None) -> None:
         self._held = reason
 
+    def snapshot(self, dest: Path) -> list[str]:
+        """Copy the latest committed generation. Committed files never change, but a commit
+        may delete some of them while they are copied (merged away): then start again from
+        the newer generation. The copies are verified against the checksums recorded at
+        commit; the manifest goes with them."""
+        ix = self._index()
+        for attempt in range(10):
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.mkdir(parents=True)
+            try:
+                names = generation_files(ix.storage, INDEX_NAME)
+                for name in names:
+                    shutil.copy2(self.path / name, dest / name)
+                manifest = self.path / "checksums.json"
+                if manifest.exists():
+                    shutil.copy2(manifest, dest / manifest.name)
+            except FileNotFoundError:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            problems = Verifier(dest).problems(names, thorough=True)
+            if problems:
+                raise IndexDamaged(_damaged_message("; ".join(problems[:3])))
+            record(dest, names)  # the manifest of exactly these files
+            return names
+        raise SearchUnavailable("the index changed too often to be copied; try again")
+
     def search(self, request: SearchRequest) -> SearchHits:
         wquery = self._translate(request.query) if request.query is not None else wq.Every()
         sort = request.sort
