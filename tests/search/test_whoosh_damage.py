@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -90,8 +91,9 @@ def test_random_bytes_in_a_segment_answer_503_and_check_repair_rebuilds(
     settings: Settings,
 ) -> None:
     fill(settings)
-    scramble(largest_segment(settings.data_dir))
     with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/search", params={"q": "zq0001x"}).json()["total"] == 1
+        scramble(largest_segment(settings.data_dir))  # under the running server
         r = client.get("/api/v1/search", params={"q": "zq0123x"})
         assert r.status_code == 503, r.text
         assert r.json()["error"]["code"] == "index_damaged"
@@ -110,6 +112,7 @@ def test_random_bytes_in_a_segment_answer_503_and_check_repair_rebuilds(
         assert f"{WORDS} in the index; they agree" in result.output
 
         # The server sees the rebuilt index without a restart.
+        assert client.get("/api/v1/health").json()["status"] == "ok"
         r = client.get("/api/v1/search", params={"q": "zq0123x"})
         assert r.status_code == 200 and r.json()["total"] == 1
         assert client.get("/api/v1/health").json()["status"] == "ok"
@@ -122,3 +125,16 @@ def test_checksums_are_recorded_per_commit(settings: Settings) -> None:
         p.name for p in settings.resolved_index_dir().glob("*") if p.suffix in (".seg", ".toc")
     }
     assert set(manifest["files"]) == on_disk
+
+
+def test_a_damaged_index_is_rebuilt_when_the_server_starts(settings: Settings) -> None:
+    fill(settings)
+    scramble(largest_segment(settings.data_dir))
+    with TestClient(create_app(settings)) as client:
+        for _ in range(600):
+            r = client.get("/api/v1/search", params={"q": "zq0123x"})
+            if r.status_code == 200:
+                break
+            assert r.status_code == 503  # damaged, or being rebuilt: never a 500
+            time.sleep(0.05)
+        assert r.status_code == 200 and r.json()["total"] == 1

@@ -151,6 +151,7 @@ class WhooshBackend:
         # Set when damage was found; every search verifies again until the files are sound.
         self._damage: str | None = None
         self._held: str | None = None
+        self._names: list[str] = []  # the files of the generation verified last
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -195,9 +196,9 @@ class WhooshBackend:
         problems: list[str] = []
         for attempt in range(3):
             try:
-                problems = self._verifier.problems(
-                    generation_files(ix.storage, INDEX_NAME), thorough=thorough
-                )
+                names = generation_files(ix.storage, INDEX_NAME)
+                self._names = names
+                problems = self._verifier.problems(names, thorough=thorough)
             except FileNotFoundError:
                 problems = ["the table of contents is missing"]
             except Exception as exc:
@@ -229,6 +230,10 @@ class WhooshBackend:
                     searcher = candidate
                 else:
                     candidate.close()
+        if searcher is not None and self._verifier.problems(self._names):
+            # A file changed under us since it was verified (its size or modification time:
+            # one stat per file): look again from the latest generation.
+            self._damage = "changed"
         if searcher is None or self._damage:
             if searcher is not None:
                 searcher.close()

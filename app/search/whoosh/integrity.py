@@ -90,6 +90,23 @@ class Verifier:
         self.folder = folder
         self._verified: dict[str, _Seen] = {}
         self._lock = threading.Lock()
+        self._manifest_key: tuple[int, int] | None = None
+        self._manifest_files: dict[str, dict[str, int]] = {}
+
+    def _manifest(self) -> dict[str, dict[str, int]]:
+        """The manifest, read again only when it changed (searches check it every time)."""
+        try:
+            st = (self.folder / MANIFEST).stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            key = None
+        with self._lock:
+            if key is not None and self._manifest_key == key:
+                return self._manifest_files
+        files = _load(self.folder)
+        with self._lock:
+            self._manifest_key, self._manifest_files = key, files
+        return files
 
     def forget(self) -> None:
         with self._lock:
@@ -100,7 +117,7 @@ class Verifier:
         Files not in the manifest (an index written before checksums were kept) are not
         checked; `thorough` reads every file again even if it looks unchanged."""
         try:
-            manifest = _load(self.folder)
+            manifest = self._manifest()
         except ValueError as exc:
             return [str(exc)]
         found: list[str] = []
