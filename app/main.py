@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, api
-from app.archive import open_archive
+from app.archive import Archive, open_archive
 from app.config import Settings
 from app.http import errors
 from app.http.limits import BodySizeLimit, RequestTiming
@@ -28,6 +29,15 @@ from app.web import pages as web
 
 log = logging.getLogger("newsarchive")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def _rebuild_index_if_needed(archive: Archive) -> None:
+    from app.services.index_sync import rebuild_if_disagreeing
+
+    try:
+        rebuild_if_disagreeing(archive)
+    except Exception:  # searches keep answering 503 with the reason; `reindex` can still fix it
+        log.exception("rebuilding the search index at start-up failed")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,7 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.resolved_database_url(),
             settings.resolved_index_dir(),
         )
-        # Catches up at once on what a killed import or `import --no-wait` left pending.
+        # A lost, emptied or damaged index is rebuilt in the background; searches answer 503
+        # until it is done instead of serving empty results (issue 17, A3). The indexer then
+        # catches up on what a killed import or `import --no-wait` left pending (both take the
+        # write lock, so the rebuild goes first when it is needed).
+        rebuild = threading.Thread(
+            target=_rebuild_index_if_needed, args=(archive,), name="index-rebuild", daemon=True
+        )
+        rebuild.start()
         indexer = None
         if settings.catch_up_interval > 0 and not archive.search.transactional:
             indexer = BackgroundIndexer(archive, interval=settings.catch_up_interval)
@@ -58,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if indexer is not None:
                 indexer.stop()
+            rebuild.join(timeout=5)
             archive.close()
 
     app = FastAPI(

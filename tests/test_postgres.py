@@ -177,3 +177,11 @@ def test_the_reset_between_tests_empties_every_table(pg_settings: Settings) -> N
             assert session.scalar(select(func.max(Article.id))) == 1
     finally:
         archive.close()
+
+
+def test_restore_into_a_non_empty_archive_on_postgres(
+    settings: Settings, pg_settings: Settings, tmp_path: Path
+) -> None:
+    from tests.services.test_export import restore_into_a_busy_archive
+
+    restore_into_a_busy_archive(settings, pg_settings, tmp_path)

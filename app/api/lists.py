@@ -302,8 +302,14 @@ def stats(request: Request, archive: ArchiveDep) -> Any:
 health_router = APIRouter(prefix="/api/v1", tags=["read"])
 
 
-@health_router.get("/health", response_model=Health)
+@health_router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The archive cannot serve: see problems"}},
+)
 def get_health(archive: ArchiveDep) -> Any:
-    """Status, article count, index document count, and whether they agree (never needs a
-    token, for monitoring)."""
-    return json_response(health(archive))
+    """Status, article count, index document count, whether they agree, and every problem by
+    its code (never needs a token, for monitoring). 503 when the archive cannot serve (index
+    damaged or being rebuilt, disk full, data folder read-only, database unreachable)."""
+    data = health(archive)
+    return json_response(data, status_code=503 if data["status"] == "unavailable" else 200)

@@ -273,9 +273,15 @@ class BulkLine(BaseModel):
     )
 
 
+class HealthProblem(BaseModel):
+    code: str  # database_unreachable, index_damaged, index_unreadable, index_rebuilding,
+    # disk_full, read_only (each makes the answer a 503), or index_behind
+    message: str
+
+
 class Health(BaseModel):
-    status: str
-    articles: int
+    status: str  # ok, degraded (200) or unavailable (503)
+    articles: int | None
     index_documents: int | None
     in_sync: bool
     # "in_sync", "behind" (updates pending: an import indexing behind, a catch-up running),
@@ -287,6 +293,7 @@ class Health(BaseModel):
     database: str
     search_backend: str
     index_error: str | None
+    problems: list[HealthProblem] = []
 
 
 class ErrorBody(BaseModel):

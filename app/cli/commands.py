@@ -1,5 +1,6 @@
-"""The `newsarchive` command: migrate, import, imports, export, serve, reindex, check, stats and
-tokens (create, list, revoke), built on the same services as the pages and the API."""
+"""The `newsarchive` command: migrate, import, imports, export, backup, restore, serve, reindex,
+check, stats and tokens (create, list, revoke), built on the same services as the pages and the
+API."""
 
 from __future__ import annotations
 
@@ -275,6 +276,10 @@ def import_cmd(
         note = _index_behind(archive, wait=not no_wait, quiet=quiet, progress=progress)
     else:
         note = ""
+    for asked, given in summary.renumbered[:20]:
+        click.echo(f"note: article {asked} stored as {given} (id {asked} was taken)", err=True)
+    if len(summary.renumbered) > 20:
+        click.echo(f"note: … and {len(summary.renumbered) - 20} more given new ids", err=True)
     elapsed = time.perf_counter() - started
     items = summary.added + summary.duplicates + summary.updated + len(summary.failed)
     rate = items / elapsed if elapsed > 0 else 0.0
@@ -412,6 +417,48 @@ def export(ctx: click.Context, output: str) -> None:
     ):
         count = export_ndjson(archive, out, on_progress=bar.update)
     click.echo(f"exported {count} articles", err=True)
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, dest: Path) -> None:
+    """Copy the archive (database, tokens, import history and index) into the new folder DEST,
+    consistently, while the server and imports go on. SQLite only: on PostgreSQL use pg_dump."""
+    from app.services.backup import BackupError
+    from app.services.backup import backup as run_backup
+
+    try:
+        report = run_backup(_open(ctx), dest=dest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"backed up {report.articles} articles to {report.dest} in {report.seconds:.1f} s; "
+        f"index: {report.index_note}"
+    )
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an archive that already has articles.")
+@click.pass_context
+def restore(ctx: click.Context, src: Path, force: bool) -> None:
+    """Replace the archive with the backup in SRC (made by `newsarchive backup`), then bring
+    the index level with it. Stop the server first."""
+    from app.services.backup import BackupError
+    from app.services.backup import restore as run_restore
+    from app.services.index_sync import check as run_check
+
+    try:
+        report = run_restore(ctx.obj["settings"], src=src, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {report.articles} articles from {src} in {report.seconds:.1f} s")
+    if report.check.repaired:
+        click.echo(f"index brought level with the database (was: {report.check.summary()})")
+    after = run_check(_open(ctx))
+    click.echo(f"check: {after.summary()}")
+    sys.exit(0 if after.ok else 1)
 
 
 @main.command()

@@ -9,15 +9,17 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.archive import WriteBusy
 from app.http.templating import render_error_page
 from app.ingest.record import InvalidArticle
-from app.search.base import SearchUnavailable
+from app.search.base import IndexDamaged, SearchUnavailable
 from app.search.query import QuerySyntaxError
 from app.services.articles import ArticleNotFound
 from app.services.searching import InvalidParameter
+from app.services.storage import classify_write_error
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ STATUS_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
+    507: "disk_full",
 }
 
 
@@ -142,11 +145,29 @@ def install(app: FastAPI) -> None:
         log.error("search unavailable: %s", exc)
         return render_error(request, ApiError(503, str(exc), code="search_unavailable"))
 
+    @app.exception_handler(IndexDamaged)
+    async def index_damaged(request: Request, exc: IndexDamaged) -> Response:
+        log.error("search index damaged: %s", exc)
+        return render_error(
+            request, ApiError(503, str(exc), code="index_damaged", headers={"Retry-After": "60"})
+        )
+
     @app.exception_handler(WriteBusy)
     async def busy(request: Request, exc: WriteBusy) -> Response:
         return render_error(
             request, ApiError(503, str(exc), code="busy", headers={"Retry-After": "5"})
         )
+
+    # A full disk or a read-only folder or database: say so (507 / 503), not a bare 500.
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(OSError)
+    async def storage_fault(request: Request, exc: Exception) -> Response:
+        fault = classify_write_error(exc)
+        if fault is None:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return render_error(request, ApiError(500, "internal error; see the server log"))
+        log.error("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
+        return render_error(request, ApiError(fault.status, fault.message, code=fault.code))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

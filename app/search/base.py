@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from markupsafe import Markup
@@ -64,6 +65,11 @@ DERIVED_TITLE_BOOST = 0.1
 
 class SearchUnavailable(RuntimeError):
     """The index cannot be read (missing or damaged); `newsarchive reindex` rebuilds it."""
+
+
+class IndexDamaged(SearchUnavailable):
+    """An index file is cut short or its bytes differ from what was committed (a checksum
+    mismatch): `newsarchive check --repair` rebuilds the index from the database."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,8 @@ class IndexHealth:
     ok: bool
     doc_count: int | None
     detail: str = ""
+    # When not ok, why, as a stable code: index_damaged, index_unreadable, index_rebuilding.
+    problem: str | None = None
 
 
 class SearchBackend(Protocol):
@@ -188,6 +196,16 @@ class SearchBackend(Protocol):
         """A cheap token that changes with every committed change to the index (without reading
         it), or None when the backend has none; `check` trusts a recorded one instead of
         comparing every document when neither it nor the database has changed since."""
+        ...
+
+    def snapshot(self, dest: Path) -> list[str]:
+        """Copy the latest committed index into the new folder `dest`, verified (for a
+        backup); returns the files copied, none for a backend whose index is in the database."""
+        ...
+
+    def hold(self, reason: str | None) -> None:
+        """Answer every search with SearchUnavailable(reason) until called with None (while the
+        index is rebuilt because it disagrees with the database)."""
         ...
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -148,7 +149,15 @@ class PostgresBackend:
                 version = conn.scalar(select(func.current_setting("server_version")))
             return IndexHealth(self.name, True, count, f"PostgreSQL {version}")
         except Exception as exc:  # the database itself is down: report, don't raise
-            return IndexHealth(self.name, False, None, f"{exc.__class__.__name__}: {exc}")
+            return IndexHealth(
+                self.name, False, None, f"{exc.__class__.__name__}: {exc}", "database_unreachable"
+            )
+
+    def snapshot(self, dest: Path) -> list[str]:
+        return []  # the index is part of the rows: pg_dump backs it up with them
+
+    def hold(self, reason: str | None) -> None:
+        """Nothing to hold: the index is part of the rows, so it never disagrees with them."""
 
     def search(self, request: SearchRequest) -> SearchHits:
         condition = self._condition(request.query) if request.query is not None else true()

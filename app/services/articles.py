@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.archive import Archive
@@ -38,6 +38,9 @@ class AddOutcome:
     status: Status
     article: Article
     item: ArticleIn
+    # The id an item asked for (an export being restored) when it was taken, so the article
+    # was stored under a new one.
+    renumbered_from: int | None = None
 
 
 def validate(item: ArticleIn) -> None:
@@ -115,23 +118,33 @@ def add_articles(
                 if wanted_ids
                 else set()
             )
+            # With explicit ids in the batch, new ids are given explicitly too, above every id
+            # stored or asked for: an id the database picked could be one a later item asks for.
+            next_id = (
+                max(int(session.scalar(select(func.max(Article.id))) or 0), *wanted_ids) + 1
+                if wanted_ids
+                else None
+            )
             for item, digest in zip(items, digests, strict=True):
                 existing = known.get(digest) or (known_urls.get(item.url) if item.url else None)
                 if existing is not None:
                     outcomes.append(AddOutcome("duplicate", existing, item))
                     continue
-                if (wanted := item.id) is not None:
+                renumbered = None
+                if next_id is not None:
                     # Restoring an export keeps ids (and so links) unless the id is taken.
-                    if wanted in taken_ids:
-                        item = replace(item, id=None)
+                    if item.id is not None and item.id not in taken_ids:
+                        taken_ids.add(item.id)
                     else:
-                        taken_ids.add(wanted)
+                        renumbered = item.id
+                        item = replace(item, id=next_id)
+                        next_id += 1
                 article = _new_article(item, digest)
                 session.add(article)
                 known[digest] = article
                 if item.url:
                     known_urls[item.url] = article
-                outcomes.append(AddOutcome("added", article, item))
+                outcomes.append(AddOutcome("added", article, item, renumbered))
             session.flush()
             if not archive.search.transactional:
                 session.add_all(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.ingest.export_reader import FORMAT, VERSION
@@ -36,26 +38,50 @@ def article_record(article: Article) -> dict[str, Any]:
     }
 
 
-def iter_articles(archive: Archive, batch_size: int = 500) -> Iterator[Article]:
-    """Every article in id order, a batch at a time (flat memory)."""
+@contextmanager
+def snapshot(archive: Archive) -> Iterator[Session]:
+    """A session reading one snapshot of the database from start to end (one read
+    transaction), so writers going on meanwhile change nothing it reads."""
+    with archive.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        else:
+            # pysqlite opens no transaction for reads: open one, so WAL keeps one snapshot.
+            conn.exec_driver_sql("BEGIN")
+        try:
+            with Session(bind=conn) as session:
+                yield session
+        finally:
+            conn.rollback()
+
+
+def iter_articles(archive: Archive, batch_size: int = 500) -> Iterator[list[Article]]:
+    """Every article in id order, a batch at a time (flat memory), all from one snapshot."""
     last = 0
-    while True:
-        with archive.sessions() as session:
+    with snapshot(archive) as session:
+        while True:
             batch = list(
                 session.scalars(
                     select(Article).where(Article.id > last).order_by(Article.id).limit(batch_size)
                 )
             )
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].id
+            if not batch:
+                return
+            yield batch
+            last = batch[-1].id
+            session.expunge_all()
 
 
 def export_ndjson(
-    archive: Archive, out: IO[str], *, on_progress: Callable[[int], None] | None = None
+    archive: Archive,
+    out: IO[str],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    batch_size: int = 500,
 ) -> int:
-    """Write the header line and one line per article. Returns the number of articles."""
+    """Write the header line and one line per article, every article as it was at one
+    instant (one read transaction). Returns the number of articles."""
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -63,11 +89,10 @@ def export_ndjson(
     }
     out.write(json.dumps(header) + "\n")
     count = 0
-    for article in iter_articles(archive):
-        out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
-        count += 1
-        if on_progress and count % 500 == 0:
-            on_progress(500)
-    if on_progress:
-        on_progress(count % 500)
+    for batch in iter_articles(archive, batch_size):
+        for article in batch:
+            out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+        count += len(batch)
+        if on_progress:
+            on_progress(len(batch))
     return count

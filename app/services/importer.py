@@ -34,15 +34,20 @@ class ImportSummary:
     duplicates: int = 0
     updated: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # (asked-for id, id given): restored articles whose id was already taken.
+    renumbered: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def line(self) -> str:
+        moved = len(self.renumbered)
         return (
             f"{self.files} files: {self.added} added, {self.duplicates} duplicates, "
-            f"{len(self.failed)} failed" + (f", {self.updated} updated" if self.updated else "")
+            f"{len(self.failed)} failed"
+            + (f", {self.updated} updated" if self.updated else "")
+            + (f", {moved} given new ids (theirs were taken)" if moved else "")
         )
 
 
@@ -313,6 +318,8 @@ class _ImportRun:
         for outcome in outcomes:
             if outcome.status == "added":
                 self.summary.added += 1
+                if outcome.renumbered_from is not None:
+                    self.summary.renumbered.append((outcome.renumbered_from, outcome.article.id))
             elif self.options.update and _changed_at_same_url(outcome):
                 self._update(outcome)
             else:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.models import Article, IndexOutbox, utcnow
-from app.search.base import IndexDoc, SearchUnavailable
+from app.search.base import IndexDamaged, IndexDoc, SearchUnavailable
 from app.services import sync_watermark
 
 log = logging.getLogger(__name__)
@@ -149,21 +149,72 @@ def reindex(archive: Archive, progress: Callable[[int], None] | None = None) -> 
     if archive.search.transactional:
         return archive.search.doc_count()  # the index is part of the rows: nothing to rebuild
     with archive.write_lock(), archive.index_lock():
-        with archive.sessions() as session:
-            session.execute(delete(IndexOutbox))
-            session.commit()
+        return _rebuild_locked(archive, progress)
 
-        def batches() -> Iterator[list[IndexDoc]]:
-            for docs in iter_index_docs(archive):
-                yield docs
-                if progress:
-                    progress(len(docs))
 
-        count = archive.search.rebuild(batches())
-        # No writer could change a row meanwhile (the write lock): the two agree now.
-        if (generation := archive.search.generation()) is not None:
-            sync_watermark.record(archive, sync_watermark.database_mark(archive), generation)
-        return count
+def _rebuild_locked(archive: Archive, progress: Callable[[int], None] | None = None) -> int:
+    with archive.sessions() as session:
+        session.execute(delete(IndexOutbox))
+        session.commit()
+
+    def batches() -> Iterator[list[IndexDoc]]:
+        for docs in iter_index_docs(archive):
+            yield docs
+            if progress:
+                progress(len(docs))
+
+    count = archive.search.rebuild(batches())
+    # No writer could change a row meanwhile (the write lock): the two agree now.
+    if (generation := archive.search.generation()) is not None:
+        sync_watermark.record(archive, sync_watermark.database_mark(archive), generation)
+    return count
+
+
+def index_disagreement(archive: Archive) -> str | None:
+    """Why the index cannot answer for the database, or None: it cannot be read, its files
+    are damaged, or it holds far fewer articles than the database (a lost or emptied index
+    folder) even counting the index work still pending. An index only a few writes behind
+    is not a disagreement: the outbox catches it up."""
+    if archive.search.transactional:
+        return None
+    index = archive.search.health()
+    if not index.ok:
+        return index.detail
+    with archive.sessions() as session:
+        articles = int(session.scalar(select(func.count()).select_from(Article)) or 0)
+        pending = pending_count(session)
+    indexed = index.doc_count or 0
+    if articles and indexed + pending < articles // 2:
+        return f"the index holds {indexed} of the database's {articles} articles"
+    return None
+
+
+def rebuild_if_disagreeing(archive: Archive) -> int | None:
+    """Rebuild the index when it disagrees grossly with the database (`index_disagreement`);
+    searches in this process answer SearchUnavailable (503) until it is done, never a
+    silently empty result. Returns the documents indexed, or None when the index was fine.
+    Several processes may call it at once: the write lock lets one rebuild, and the others
+    find the index sound when their turn comes."""
+    reason = index_disagreement(archive)
+    if reason is None:
+        return None
+    log.warning("the search index disagrees with the database (%s); rebuilding it", reason)
+    archive.search.hold(
+        f"the search index is being rebuilt from the database ({reason}); try again shortly"
+    )
+    try:
+        with archive.write_lock(timeout=24 * 3600), archive.index_lock():
+            archive.search.hold(None)
+            if index_disagreement(archive) is None:  # another process rebuilt it meanwhile
+                return None
+            archive.search.hold(
+                f"the search index is being rebuilt from the database ({reason}); try again shortly"
+            )
+            count = _rebuild_locked(archive)
+    finally:
+        archive.search.hold(None)
+    log.warning("search index rebuilt: %d articles", count)
+    return count
 
 
 @dataclass
@@ -175,6 +226,7 @@ class CheckReport:
     stale: list[int] = field(default_factory=list)  # indexed with other content
     pending: int = 0
     error: str | None = None
+    damaged: bool = False  # the index files differ from what was committed (checksums)
     repaired: bool = False
     # True when nothing changed since they last agreed (the sync watermark): nothing was read.
     quick: bool = False
@@ -185,7 +237,7 @@ class CheckReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"index unreadable: {self.error}"
+            return f"index {'damaged' if self.damaged else 'unreadable'}: {self.error}"
         parts = [f"{self.articles} articles in the database, {self.indexed} in the index"]
         if self.missing:
             parts.append(f"{len(self.missing)} missing from the index")
@@ -203,7 +255,14 @@ def check(archive: Archive, *, repair: bool = False, full: bool = False) -> Chec
     """Compare database and index; with `repair`, make the index match the database. Unless
     `full`, a database and index unchanged since they last agreed are trusted without reading
     the index (app.services.sync_watermark)."""
-    if not full and not archive.search.transactional and sync_watermark.unchanged(archive):
+    # The quick path still asks the index's health, which checks each file's size and time
+    # against its checksum record: damage is never hidden behind an unchanged watermark.
+    if (
+        not full
+        and not archive.search.transactional
+        and sync_watermark.unchanged(archive)
+        and archive.search.health().ok
+    ):
         mark = sync_watermark.database_mark(archive)
         return CheckReport(articles=mark.articles, indexed=mark.articles, quick=True)
     before = (sync_watermark.database_mark(archive), archive.search.generation())
@@ -213,7 +272,12 @@ def check(archive: Archive, *, repair: bool = False, full: bool = False) -> Chec
     try:
         indexed = archive.search.versions()
     except SearchUnavailable as exc:
-        report = CheckReport(articles=len(db_versions), indexed=None, error=str(exc))
+        report = CheckReport(
+            articles=len(db_versions),
+            indexed=None,
+            error=str(exc),
+            damaged=isinstance(exc, IndexDamaged),
+        )
         if repair:
             reindex(archive)
             report.repaired = True

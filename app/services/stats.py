@@ -9,6 +9,19 @@ from sqlalchemy.engine import make_url
 from app.archive import Archive
 from app.services.counts import count_articles, date_counts, date_span, source_counts
 from app.services.index_sync import index_lag
+from app.services.storage import storage_faults
+
+# Problems that stop the archive serving (health answers 503); anything else only degrades it.
+SERVING_PROBLEMS = frozenset(
+    {
+        "database_unreachable",
+        "index_damaged",
+        "index_unreadable",
+        "index_rebuilding",
+        "disk_full",
+        "read_only",
+    }
+)
 
 
 def index_state(*, index_ok: bool, in_sync: bool, pending: int) -> str:
@@ -22,29 +35,56 @@ def index_state(*, index_ok: bool, in_sync: bool, pending: int) -> str:
 
 
 def health(archive: Archive) -> dict[str, Any]:
-    """Liveness plus whether the database and the index agree, and how far the index lags."""
-    articles = count_articles(archive)
+    """Liveness, whether the database and the index agree and how far the index lags, and every
+    problem found, each with a stable code (`problems`); `status` is `unavailable` when one of
+    them stops the archive serving (SERVING_PROBLEMS), `degraded` when the index is only behind."""
+    problems: list[dict[str, str]] = []
+    pending, oldest_seconds = 0, None
+    try:
+        articles: int | None = count_articles(archive)
+        with archive.sessions() as session:
+            lag = index_lag(session)
+        pending, oldest_seconds = lag.pending, lag.oldest_seconds
+    except Exception as exc:  # the database itself: report it, don't fail the health check
+        articles = None
+        problems.append(
+            {"code": "database_unreachable", "message": f"{exc.__class__.__name__}: {exc}"}
+        )
     index = archive.search.health()
-    with archive.sessions() as session:
-        lag = index_lag(session)
-    in_sync = index.ok and index.doc_count == articles and lag.pending == 0
-    oldest = None if lag.oldest_seconds is None else round(lag.oldest_seconds, 1)
+    if not index.ok:
+        problems.append({"code": index.problem or "index_unreadable", "message": index.detail})
+    for fault in storage_faults(archive.settings.data_dir):
+        problems.append({"code": fault.code, "message": fault.message})
+    in_sync = index.ok and articles is not None and index.doc_count == articles and pending == 0
+    if index.ok and articles is not None and not in_sync:
+        problems.append(
+            {
+                "code": "index_behind",
+                "message": f"{index.doc_count} of {articles} articles indexed, "
+                f"{pending} index updates pending",
+            }
+        )
+    down = any(p["code"] in SERVING_PROBLEMS for p in problems)
+    oldest = None if oldest_seconds is None else round(oldest_seconds, 1)
     return {
-        "status": "ok" if in_sync else "degraded",
+        "status": "unavailable" if down else "degraded" if problems else "ok",
         "articles": articles,
         "index_documents": index.doc_count,
         "in_sync": in_sync,
-        "index": index_state(index_ok=index.ok, in_sync=in_sync, pending=lag.pending),
-        "pending_index_updates": lag.pending,
+        "index": index_state(index_ok=index.ok, in_sync=in_sync, pending=pending),
+        "pending_index_updates": pending,
         "oldest_pending_seconds": oldest,
         "database": make_url(archive.settings.resolved_database_url()).get_backend_name(),
         "search_backend": index.backend,
         "index_error": None if index.ok else index.detail,
+        "problems": problems,
     }
 
 
 def archive_stats(archive: Archive) -> dict[str, Any]:
     h = health(archive)
+    if h["articles"] is None:
+        raise RuntimeError(h["problems"][0]["message"])  # the database cannot be read
     first, last = date_span(archive)
     return {
         "database": h["database"],

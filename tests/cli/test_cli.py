@@ -304,10 +304,12 @@ def test_import_bbc_corpus_with_a_date(settings: Settings, corpora: Path, tmp_pa
     """The BBC corpus as distributed has no dates: one folder of it loads with --date."""
     tech = sorted((corpora / "bbc_news" / "raw" / "tech").glob("*.txt"))[:40]
     assert len(tech) == 40
+    folder = tmp_path / "bbc"  # apart from the archive's own data folder under tmp_path
+    folder.mkdir()
     for path in tech:
-        shutil.copy(path, tmp_path / path.name)
-    assert run(settings, "import", "-q", str(tmp_path)).output.count("error:") == 40
-    result = run(settings, "import", "-q", "--date", "2005-01-01", str(tmp_path))
+        shutil.copy(path, folder / path.name)
+    assert run(settings, "import", "-q", str(folder)).output.count("error:") == 40
+    result = run(settings, "import", "-q", "--date", "2005-01-01", str(folder))
     assert result.exit_code == 0, result.output
     assert "40 files: " in result.output and "0 failed" in result.output
     assert all(p["date"] == {"from": "--date"} for p in _provenance(settings).values())

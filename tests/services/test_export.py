@@ -103,3 +103,48 @@ def test_damaged_export_lines_are_reported(settings: Settings, tmp_path: Path) -
     assert f"{path}:4: bad value" in r.output
     assert f"{path}:5: content_hash does not match" in r.output
     assert f"{path}:6: missing field 'published'" in r.output
+
+
+def restore_into_a_busy_archive(source: Settings, target: Settings, tmp_path: Path) -> None:
+    """An export restored into an archive that already has articles keeps the ids that are
+    free, gives the others new ones and says so (issue 17, D16)."""
+    from app.archive import open_archive
+    from app.models import Article
+
+    src = tmp_path / "six"
+    src.mkdir()
+    for i in range(6):
+        (src / f"a{i}.txt").write_text(f"date 2020-01-0{i + 1}\n\nSource story {i}.\n")
+    assert cli(source, "import", str(src)).exit_code == 0
+    mine = tmp_path / "three"
+    mine.mkdir()
+    for i in range(3):
+        (mine / f"b{i}.txt").write_text(f"date 2021-01-0{i + 1}\n\nTarget story {i}.\n")
+    assert cli(target, "import", str(mine)).exit_code == 0
+    dump = tmp_path / "six.ndjson"
+    assert cli(source, "export", "-o", str(dump)).exit_code == 0
+    r = cli(target, "import", str(dump))
+    assert r.exit_code == 0, r.output
+    assert "6 added" in r.output and "3 given new ids (theirs were taken)" in r.output
+    assert "note: article 1 stored as 7 (id 1 was taken)" in r.output
+    archive = open_archive(target)
+    try:
+        with archive.sessions() as session:
+            rows = {a.id: a.body for a in session.query(Article)}
+    finally:
+        archive.close()
+    assert sorted(rows) == list(range(1, 10))
+    assert [rows[i] for i in (4, 5, 6)] == [f"Source story {i}." for i in (3, 4, 5)]  # kept
+    assert cli(target, "check").exit_code == 0
+
+
+def test_restore_into_a_non_empty_archive_sqlite(
+    settings: Settings, tmp_path: Path, migrated_db: Path
+) -> None:
+    import shutil
+
+    target_dir = tmp_path / "target"
+    target_dir.mkdir()
+    shutil.copy(migrated_db, target_dir / "archive.db")
+    target = settings.model_copy(update={"data_dir": target_dir})
+    restore_into_a_busy_archive(settings, target, tmp_path)

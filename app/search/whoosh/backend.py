@@ -39,6 +39,7 @@ from app.search.base import (
     DERIVED_TITLE_BOOST,
     RANKING,
     FacetField,
+    IndexDamaged,
     IndexDoc,
     IndexHealth,
     Ranking,
@@ -53,8 +54,10 @@ from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
+from app.search.whoosh.integrity import Verifier, generation_files, record
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, WordClauses, score_matches
+from app.search.whoosh.segments import install as read_segments_without_mmap
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,7 @@ class WhooshBackend:
         ranking: Ranking = RANKING,
     ) -> None:
         read_segments_in_place()  # patches whoosh3 once per process (idempotent)
+        read_segments_without_mmap()
         analyse_in_one_pass()
         self.path = Path(path)
         self.writer_timeout = writer_timeout
@@ -144,6 +148,11 @@ class WhooshBackend:
         self._slots = threading.BoundedSemaphore(POOL_SIZE)
         self._values = DocValuesCache(cache_size)
         self._postings = PostingCache()
+        self._verifier = Verifier(self.path)
+        # Set when damage was found; every search verifies again until the files are sound.
+        self._damage: str | None = None
+        self._held: str | None = None
+        self._names: list[str] = []  # the files of the generation verified last
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -157,7 +166,9 @@ class WhooshBackend:
         self.path.mkdir(parents=True, exist_ok=True)
         # Look for a TOC file rather than calling exists_in(), which opens (and can crash on) it.
         if not any(self.path.glob(f"_{INDEX_NAME}_*.toc")):
-            return windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
+            ix = windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
+            self._record(ix)
+            return ix
         # Whoosh leaves the TOC file open when a damaged one fails to load: let it be closed
         # here, quietly, instead of surfacing as a ResourceWarning at some later point.
         with warnings.catch_warnings():
@@ -172,6 +183,36 @@ class WhooshBackend:
             "run `newsarchive reindex` to rebuild it from the database"
         )
 
+    # -- integrity (app.search.whoosh.integrity) ---------------------------------------------
+    def _record(self, ix: Any) -> None:
+        """Checksum the files of the generation just committed (called under the write lock)."""
+        try:
+            record(self.path, generation_files(ix.storage, INDEX_NAME))
+        except OSError as exc:  # the commit stands; its files are simply not verified
+            log.warning("could not record the index checksums: %s", exc)
+
+    def _verify(self, *, thorough: bool = False) -> None:
+        """Raise IndexDamaged unless the latest generation's files are as committed."""
+        ix = self._index()
+        problems: list[str] = []
+        for attempt in range(3):
+            try:
+                names = generation_files(ix.storage, INDEX_NAME)
+                self._names = names
+                problems = self._verifier.problems(names, thorough=thorough)
+            except FileNotFoundError:
+                problems = ["the table of contents is missing"]
+            except Exception as exc:
+                problems = [f"the table of contents cannot be read ({exc.__class__.__name__})"]
+            # A commit may have replaced the generation while we looked: look again.
+            if not problems or attempt == 2:
+                break
+            time.sleep(0.05)
+        if problems:
+            self._damage = "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
+            raise IndexDamaged(_damaged_message(self._damage))
+        self._damage = None
+
     @contextmanager
     def _searcher(self) -> Iterator[Searcher]:
         with self._slots, self._pooled_searcher() as searcher:
@@ -179,6 +220,8 @@ class WhooshBackend:
 
     @contextmanager
     def _pooled_searcher(self) -> Iterator[Searcher]:
+        if self._held:
+            raise SearchUnavailable(self._held)
         ix = self._index()
         searcher = None
         with self._lock:
@@ -188,18 +231,38 @@ class WhooshBackend:
                     searcher = candidate
                 else:
                     candidate.close()
-        if searcher is None:
+        if searcher is not None and self._verifier.problems(self._names):
+            # A file changed under us since it was verified (its size or modification time:
+            # one stat per file): look again from the latest generation.
+            self._damage = "changed"
+        if searcher is None or self._damage:
+            if searcher is not None:
+                searcher.close()
+                searcher = None
+            self._verify()  # files verified once per process (new segments after a commit)
             try:
                 searcher = _retry(lambda: ix.searcher(weighting=NewsBM25F(self.ranking)))
             except Exception as exc:
                 raise SearchUnavailable(
                     f"the search index cannot be read ({exc}); run `newsarchive reindex`"
                 ) from exc
+        keep = True
         try:
             yield searcher
+        except (QuerySyntaxError, TypeError):  # the request's fault (a bad query or cursor)
+            raise
+        except SearchUnavailable:
+            keep = False
+            raise
+        except Exception:
+            # A decoding error from inside Whoosh (zlib, pickle, struct) is damage when the
+            # files no longer match their checksums; anything else is a bug, raised as is.
+            keep = False
+            self._verify(thorough=True)
+            raise
         finally:
             with self._lock:
-                if len(self._pool) < POOL_SIZE:
+                if keep and len(self._pool) < POOL_SIZE:
                     self._pool.append(searcher)
                     searcher = None
             if searcher is not None:
@@ -215,6 +278,7 @@ class WhooshBackend:
             raise
         else:
             writer.commit()
+            self._record(self._index())
 
     # -- writing -----------------------------------------------------------------------------
     def _fields(self, doc: IndexDoc) -> dict[str, Any]:
@@ -269,6 +333,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
+        self._record(self._index())
         # MpWriter drops a worker's documents without a word if the worker dies; the outbox
         # entry is cleared after this returns, so check, and index what is missing here.
         with self._searcher() as s:
@@ -291,21 +356,27 @@ class WhooshBackend:
                 writer.delete_by_term("id", str(doc_id))
 
     def _index_or_new(self) -> Any:
-        """The index, or a new empty one when the folder cannot be read (before a rebuild)."""
+        """The index, or a new empty one when the folder cannot be read or its files are
+        damaged (before a rebuild): a damaged segment must not be read by the new commit."""
         try:
+            self._verify(thorough=True)
             return self._index()
         except SearchUnavailable:
             self.close()
             shutil.rmtree(self.path, ignore_errors=True)
+            self._damage = None
             return self._index()
 
     def clear(self) -> None:
-        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05)
+        ix = self._index_or_new()
+        writer = ix.writer(timeout=self.writer_timeout, delay=0.05)
         writer.commit(mergetype=CLEAR)
+        self._record(ix)
 
     def rebuild(self, batches: Iterator[list[IndexDoc]]) -> int:
         """Replace the whole index in one commit: searches see the old index until it is done."""
-        writer = self._index_or_new().writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        ix = self._index_or_new()
+        writer = ix.writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
         count = 0
         try:
             for batch in batches:
@@ -316,6 +387,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit(mergetype=CLEAR)
+        self._record(ix)
         return count
 
     # -- reading -----------------------------------------------------------------------------
@@ -324,6 +396,7 @@ class WhooshBackend:
             return int(s.doc_count())
 
     def versions(self) -> dict[int, str]:
+        self._verify(thorough=True)  # `check` reads every file again
         with self._searcher() as s:
             return {int(f["id"]): f.get("hash", "") for f in s.reader().all_stored_fields()}
 
@@ -338,10 +411,44 @@ class WhooshBackend:
         return f"{gen}:{toc.st_ino}:{toc.st_mtime_ns}:{toc.st_size}"
 
     def health(self) -> IndexHealth:
+        if self._held:
+            return IndexHealth(self.name, False, None, self._held, "index_rebuilding")
         try:
+            self._verify()
             return IndexHealth(self.name, True, self.doc_count(), str(self.path))
+        except IndexDamaged as exc:
+            return IndexHealth(self.name, False, None, str(exc), "index_damaged")
         except SearchUnavailable as exc:
-            return IndexHealth(self.name, False, None, str(exc))
+            return IndexHealth(self.name, False, None, str(exc), "index_unreadable")
+
+    def hold(self, reason: str | None) -> None:
+        self._held = reason
+
+    def snapshot(self, dest: Path) -> list[str]:
+        """Copy the latest committed generation. Committed files never change, but a commit
+        may delete some of them while they are copied (merged away): then start again from
+        the newer generation. The copies are verified against the checksums recorded at
+        commit; the manifest goes with them."""
+        ix = self._index()
+        for attempt in range(10):
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.mkdir(parents=True)
+            try:
+                names = generation_files(ix.storage, INDEX_NAME)
+                for name in names:
+                    shutil.copy2(self.path / name, dest / name)
+                manifest = self.path / "checksums.json"
+                if manifest.exists():
+                    shutil.copy2(manifest, dest / manifest.name)
+            except FileNotFoundError:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            problems = Verifier(dest).problems(names, thorough=True)
+            if problems:
+                raise IndexDamaged(_damaged_message("; ".join(problems[:3])))
+            record(dest, names)  # the manifest of exactly these files
+            return names
+        raise SearchUnavailable("the index changed too often to be copied; try again")
 
     def search(self, request: SearchRequest) -> SearchHits:
         wquery = self._translate(request.query) if request.query is not None else wq.Every()
@@ -740,6 +847,13 @@ def _matches(
         docs = docs[np.isin(docs, allowed, assume_unique=True)]
     values.remember(key, docs)
     return cast(IntArray, docs)
+
+
+def _damaged_message(detail: str) -> str:
+    return (
+        f"the search index is damaged ({detail}); "
+        "`newsarchive check --repair` rebuilds it from the database"
+    )
 
 
 def _retry(fn: Any, attempts: int = 5) -> Any:

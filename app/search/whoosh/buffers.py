@@ -20,11 +20,12 @@ from whoosh.filedb import structfile
 class MappedFile:
     """A read-only, seekable file over a memoryview (no copy: reads return small bytes)."""
 
-    def __init__(self, view: memoryview) -> None:
-        self._view: memoryview | None = view
+    def __init__(self, view: Any) -> None:
+        # A memoryview, or a PreadBuffer (app.search.whoosh.segments): anything that slices.
+        self._view: Any = view
         self._pos = 0
 
-    def _buf(self) -> memoryview:
+    def _buf(self) -> Any:
         if self._view is None:
             raise ValueError("I/O operation on closed file")
         return self._view
@@ -34,19 +35,25 @@ class MappedFile:
         start = self._pos
         end = len(view) if size is None or size < 0 else min(len(view), start + size)
         self._pos = max(start, end)
-        return view[start:end].tobytes()
+        return bytes(view[start:end])
 
     def readline(self, size: int | None = -1) -> bytes:
         view = self._buf()
         start = self._pos
         limit = len(view) if size is None or size < 0 else min(len(view), start + size)
-        end = start
-        while end < limit:  # lines only appear in rare text pickles: a byte loop is fine
-            end += 1
-            if view[end - 1] == 0x0A:
+        # Lines only appear in rare text pickles: read ahead a chunk at a time.
+        line = b""
+        at = start
+        while at < limit:
+            chunk = bytes(view[at : min(limit, at + 1024)])
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                line += chunk[: newline + 1]
                 break
-        self._pos = end
-        return view[start:end].tobytes()
+            line += chunk
+            at += len(chunk)
+        self._pos = start + len(line)
+        return line
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_SET:
@@ -84,7 +91,8 @@ def _init(
 ) -> None:
     self._buf = buf
     self._name = name
-    self.file = MappedFile(buf if isinstance(buf, memoryview) else memoryview(buf))
+    plain = isinstance(buf, bytes | bytearray)
+    self.file = MappedFile(memoryview(buf) if plain else buf)
     self.onclose = onclose
     self.is_real = False
     self.is_closed = False
