@@ -10,13 +10,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__, api
 from app.archive import open_archive
 from app.config import Settings
 from app.http import errors
 from app.http.limits import BodySizeLimit, RequestTiming
+from app.http.proxies import ClientAddress
 from app.http.ratelimit import RateLimiter
+from app.http.security import HeadAsGet, QueryStringLimit, SecurityHeaders
 from app.http.templating import build_templates
 from app.migrate import SchemaOutOfDate, check_schema
 from app.web import compare as compare_page
@@ -78,6 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         {
             "write": (settings.rate_limit_writes, settings.rate_limit_write_burst),
             "search": (settings.rate_limit_searches, settings.rate_limit_search_burst),
+            "page": (settings.rate_limit_pages, settings.rate_limit_page_burst),
+            "auth_failure": (
+                settings.rate_limit_auth_failures,
+                settings.rate_limit_auth_failure_burst,
+            ),
         }
     )
     if settings.cors_origin_list():
@@ -102,6 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/imports": settings.max_bulk_bytes,
         },
     )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list())
+    app.add_middleware(QueryStringLimit)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxy_list())
+    app.add_middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))
     # Outermost: every response, even a 413 or a CORS refusal, carries the request id.
     app.add_middleware(RequestTiming)
     return app

@@ -333,6 +333,7 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
     )
 
 
@@ -353,6 +354,7 @@ def _serve_workers(host: str, port: int, workers: int, *, access_log: bool) -> N
         port=port,
         workers=workers,
         access_log=access_log,
+        proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
     )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -59,6 +59,5 @@ def comparison_csv(result: Comparison) -> str:
 
 
 def comparison_legend(result: Comparison) -> str:
-    """Which query each column is, for a header (ASCII: headers are Latin-1)."""
-    legend = "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))
-    return legend.encode("ascii", "replace").decode()
+    """Which query each column is (for a header: the caller encodes it with header_text)."""
+    return "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))

@@ -1,0 +1,146 @@
+"""Security headers on every response, and HEAD answered wherever GET is (plain ASGI).
+
+The pages need nothing inline: scripts and styles come from /static, so the policy can be strict.
+The one exception is FastAPI's Swagger UI at /docs, which loads its bundle from a CDN and starts
+it with an inline script: that page's policy names the CDN and the script's own hash (no
+'unsafe-inline' anywhere)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from typing import Any
+
+Scope = dict[str, Any]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+DOCS_PATH = "/docs"
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def docs_policy(html: bytes) -> str:
+    """The Swagger UI page's policy: its CDN, and a hash for each inline script it carries."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {SWAGGER_CDN} {hashes}; "
+        f"style-src 'self' {SWAGGER_CDN}; img-src 'self' data: https://fastapi.tiangolo.com; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+class SecurityHeaders:
+    """CSP, nosniff, no framing, a referrer policy; HSTS only when the public URL is https
+    (sent over plain http it would be ignored, and a wrong one locks browsers out for a year)."""
+
+    def __init__(self, app: Any, *, hsts: bool) -> None:
+        self.app = app
+        self.fixed = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            self.fixed.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path") == DOCS_PATH:
+            await self._docs(scope, receive, send)
+            return
+
+        async def secured(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = self._with_headers(message, CSP)
+            await send(message)
+
+        await self.app(scope, receive, secured)
+
+    def _with_headers(self, start: Any, policy: str) -> Any:
+        headers = [
+            (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-security-policy"
+        ]
+        headers += [*self.fixed, (b"content-security-policy", policy.encode())]
+        return {**start, "headers": headers}
+
+    async def _docs(self, scope: Scope, receive: Any, send: Any) -> None:
+        """Hold the (small) Swagger page back until its scripts are hashed into the policy."""
+        start: Any = None
+        body = b""
+
+        async def held(message: Any) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                await send(self._with_headers(start, docs_policy(body)))
+                await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, held)
+
+
+class HeadAsGet:
+    """HEAD runs the GET route and sends its status and headers without the body. FastAPI's
+    routes answer only the methods they name, so without this every page answered HEAD with 405;
+    doing it here keeps HEAD out of the OpenAPI spec."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        done = False
+
+        async def headers_only(message: Any) -> None:
+            nonlocal done
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif not done and not message.get("more_body", False):
+                done = True  # the last body message: end the response, empty
+                await send({"type": "http.response.body", "body": b""})
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+MAX_QUERY_STRING = 8192
+
+
+class QueryStringLimit:
+    """414 for a query string longer than any this app needs: pages, links and headers echo
+    the query, so its size bounds theirs."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_QUERY_STRING) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or len(scope.get("query_string", b"")) <= self.max_bytes:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "uri_too_long",
+                    "message": f"query string longer than {self.max_bytes:,} bytes",
+                }
+            }
+        ).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 414, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
