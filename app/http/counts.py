@@ -3,10 +3,10 @@ comparison as a CSV table (one row per period)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from app.services.csv_cells import SafeWriter
 from app.services.facets import Comparison, FacetValue, Histogram
 
 
@@ -54,7 +54,7 @@ def comparison_csv(result: Comparison) -> str:
             row += [series.counts[j], "" if share is None else share]
         rows.append(row)
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    SafeWriter(out).writerows(rows)
     return out.getvalue()
 
 
