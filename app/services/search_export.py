@@ -12,8 +12,8 @@ from app.archive import Archive
 from app.models import Article
 from app.search.base import SearchRequest
 from app.search.stopwords import parse_search
-from app.services.csv_cells import SafeWriter
 from app.services.articles import get_articles
+from app.services.csv_cells import SafeWriter
 from app.services.searching import InvalidParameter, SearchParams
 
 FORMATS = ("ndjson", "csv")
