@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,10 +36,40 @@ class AddOutcome:
     item: ArticleIn
 
 
-def validate(item: ArticleIn) -> None:
-    """Refuse records no reader should produce (shared by the API and every importer)."""
+def _nul_field(item: ArticleIn) -> str | None:
+    """The first field holding a NUL character, which PostgreSQL cannot store (and SQLite
+    would store as is): refused on both, so both archives hold the same articles."""
+    texts = {
+        "body": item.body,
+        "title": item.title,
+        "source": item.source,
+        "url": item.url,
+        "language": item.language,
+        "authors": "".join(item.authors),
+        "contributors": "".join(item.contributors),
+    }
+    for name, value in texts.items():
+        if value and "\x00" in value:
+            return name
+    if item.extra and "\\u0000" in json.dumps(item.extra):
+        return "extra"
+    return None
+
+
+def validate(item: ArticleIn, *, max_bytes: int | None = None) -> None:
+    """Refuse records no reader should produce (shared by the API and every importer);
+    `max_bytes` is NEWSARCHIVE_MAX_ARTICLE_BYTES, applied to the body whatever way it came."""
     if not item.body or not item.body.strip():
         raise InvalidArticle("the article has no text")
+    if max_bytes is not None and len(item.body) > max_bytes // 4:  # cheap test first
+        size = len(item.body.encode("utf-8"))
+        if size > max_bytes:
+            raise InvalidArticle(
+                f"the article text is {size:,} bytes; the limit is {max_bytes:,} "
+                "(NEWSARCHIVE_MAX_ARTICLE_BYTES)"
+            )
+    if field := _nul_field(item):
+        raise InvalidArticle(f"the {field} contains a NUL character (\\u0000), which is refused")
     if not item.title or not item.title.strip():
         raise InvalidArticle("the article has no title")
     if len(item.title) > 500:
@@ -81,7 +112,7 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
     """Store new articles in one transaction, then index them; duplicates (same content or URL)
     are reported with the article already stored, not added again."""
     for item in items:
-        validate(item)
+        validate(item, max_bytes=archive.settings.max_article_bytes)
     outcomes: list[AddOutcome] = []
     with archive.write_lock():
         drain_outbox(archive)  # finish work a crashed writer left behind, in order
@@ -101,7 +132,7 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                 if urls
                 else {}
             )
-            wanted_ids = [item.id for item in items if item.id is not None]
+            wanted_ids = [i.id for i in items if i.id is not None and 0 < i.id <= MAX_ID]
             taken_ids = (
                 set(session.scalars(select(Article.id).where(Article.id.in_(wanted_ids))))
                 if wanted_ids
@@ -114,7 +145,7 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                     continue
                 if (wanted := item.id) is not None:
                     # Restoring an export keeps ids (and so links) unless the id is taken.
-                    if wanted in taken_ids:
+                    if wanted in taken_ids or not 0 < wanted <= MAX_ID:
                         item = replace(item, id=None)
                     else:
                         taken_ids.add(wanted)
@@ -177,7 +208,9 @@ def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
     return add_articles(archive, items=[item])[0]
 
 
-MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+# Ids are INTEGER columns: 32-bit on PostgreSQL, where a larger value is an error (a 500 for
+# /api/v1/articles/9223372036854775807), not a miss. Both backends treat it as "no such id".
+MAX_ID = 2**31 - 1
 
 
 def delete_article(archive: Archive, *, article_id: int) -> None:
@@ -300,7 +333,10 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                     title=article.title,
                     source=article.source,
                     url=article.url,
-                )
+                    language=article.language,
+                    authors=[p.name for p in article.people],
+                ),
+                max_bytes=archive.settings.max_article_bytes,
             )
             article.updated_at = utcnow()
             if not archive.search.transactional:
