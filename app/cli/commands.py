@@ -21,7 +21,13 @@ from app.config import Settings
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. a too-short NEWSARCHIVE_API_TOKEN: say so, no traceback
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise click.ClickException(f"bad setting: {problems}") from None
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from app.http import present
-from app.http.deps import ArchiveDep
+from app.http.deps import ArchiveDep, limit
 from app.http.errors import ApiError
 from app.http.params import MAX_QUERY_CHARS, QueryArgs, check_length, search_params
 from app.http.templating import render
@@ -85,6 +85,8 @@ def home(request: Request, archive: ArchiveDep) -> Response:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, archive: ArchiveDep) -> Response:
     args = QueryArgs(list(request.query_params.multi_items()))
+    if args.first("q"):
+        limit(request, "page")  # a search per visit: limited per address, as the API's are
     error = None
     result: SearchPage | None = None
     extras = None
