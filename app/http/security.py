@@ -109,8 +109,8 @@ class HeadAsGet:
 
         async def headers_only(message: Any) -> None:
             nonlocal done
-            if message["type"] == "http.response.start":
-                await send(message)
+            if message["type"] != "http.response.body":
+                await send(message)  # the start, and extensions such as the test client's debug
             elif not done and not message.get("more_body", False):
                 done = True  # the last body message: end the response, empty
                 await send({"type": "http.response.body", "body": b""})
