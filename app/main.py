@@ -19,7 +19,7 @@ from app.http import errors
 from app.http.limits import BodySizeLimit, RequestTiming
 from app.http.proxies import ClientAddress
 from app.http.ratelimit import RateLimiter
-from app.http.security import HeadAsGet, QueryStringLimit, SecurityHeaders
+from app.http.security import HeadAsGet, PublicRedirects, QueryStringLimit, SecurityHeaders
 from app.http.templating import build_templates
 from app.migrate import SchemaOutOfDate, check_schema
 from app.web import compare as compare_page
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/imports": settings.max_bulk_bytes,
         },
     )
+    app.add_middleware(PublicRedirects, base_url=settings.base_url)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list())
     app.add_middleware(QueryStringLimit)
     app.add_middleware(HeadAsGet)

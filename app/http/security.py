@@ -144,3 +144,33 @@ class QueryStringLimit:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 414, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class PublicRedirects:
+    """With NEWSARCHIVE_BASE_URL set, redirects that Starlette builds from the request's own
+    origin (the trailing-slash redirect) point at the public address instead: behind a TLS
+    proxy the request's origin is the proxy's plain-http hop, not what users reach."""
+
+    def __init__(self, app: Any, *, base_url: str) -> None:
+        self.app = app
+        self.base = base_url.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.base:
+            await self.app(scope, receive, send)
+            return
+        host = next((v for k, v in scope.get("headers", []) if k == b"host"), b"")
+        own = f"{scope.get('scheme', 'http')}://{host.decode('latin-1')}".encode("latin-1")
+
+        async def public(message: Any) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = [
+                    (k, self.base.encode("latin-1") + v[len(own) :])
+                    if k == b"location" and host and v.startswith(own + b"/")
+                    else (k, v)
+                    for k, v in message.get("headers", [])
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, public)

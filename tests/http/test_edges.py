@@ -141,6 +141,10 @@ def test_links_use_the_public_url_and_its_host_is_allowed(settings: Settings) ->
                 "news.example.org", ""
             )
         assert c.get("/", headers={"Host": "evil.example"}).status_code == 400
+        # the trailing-slash redirect too goes to the public address, not the proxy's hop
+        r = c.get("/browse/?x=1", headers={"Host": "a.proxy.internal"}, follow_redirects=False)
+        assert r.status_code in (301, 307, 308)
+        assert r.headers["location"] == "https://news.example.org/browse?x=1"
 
 
 # -- B8: HEAD -----------------------------------------------------------------------------------
