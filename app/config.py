@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Shorter shared secrets can be guessed; a one-character token was accepted without a word.
+MIN_TOKEN_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -78,6 +82,46 @@ class Settings(BaseSettings):
         description="Seconds between the server's looks for pending index work (imports "
         "indexing behind, a killed run); it also catches up once at start-up. 0: never.",
     )
+    rate_limit_pages: float = Field(
+        300.0, description="HTML search pages with a query per minute per IP (0: no limit)."
+    )
+    rate_limit_page_burst: int = Field(60, description="Search pages allowed in a burst.")
+    rate_limit_auth_failures: float = Field(
+        10.0, description="Failed token attempts per minute per IP (0: no limit)."
+    )
+    rate_limit_auth_failure_burst: int = Field(20, description="Failed attempts in a burst.")
+    allowed_hosts: str = Field(
+        "",
+        description="Comma-separated Host names the server answers besides 127.0.0.1, localhost "
+        "and NEWSARCHIVE_BASE_URL's host ('*.example.org' for subdomains, '*' for any); "
+        "other hosts get 400.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For names the client; from anyone else the header is ignored.",
+    )
+
+    @field_validator("api_token")
+    @classmethod
+    def _token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and 0 < len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"NEWSARCHIVE_API_TOKEN is too short ({len(token.get_secret_value())} "
+                f"characters): use at least {MIN_TOKEN_CHARS}, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return token
+
+    def allowed_host_list(self) -> list[str]:
+        """Host names requests may carry: the local names, the public URL's, and the setting."""
+        hosts = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+        if self.base_url and (public := urlsplit(self.base_url).hostname):
+            hosts.append(public)
+        return hosts + [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def cors_origin_list(self) -> list[str]:
         """The CORS origins, parsed from the comma-separated setting."""

@@ -11,13 +11,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__, api
 from app.archive import Archive, open_archive
 from app.config import Settings
 from app.http import errors
 from app.http.limits import BodySizeLimit, RequestTiming
+from app.http.proxies import ClientAddress
 from app.http.ratelimit import RateLimiter
+from app.http.security import HeadAsGet, PublicRedirects, QueryStringLimit, SecurityHeaders
 from app.http.templating import build_templates
 from app.migrate import SchemaOutOfDate, check_schema
 from app.services.indexer import BackgroundIndexer
@@ -38,6 +41,24 @@ def _rebuild_index_if_needed(archive: Archive) -> None:
         rebuild_if_disagreeing(archive)
     except Exception:  # searches keep answering 503 with the reason; `reindex` can still fix it
         log.exception("rebuilding the search index at start-up failed")
+        archive.search.hold("rebuilding the search index failed; run `newsarchive reindex`")
+
+
+def _start_rebuild_if_needed(archive: Archive) -> threading.Thread | None:
+    """Decide before serving (one count, cheap) whether the index must be rebuilt, and hold
+    searches at once if so; the rebuild itself runs in the background."""
+    from app.services.index_sync import hold_if_disagreeing
+
+    try:
+        if hold_if_disagreeing(archive) is None:
+            return None
+    except Exception:  # an unreadable index: the rebuild thread says why, or fixes it
+        log.exception("checking the search index at start-up failed")
+    thread = threading.Thread(
+        target=_rebuild_index_if_needed, args=(archive,), name="index-rebuild", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,10 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # until it is done instead of serving empty results (issue 17, A3). The indexer then
         # catches up on what a killed import or `import --no-wait` left pending (both take the
         # write lock, so the rebuild goes first when it is needed).
-        rebuild = threading.Thread(
-            target=_rebuild_index_if_needed, args=(archive,), name="index-rebuild", daemon=True
-        )
-        rebuild.start()
+        rebuild = _start_rebuild_if_needed(archive)
         indexer = None
         if settings.catch_up_interval > 0 and not archive.search.transactional:
             indexer = BackgroundIndexer(archive, interval=settings.catch_up_interval)
@@ -75,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if indexer is not None:
                 indexer.stop()
-            rebuild.join(timeout=5)
+            if rebuild is not None:
+                rebuild.join(timeout=5)
             archive.close()
 
     app = FastAPI(
@@ -106,6 +125,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         {
             "write": (settings.rate_limit_writes, settings.rate_limit_write_burst),
             "search": (settings.rate_limit_searches, settings.rate_limit_search_burst),
+            "page": (settings.rate_limit_pages, settings.rate_limit_page_burst),
+            "auth_failure": (
+                settings.rate_limit_auth_failures,
+                settings.rate_limit_auth_failure_burst,
+            ),
         }
     )
     if settings.cors_origin_list():
@@ -130,6 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/imports": settings.max_bulk_bytes,
         },
     )
+    app.add_middleware(PublicRedirects, base_url=settings.base_url)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list())
+    app.add_middleware(QueryStringLimit)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxy_list())
+    app.add_middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))
     # Outermost: every response, even a 413 or a CORS refusal, carries the request id.
     app.add_middleware(RequestTiming)
     return app

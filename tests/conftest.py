@@ -19,7 +19,7 @@ from app.migrate import reset_postgres_schema, upgrade
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "blinken-2022-01-06.txt"
 CORPORA = ROOT.parent / "shared" / "corpora"
-TOKEN = "test-token-123"
+TOKEN = "test-token-0123456789"
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ async def _receive(request: Request, body: IO[bytes], max_bytes: int) -> None:
 @router.post(
     "/articles/bulk",
     openapi_extra=_BODY,
-    responses={**_RESPONSE, **errors(401, 403, 413, 415, 429, 503)},  # type: ignore[dict-item]
+    responses={**_RESPONSE, **errors(401, 403, 413, 415, 422, 429, 503)},  # type: ignore[dict-item]
     response_class=StreamingResponse,
 )
 async def bulk_create(

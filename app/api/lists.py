@@ -23,6 +23,7 @@ from app.api.params import (
 from app.api.schemas import ArticleList, DateCounts, Health, NameList, SearchResponse, Stats
 from app.http import counts, paging, present
 from app.http.deps import ArchiveDep, ReadAuth, limit
+from app.http.headers import content_disposition, header_text, link_header
 from app.http.urls import base_url
 from app.services import counts as archive_counts
 from app.services import listing
@@ -84,7 +85,8 @@ def search(
         following = request.url.remove_query_params("page").include_query_params(
             cursor=body["next"]
         )
-        headers["Link"] = f'<{following}>; rel="next"'
+        if link := link_header(str(following), "next"):
+            headers["Link"] = link
     return json_response(body, headers=headers)
 
 
@@ -114,8 +116,8 @@ def search_histogram_compare(
             counts.comparison_csv(result),
             media_type="text/csv; charset=utf-8",
             headers={
-                "Content-Disposition": 'attachment; filename="histogram.csv"',
-                "X-Queries": counts.comparison_legend(result),
+                "Content-Disposition": content_disposition("histogram.csv"),
+                "X-Queries": header_text(counts.comparison_legend(result)),
             },
         )
     return json_response(counts.comparison_json(result))
@@ -148,7 +150,7 @@ def search_export(
         lines(archive, ids=ids),
         media_type=media,
         headers={
-            "Content-Disposition": f'attachment; filename="search.{fmt}"',
+            "Content-Disposition": content_disposition(f"search.{fmt}"),
             "X-Total-Count": str(len(ids)),
         },
     )

@@ -27,7 +27,7 @@ from app.api.common import (
     ToDate,
     parse_fields,
 )
-from app.http.params import QueryArgs, page_params, search_params
+from app.http.params import QueryArgs, check_length, page_params, search_params
 from app.services.facets import parse_facets, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
 
@@ -298,7 +298,7 @@ def compare_query(
     ]
     args = _args(*_filters(from_, to, source, author, *hidden))
     params = search_params(args, request.app.state.settings)
-    queries = [v.strip() for v in q or [] if v.strip()]
+    queries = [check_length("q", v.strip()) or "" for v in q or [] if v.strip()]
     return CompareQuery(params, queries, parse_interval(interval, param="interval"), fmt)
 
 

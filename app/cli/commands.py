@@ -29,7 +29,13 @@ INDEXING_BAR = "indexing {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. a too-short NEWSARCHIVE_API_TOKEN: say so, no traceback
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise click.ClickException(f"bad setting: {problems}") from None
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
@@ -503,6 +509,7 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
     )
 
 
@@ -523,6 +530,7 @@ def _serve_workers(host: str, port: int, workers: int, *, access_log: bool) -> N
         port=port,
         workers=workers,
         access_log=access_log,
+        proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
     )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -3,10 +3,10 @@ comparison as a CSV table (one row per period)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from app.services.csv_cells import SafeWriter
 from app.services.facets import Comparison, FacetValue, Histogram
 
 
@@ -54,11 +54,10 @@ def comparison_csv(result: Comparison) -> str:
             row += [series.counts[j], "" if share is None else share]
         rows.append(row)
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    SafeWriter(out).writerows(rows)
     return out.getvalue()
 
 
 def comparison_legend(result: Comparison) -> str:
-    """Which query each column is, for a header (ASCII: headers are Latin-1)."""
-    legend = "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))
-    return legend.encode("ascii", "replace").decode()
+    """Which query each column is (for a header: the caller encodes it with header_text)."""
+    return "; ".join(f"q{i + 1} = {s.q}" for i, s in enumerate(result.series))

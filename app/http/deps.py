@@ -30,12 +30,37 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def _client_ip(request: Request) -> str:
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def _too_many_failures(wait: float) -> ApiError:
+    return ApiError(
+        429,
+        f"too many failed token attempts from this address; retry in {retry_after(wait)} s",
+        code="rate_limited",
+        headers={"Retry-After": retry_after(wait)},
+    )
+
+
+def checked_token(request: Request, archive: Archive, token: str) -> Principal | None:
+    """authenticate(), with failed attempts counted per client address: once they run out,
+    no token is even looked at (a right guess included) until the bucket refills."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if wait := limiter.waiting("auth_failure", _client_ip(request)):
+        raise _too_many_failures(wait)
+    principal = authenticate(archive, token=token)
+    if principal is None:
+        limiter.hit("auth_failure", _client_ip(request))
+    return principal
+
+
 def get_principal(request: Request, archive: ArchiveDep) -> Principal | None:
     """The caller named by the bearer token; None without one; 403 for an unknown token."""
     token = _bearer(request)
     if token is None:
         return None
-    principal = authenticate(archive, token=token)
+    principal = checked_token(request, archive, token)
     if principal is None:
         raise ApiError(403, "the token is not valid", code="invalid_token")
     request.state.principal = principal
@@ -79,7 +104,7 @@ def caller_key(request: Request) -> str:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return f"token:{principal.name}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+    return _client_ip(request)
 
 
 def limit(request: Request, kind: str, cost: float = 1.0) -> None:

@@ -17,6 +17,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "page_size": ("page_size", "page-size", "pageSize"),
 }
 MAX_PAGE = 10_000
+# A query or filter value longer than this is refused (400) rather than searched and echoed
+# back into pages, links and headers (a 100 KB `q` made a 500 KB page and a 64 KB header).
+MAX_QUERY_CHARS = 1000
+MAX_FILTER_CHARS = 300
+
+
+def check_length(name: str, value: str | None, most: int = MAX_QUERY_CHARS) -> str | None:
+    """`value` unchanged, or InvalidParameter when it is longer than `most` characters."""
+    if value is not None and len(value) > most:
+        raise InvalidParameter(
+            name, f"{name} is too long ({len(value):,} characters; at most {most:,})"
+        )
+    return value
 
 
 class QueryArgs:
@@ -73,7 +86,10 @@ def search_params(
     page = _int(args, "page", 1, 1, MAX_PAGE)
     if page * page_size > MAX_PAGE * 10:
         raise InvalidParameter("page", "that page is too deep; narrow the search")
-    q = args.first("q")
+    q = check_length("q", args.first("q"))
+    for name in ("source", "author"):
+        for value in args.all(name):
+            check_length(name, value, MAX_FILTER_CHARS)
     return SearchParams(
         q=q,
         date_from=parse_partial_date(raw_from, end=False, param="from") if raw_from else None,

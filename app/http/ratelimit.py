@@ -1,7 +1,8 @@
 """In-process token buckets per caller (token name or client IP): 429 with Retry-After.
 
 One process, one set of buckets: enough for a self-hosted archive served by one uvicorn worker;
-with several workers each enforces its own share."""
+with `serve --workers N` each worker keeps its own, so a caller may get up to N times the
+configured rate (docs/operations.md says so)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
+
+    def waiting(self, kind: str, caller: str) -> float:
+        """Seconds until the caller's bucket holds a token again (0.0: now), spending nothing."""
+        rate, _ = self.limits.get(kind, (0.0, 0))
+        if rate <= 0:
+            return 0.0
+        with self._lock:
+            bucket = self._buckets.get((kind, caller))
+            if bucket is None:
+                return 0.0
+            tokens = bucket.tokens + (self.clock() - bucket.stamp) * rate / 60.0
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / (rate / 60.0)
 
     def hit(self, kind: str, caller: str, cost: float = 1.0) -> float:
         """Take `cost` from the caller's bucket; 0.0 when allowed, else seconds to wait."""

@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from app.http import present
+from app.http.headers import link_header
+from app.http.params import MAX_QUERY_CHARS
 from app.ingest.names import display_name
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -45,13 +47,15 @@ def render(
 ) -> HTMLResponse:
     """Render a page; `alternate` is its JSON twin in the API, announced in a Link header."""
     templates: Jinja2Templates = request.app.state.templates
-    context.setdefault("q", request.query_params.get("q", ""))
+    # bounded: an error page about a 100 KB query need not show all of it
+    context.setdefault("q", request.query_params.get("q", "")[:MAX_QUERY_CHARS])
     context.setdefault("pager", None)
     context.setdefault("feed", None)
     context["alternate"] = alternate
     response = templates.TemplateResponse(request, name, context, status_code=status)
-    if alternate:
-        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
+    link = alternate and link_header(alternate, "alternate", type="application/json")
+    if link:
+        response.headers["Link"] = link
     return response
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -43,10 +44,40 @@ class AddOutcome:
     renumbered_from: int | None = None
 
 
-def validate(item: ArticleIn) -> None:
-    """Refuse records no reader should produce (shared by the API and every importer)."""
+def _nul_field(item: ArticleIn) -> str | None:
+    """The first field holding a NUL character, which PostgreSQL cannot store (and SQLite
+    would store as is): refused on both, so both archives hold the same articles."""
+    texts = {
+        "body": item.body,
+        "title": item.title,
+        "source": item.source,
+        "url": item.url,
+        "language": item.language,
+        "authors": "".join(item.authors),
+        "contributors": "".join(item.contributors),
+    }
+    for name, value in texts.items():
+        if value and "\x00" in value:
+            return name
+    if item.extra and "\\u0000" in json.dumps(item.extra):
+        return "extra"
+    return None
+
+
+def validate(item: ArticleIn, *, max_bytes: int | None = None) -> None:
+    """Refuse records no reader should produce (shared by the API and every importer);
+    `max_bytes` is NEWSARCHIVE_MAX_ARTICLE_BYTES, applied to the body whatever way it came."""
     if not item.body or not item.body.strip():
         raise InvalidArticle("the article has no text")
+    if max_bytes is not None and len(item.body) > max_bytes // 4:  # cheap test first
+        size = len(item.body.encode("utf-8"))
+        if size > max_bytes:
+            raise InvalidArticle(
+                f"the article text is {size:,} bytes; the limit is {max_bytes:,} "
+                "(NEWSARCHIVE_MAX_ARTICLE_BYTES)"
+            )
+    if field := _nul_field(item):
+        raise InvalidArticle(f"the {field} contains a NUL character (\\u0000), which is refused")
     if not item.title or not item.title.strip():
         raise InvalidArticle("the article has no title")
     if len(item.title) > 500:
@@ -91,7 +122,7 @@ def add_articles(
     """Store new articles in one transaction, then index them as `index` says; duplicates
     (same content or URL) are reported with the article already stored, not added again."""
     for item in items:
-        validate(item)
+        validate(item, max_bytes=archive.settings.max_article_bytes)
     outcomes: list[AddOutcome] = []
     with archive.write_lock():
         if index == "all":
@@ -112,7 +143,7 @@ def add_articles(
                 if urls
                 else {}
             )
-            wanted_ids = [item.id for item in items if item.id is not None]
+            wanted_ids = [i.id for i in items if i.id is not None and 0 < i.id <= MAX_ID]
             taken_ids = (
                 set(session.scalars(select(Article.id).where(Article.id.in_(wanted_ids))))
                 if wanted_ids
@@ -133,7 +164,7 @@ def add_articles(
                 renumbered = None
                 if next_id is not None:
                     # Restoring an export keeps ids (and so links) unless the id is taken.
-                    if item.id is not None and item.id not in taken_ids:
+                    if item.id is not None and item.id not in taken_ids and 0 < item.id <= MAX_ID:
                         taken_ids.add(item.id)
                     else:
                         renumbered = item.id
@@ -206,7 +237,9 @@ def add_article(archive: Archive, *, item: ArticleIn) -> AddOutcome:
     return add_articles(archive, items=[item], index="own")[0]
 
 
-MAX_ID = 2**63 - 1  # SQL integers: a larger id cannot exist and would overflow the driver
+# Ids are INTEGER columns: 32-bit on PostgreSQL, where a larger value is an error (a 500 for
+# /api/v1/articles/9223372036854775807), not a miss. Both backends treat it as "no such id".
+MAX_ID = 2**31 - 1
 
 
 def delete_article(archive: Archive, *, article_id: int) -> None:
@@ -328,7 +361,10 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                     title=article.title,
                     source=article.source,
                     url=article.url,
-                )
+                    language=article.language,
+                    authors=[p.name for p in article.people],
+                ),
+                max_bytes=archive.settings.max_article_bytes,
             )
             article.updated_at = utcnow()
             if not archive.search.transactional:

@@ -15,6 +15,10 @@ from app.services import articles
 from app.services.imports import MAX_ERRORS_KEPT, finish_import, record_progress
 from app.services.index_sync import index_lag
 
+# Error lines sent back per request; the rest are only counted (`errors_omitted` in the
+# summary): a megabyte of two-byte bad lines once made a 71 MB answer.
+MAX_ERROR_ROWS = 1000
+
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
@@ -71,6 +75,7 @@ class BulkRun:
         self.provenance = provenance
         self.parse = parse
         self.counts = {"lines": 0, "added": 0, "duplicate": 0, "error": 0}
+        self.omitted = 0  # error lines counted but not sent back
         self.failed: list[tuple[str, str]] = []
         self.reported_through = 0  # the last line whose result has been produced
         self._finished = False
@@ -94,11 +99,15 @@ class BulkRun:
             )
             self.finish("failed", fatal=message)
             yield [
-                {"error": {"code": "internal_error", "message": message}, "summary": self.counts}
+                {"error": {"code": "internal_error", "message": message}, "summary": self.summary()}
             ]
             return
         self.finish("failed" if self.counts["error"] else "done")
-        yield [{"summary": self.counts} | ({} if self.wait else {"index": self._index_state()})]
+        yield [{"summary": self.summary()} | ({} if self.wait else {"index": self._index_state()})]
+
+    def summary(self) -> dict[str, int]:
+        """The counts, and how many error lines were left out of the answer, if any."""
+        return {**self.counts, "errors_omitted": self.omitted} if self.omitted else self.counts
 
     def _index_state(self) -> dict[str, Any]:
         """For a run that did not wait: whether everything is searchable yet."""
@@ -111,7 +120,7 @@ class BulkRun:
             return _error(number, "too_large", f"line longer than {max_line:,} bytes")
         try:
             item = self.parse(raw)
-            articles.validate(item)
+            articles.validate(item, max_bytes=self.archive.settings.max_article_bytes)
             return item
         except LineRejected as exc:
             return _error(number, exc.code, str(exc))
@@ -160,11 +169,16 @@ class BulkRun:
 
     def _report(self, rows: list[Row], *, through: int) -> list[Row]:
         rows.sort(key=lambda r: r["line"])
+        shown = []
         for r in rows:
             self.counts["lines"] += 1
             self.counts[r["status"]] += 1
             if "error" in r and len(self.failed) < MAX_ERRORS_KEPT:  # the count stays exact
                 self.failed.append((f"line {r['line']}", r["error"]["message"]))
+            if "error" in r and self.counts["error"] > MAX_ERROR_ROWS:
+                self.omitted += 1
+            else:
+                shown.append(r)
         self.reported_through = through
         record_progress(
             self.archive,
@@ -173,7 +187,7 @@ class BulkRun:
             duplicates=self.counts["duplicate"],
             failed=self.counts["error"],
         )
-        return rows
+        return shown
 
     def finish(self, status: str, *, fatal: str | None = None) -> None:
         """Record the run's outcome, once; later calls do nothing."""

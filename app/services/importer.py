@@ -24,6 +24,7 @@ from app.services.articles import (
     add_articles,
     known_articles,
     update_article,
+    validate,
 )
 
 
@@ -260,6 +261,11 @@ class _ImportRun:
                 label = label.replace(str(Path(name).resolve()), shown).replace(name, shown)
             if item is None:
                 self._fail(label, error or "unreadable")
+                continue
+            try:  # here, so that one bad record never costs its batch a retry one by one
+                validate(item, max_bytes=settings.max_article_bytes)
+            except InvalidArticle as exc:
+                self._fail(label, str(exc))
                 continue
             if shown is not None:
                 item.origin = shown

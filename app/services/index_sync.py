@@ -189,27 +189,36 @@ def index_disagreement(archive: Archive) -> str | None:
     return None
 
 
+def _rebuild_message(reason: str) -> str:
+    return f"the search index is being rebuilt from the database ({reason}); try again shortly"
+
+
+def hold_if_disagreeing(archive: Archive) -> str | None:
+    """Check the index against the database now and, when they disagree grossly, make searches
+    in this process answer SearchUnavailable (503) at once, before any rebuild starts: a
+    request that arrives first must not get a silently empty result. Returns the reason."""
+    reason = index_disagreement(archive)
+    if reason is not None:
+        archive.search.hold(_rebuild_message(reason))
+    return reason
+
+
 def rebuild_if_disagreeing(archive: Archive) -> int | None:
     """Rebuild the index when it disagrees grossly with the database (`index_disagreement`);
     searches in this process answer SearchUnavailable (503) until it is done, never a
     silently empty result. Returns the documents indexed, or None when the index was fine.
     Several processes may call it at once: the write lock lets one rebuild, and the others
-    find the index sound when their turn comes."""
-    reason = index_disagreement(archive)
-    if reason is None:
-        return None
-    log.warning("the search index disagrees with the database (%s); rebuilding it", reason)
-    archive.search.hold(
-        f"the search index is being rebuilt from the database ({reason}); try again shortly"
-    )
+    find the index sound when their turn comes. Clears any hold when it returns."""
     try:
+        reason = hold_if_disagreeing(archive)
+        if reason is None:
+            return None
+        log.warning("the search index disagrees with the database (%s); rebuilding it", reason)
         with archive.write_lock(timeout=24 * 3600), archive.index_lock():
             archive.search.hold(None)
             if index_disagreement(archive) is None:  # another process rebuilt it meanwhile
                 return None
-            archive.search.hold(
-                f"the search index is being rebuilt from the database ({reason}); try again shortly"
-            )
+            archive.search.hold(_rebuild_message(reason))
             count = _rebuild_locked(archive)
     finally:
         archive.search.hold(None)

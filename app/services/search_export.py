@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -14,6 +13,7 @@ from app.models import Article
 from app.search.base import SearchRequest
 from app.search.stopwords import parse_search
 from app.services.articles import get_articles
+from app.services.csv_cells import SafeWriter
 from app.services.searching import SearchParams
 
 FORMATS = ("ndjson", "csv")
@@ -75,7 +75,7 @@ def ndjson_lines(archive: Archive, *, ids: list[int]) -> Iterator[str]:
 
 def csv_lines(archive: Archive, *, ids: list[int]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for article in iter_articles(archive, ids=ids):
         row = record(article)

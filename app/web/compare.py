@@ -14,7 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.archive import Archive
 from app.http.deps import ArchiveDep
-from app.http.params import QueryArgs, search_params
+from app.http.params import (
+    MAX_FILTER_CHARS,
+    MAX_QUERY_CHARS,
+    QueryArgs,
+    check_length,
+    search_params,
+)
 from app.http.templating import render
 from app.search.query import QuerySyntaxError
 from app.services.facets import MAX_COMPARED, Comparison, compare_histograms, parse_interval
@@ -121,6 +127,8 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
     chosen = request.query_params.get("interval") or "auto"
     error, view = None, None
     try:
+        for text in queries:
+            check_length("q", text)
         interval = parse_interval(chosen, param="interval")
         params = dataclasses.replace(search_params(QueryArgs(filters), archive.settings), q=None)
         if queries:
@@ -131,7 +139,8 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         error = (
             str(exc) if isinstance(exc, InvalidParameter) else f"We could not read a query: {exc}"
         )
-    form = {k: request.query_params.get(k, "") for k in FILTERS}
+    form = {k: request.query_params.get(k, "")[:MAX_FILTER_CHARS] for k in FILTERS}
+    queries = [text[:MAX_QUERY_CHARS] for text in queries]  # echoed in the form, bounded
     api = "/api/v1/search/histogram?" + urlencode(
         [*(("q", q) for q in queries), *filters, ("interval", chosen)]
     )

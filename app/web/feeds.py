@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from app.http import present
 from app.http.deps import ArchiveDep
 from app.http.errors import ApiError
+from app.http.headers import content_disposition
 from app.http.urls import base_url
 from app.search.base import SearchFilters
 from app.services import articles
@@ -88,6 +89,6 @@ def cite(request: Request, archive: ArchiveDep, article_id: int, ext: str) -> Re
         text + ("\n" if ext == "txt" else ""),
         media_type=media_type.get(ext, "text/plain") + "; charset=utf-8",
         headers={
-            "Content-Disposition": f'inline; filename="article-{article_id}.{ext}"',
+            "Content-Disposition": content_disposition(f"article-{article_id}.{ext}", inline=True),
         },
     )

@@ -13,13 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from app.http.deps import ArchiveDep
+from app.http.deps import ArchiveDep, checked_token
 from app.http.templating import render
 from app.ingest.formats import FORMATS
 from app.services.importer import ImportHooks, ImportOptions, ImportSummary, import_files
 from app.services.imports import list_imports, record_summary, recorded_run, start_import
 from app.services.index_sync import IndexLag, index_lag
-from app.services.tokens import authenticate
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,7 +57,7 @@ def upload(
         runs = list_imports(archive, limit=50)
         return render(request, "imports.html", status, runs=runs, formats=FORMATS, **context)
 
-    principal = authenticate(archive, token=token.strip()) if token.strip() else None
+    principal = checked_token(request, archive, token.strip()) if token.strip() else None
     if principal is None or not principal.can("write"):
         why = "a write token is needed to upload" if not token.strip() else "not a write token"
         return page(401 if not token.strip() else 403, error=why)

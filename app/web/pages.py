@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from app.http import present
-from app.http.deps import ArchiveDep
+from app.http.deps import ArchiveDep, limit
 from app.http.errors import ApiError
-from app.http.params import QueryArgs, search_params
+from app.http.params import MAX_QUERY_CHARS, QueryArgs, check_length, search_params
 from app.http.templating import render
 from app.http.urls import base_url
 from app.ingest.names import display_name
@@ -87,6 +87,8 @@ def home(request: Request, archive: ArchiveDep) -> Response:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, archive: ArchiveDep) -> Response:
     args = QueryArgs(list(request.query_params.multi_items()))
+    if args.first("q"):
+        limit(request, "page")  # a search per visit: limited per address, as the API's are
     error = None
     result: SearchPage | None = None
     extras = None
@@ -107,8 +109,9 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             if plain:
                 others = [(k, v) for k, v in request.query_params.multi_items() if k != "q"]
                 plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
-    form = {k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
-    form |= {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))}
+    # echoed into the form: bounded even when refused for its length
+    form = {k: (args.first(k) or "")[:MAX_QUERY_CHARS] for k in ("q", "from", "to", "sort")}
+    form |= {k: ", ".join(args.all(k))[:MAX_QUERY_CHARS] for k in ("source", "author")}
     return render(
         request,
         "search.html",
@@ -129,6 +132,9 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
 _CHIP_LABELS = {"from": "From", "to": "To", "source": "Source", "author": "Author"}
 
 
+MAX_CHIPS = 12
+
+
 def _filter_chips(request: Request) -> list[tuple[str, str]]:
     """(label, URL without that filter) for each active filter, so each can be removed alone."""
     items = request.query_params.multi_items()
@@ -137,7 +143,7 @@ def _filter_chips(request: Request) -> list[tuple[str, str]]:
         if key in _CHIP_LABELS and value:
             rest = [(k, v) for j, (k, v) in enumerate(items) if j != i and k != "page"]
             chips.append((f"{_CHIP_LABELS[key]}: {value}", "/search?" + urlencode(rest)))
-    return chips
+    return chips[:MAX_CHIPS]  # each chip repeats the query: bounded, as the page's size is
 
 
 def _number_marks(paragraphs: list[Markup]) -> tuple[list[Markup], int]:
@@ -174,7 +180,7 @@ def article_page(
     if request.url.path != canonical:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(canonical + query, status_code=301)
-    q = request.query_params.get("q")
+    q = check_length("q", request.query_params.get("q"))
     paragraphs = display_paragraphs(article.body)
     body: list[Any] = _lead_in(article, paragraphs)
     matches = 0

@@ -166,7 +166,8 @@ def test_body_size_limit(settings: Settings, auth: dict[str, str]) -> None:
             content=b"date 2022-01-01\n\n" + b"y" * 800,
             headers={**auth, "Content-Type": "text/plain"},
         )
-        assert r.status_code == 422 and "too large" in r.json()["error"]["message"]
+        # over the article limit, under the request limit: refused before it is parsed
+        assert r.status_code == 413 and "MAX_ARTICLE_BYTES" in r.json()["error"]["message"]
 
         def chunks():  # no Content-Length: streamed bytes are counted
             for _ in range(5):

@@ -52,9 +52,15 @@ def fuzz_server(
     tmp_path_factory: pytest.TempPathFactory, migrated_db: Path, request: pytest.FixtureRequest
 ) -> Iterator[str]:
     data = tmp_path_factory.mktemp("fuzz") / "data"
-    # Rate limits off: the fuzzer would otherwise mostly meet (documented) 429s.
+    # Rate limits off: the fuzzer would otherwise mostly meet (documented) 429s; its wrong
+    # tokens would also use up the failed-attempt allowance and lock the right one out.
     with live_server(
-        data, migrated_db, api_token=TOKEN, rate_limit_writes="0", rate_limit_searches="0"
+        data,
+        migrated_db,
+        api_token=TOKEN,
+        rate_limit_writes="0",
+        rate_limit_searches="0",
+        rate_limit_auth_failures="0",
     ) as base:
         import httpx2 as httpx
 

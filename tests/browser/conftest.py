@@ -25,6 +25,12 @@ from tests.live import UVICORN, clean_env, server_process
 CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 ASSETS = Path(__file__).resolve().parent / "assets"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Injected through the DevTools protocol (so the page's policy does not apply to it): every
+# Content-Security-Policy violation becomes a console error, which fails the test.
+REPORT_CSP = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    "'CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')))"
+)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -154,6 +160,7 @@ def page(browser: Any, live_server: LiveServer, watch: Watch) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     # Every request must stay on our server: anything else is a bug (CDN, font, tracker).
     context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+    context.add_init_script(REPORT_CSP)
     pg = context.new_page()
     watch.attach(pg)
     yield pg

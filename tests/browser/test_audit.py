@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ASSETS, SCREENSHOTS, LiveServer
+from tests.browser.conftest import ASSETS, REPORT_CSP, SCREENSHOTS, LiveServer
 
 AXE = ASSETS / "axe.min.js"
 WIDTHS = {"phone": (360, 780), "desktop": (1280, 900)}
@@ -38,7 +38,8 @@ PAGE_NAMES = list(_pages(LiveServer("", ASSETS, 0)).keys())
 
 
 def _axe(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
+    # axe arrives as an init script (see the context below): a <script> tag added to the page
+    # would be inline script, which the page's Content-Security-Policy rightly refuses.
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
@@ -62,9 +63,15 @@ def test_accessible_and_screenshotted(
             color_scheme=scheme,
             base_url=live_server.url,
         )
+        context.add_init_script(path=str(AXE))
+        context.add_init_script(REPORT_CSP)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.on(
+            "console",
+            lambda m, errors=errors: errors.append(m.text) if "CSP" in m.text else None,
+        )
         response = page.goto(path)
         assert response is not None
         expected = {"not-found": 404, "search-error": 400}.get(name, 200)

@@ -8,6 +8,13 @@ from typing import Any
 from tests.browser.conftest import SCREENSHOTS, LiveServer, Watch
 
 
+def expect(target: Any) -> Any:
+    """Playwright's expect, imported late so that without Playwright the tests skip instead."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
 def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> None:
     page.goto("/")
     assert page.title() == "News Archive"
@@ -182,7 +189,8 @@ def test_404_offers_a_search(page: Any, live_server: LiveServer, watch: Watch) -
 
 def test_a_match_link_lands_in_view(page: Any, live_server: LiveServer) -> None:
     page.goto(f"/articles/{live_server.seed_id}?q=russia#m3")
-    page.wait_for_function("document.querySelector('mark.current')")
+    # expect() polls without eval, which the page's policy (no 'unsafe-eval') would refuse
+    expect(page.locator("mark.current")).to_have_count(1)
     assert page.locator("mark.current").get_attribute("id") == "m3"
     bar = page.locator("nav.matches").bounding_box()
     mark = page.locator("#m3").bounding_box()
@@ -196,7 +204,7 @@ def test_instant_result_count_while_typing(page: Any, live_server: LiveServer) -
     hint = page.locator("#site-q-count")
     assert hint.is_hidden()
     page.locator("#site-q").fill("bridge")
-    page.wait_for_function("!document.getElementById('site-q-count').hidden")
+    expect(hint).to_be_visible()
     # The count is the one the search page then shows for the same query.
     instant = int(hint.inner_text().split()[0].replace(",", ""))
     assert page.locator("#site-q").get_attribute("aria-describedby") == "site-q-count"
@@ -204,6 +212,22 @@ def test_instant_result_count_while_typing(page: Any, live_server: LiveServer) -
     page.wait_for_url(re.compile(r"/search\?q=bridge"))
     assert int(page.locator("p.count").inner_text().split()[0].replace(",", "")) == instant
     page.locator("#site-q").fill("zzyzxqj")
-    page.wait_for_function(
-        "document.getElementById('site-q-count').textContent === 'No articles match'"
+    expect(hint).to_have_text("No articles match")
+
+
+def test_the_content_security_policy_is_enforced(
+    page: Any, live_server: LiveServer, watch: Watch
+) -> None:
+    """The pages run under the strict policy (so every test above would see a violation as a
+    console error), and an injected inline script is refused, not run."""
+    response = page.goto("/search?q=bridge")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+            s.textContent = 'window.injected = true'; document.body.append(s); }"""
     )
+    page.wait_for_timeout(100)
+    assert page.evaluate("window.injected === undefined")
+    assert any("CSP violation: script-src" in m for m in watch.console), watch.console
+    watch.console.clear()
