@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,12 @@ class Settings(BaseSettings):
         None, description="Whoosh index folder; default <data_dir>/index."
     )
     search_backend: str = Field("whoosh", description="Search backend name.")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL",
+        description="SQLite: FULL syncs every commit to disk before it is acknowledged (nothing "
+        "answered is lost on a power cut); NORMAL syncs at WAL checkpoints only (a power cut "
+        "can lose the last commits; a crashed process loses nothing either way).",
+    )
     search_cache_size: int = Field(
         64,
         ge=0,
@@ -72,6 +79,11 @@ class Settings(BaseSettings):
         600.0, description="API searches with a query per minute per token or IP (0: no limit)."
     )
     rate_limit_search_burst: int = Field(120, description="Searches allowed in a burst.")
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     def cors_origin_list(self) -> list[str]:
         """The CORS origins, parsed from the comma-separated setting."""
