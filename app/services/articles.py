@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
@@ -77,9 +78,15 @@ def _new_article(item: ArticleIn, digest: str) -> Article:
     return article
 
 
-def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOutcome]:
+def add_articles(
+    archive: Archive,
+    *,
+    items: Sequence[ArticleIn],
+    in_transaction: Callable[[Session, list[AddOutcome]], None] | None = None,
+) -> list[AddOutcome]:
     """Store new articles in one transaction, then index them; duplicates (same content or URL)
-    are reported with the article already stored, not added again."""
+    are reported with the article already stored, not added again. `in_transaction` writes
+    what must be committed with the articles or not at all (an import's counts)."""
     for item in items:
         validate(item)
     outcomes: list[AddOutcome] = []
@@ -139,6 +146,8 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                         "(SELECT max(id) FROM articles))"
                     )
                 )
+            if in_transaction is not None:
+                in_transaction(session, outcomes)
             try:
                 session.commit()
             except IntegrityError as exc:  # only if the lock was bypassed; never silently
