@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     write_lock_timeout: float = Field(
         120.0, description="Seconds a writer waits for another writer before giving up."
     )
+    server_header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="serve: seconds a connection may take to send a request's line and headers "
+        "(from opening, or from the previous response); then it is closed.",
+    )
+    server_keep_alive_timeout: int = Field(
+        5, ge=1, description="serve: seconds an idle keep-alive connection is kept open."
+    )
+    server_max_requests: int = Field(
+        64,
+        ge=0,
+        description="serve: requests in progress per worker process; one more is answered 503 "
+        "with Retry-After at once instead of queueing (0: no limit).",
+    )
+    server_max_connections: int = Field(
+        1000,
+        ge=0,
+        description="serve: open connections (idle ones too) plus requests per worker process; "
+        "beyond it, uvicorn answers 503 (0: no limit).",
+    )
     base_url: str = Field("", description="Public URL prefix for absolute links (optional).")
     read_requires_token: bool = Field(
         False, description="Whether API reads need a token too (read or write scope)."
