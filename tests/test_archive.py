@@ -8,13 +8,29 @@ import time
 
 import pytest
 
-from app.archive import Archive, WriteBusy
+from app.archive import Archive, WriteBusy, open_archive
+from app.config import Settings
 
 BATCHES = 12
 HOLD = 0.15  # seconds per "batch"
 
 
 def test_a_waiting_writer_goes_in_between_two_batches_of_an_import(archive: Archive) -> None:
+    writer_takes_its_turn(archive)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_too_a_waiting_writer_goes_in_between_two_batches(
+    pg_settings: Settings,
+) -> None:
+    archive = open_archive(pg_settings)
+    try:
+        writer_takes_its_turn(archive)
+    finally:
+        archive.close()
+
+
+def writer_takes_its_turn(archive: Archive) -> None:
     done: list[int] = []  # batches the import has finished, in order
     started = threading.Event()
     stop = threading.Event()
