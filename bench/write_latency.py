@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.import_rate import CLI, ROOT, baseline_tree
+from bench.import_rate import CLI, ROOT
 
 WRITER = """
 import datetime as dt, json, sys, time
@@ -54,6 +54,19 @@ print(json.dumps(times))
 """
 
 
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The app and its migrations at `ref`, extracted read-only from git (no worktree, no ref
+    touched)."""
+    tar = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "app", "migrations", "pyproject.toml"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=tar, check=True)
+    return into
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[round(share * (len(ordered) - 1))]
@@ -62,14 +75,18 @@ def percentile(values: list[float], share: float) -> float:
 def measure(code: Path, corpus: Path, data: Path, interval: float) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(code), "NEWSARCHIVE_DATA_DIR": str(data)}
     run = [sys.executable, "-c", CLI]
-    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
+    # cwd too: `python -c` puts the current folder first on sys.path, before PYTHONPATH.
+    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True, cwd=code)
     stop = data / "stop-writing"
     started = time.perf_counter()
     importer = subprocess.Popen(
-        [*run, "import", "-q", str(corpus)], env=env, stdout=subprocess.PIPE
+        [*run, "import", "-q", str(corpus)], env=env, stdout=subprocess.PIPE, cwd=code
     )
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(stop), str(interval)], env=env, stdout=subprocess.PIPE
+        [sys.executable, "-c", WRITER, str(stop), str(interval)],
+        env=env,
+        stdout=subprocess.PIPE,
+        cwd=code,
     )
     out, _ = importer.communicate()
     elapsed = time.perf_counter() - started
