@@ -41,16 +41,20 @@ while True:  # start with the import's first committed batch
         if s.scalar(select(ImportRun.added).order_by(ImportRun.id.desc()).limit(1)):
             break
     time.sleep(0.05)
-times = []
+times, failed = [], []
 while not stop.exists():
     item = ArticleIn(body=f"Interactive write {len(times)} during an import.",
                      title=f"Write {len(times)}", published=dt.date(2024, 2, 1))
     started = time.perf_counter()
-    add_article(archive, item=item)
-    times.append(time.perf_counter() - started)
+    try:
+        add_article(archive, item=item)
+    except Exception as exc:  # WriteBusy: waited longer than NEWSARCHIVE_WRITE_LOCK_TIMEOUT
+        failed.append(f"{time.perf_counter() - started:.0f} s: {exc}")
+    else:
+        times.append(time.perf_counter() - started)
     time.sleep(interval)
 archive.close()
-print(json.dumps(times))
+print(json.dumps({"times": times, "failed": failed}))
 """
 
 
@@ -91,7 +95,8 @@ def measure(code: Path, corpus: Path, data: Path, interval: float) -> dict[str, 
     out, _ = importer.communicate()
     elapsed = time.perf_counter() - started
     stop.touch()
-    times = json.loads(writer.communicate()[0].decode().strip().splitlines()[-1])
+    written = json.loads(writer.communicate()[0].decode().strip().splitlines()[-1])
+    times = written["times"]
     summary = out.decode(errors="replace").strip().splitlines()
     ms = [t * 1000 for t in times]
     return {
@@ -101,6 +106,8 @@ def measure(code: Path, corpus: Path, data: Path, interval: float) -> dict[str, 
         "p50_ms": round(percentile(ms, 0.5), 1) if ms else None,
         "p95_ms": round(percentile(ms, 0.95), 1) if ms else None,
         "max_ms": round(max(ms), 1) if ms else None,
+        "writes_failed": written["failed"],
+        "import_exit": importer.returncode,
     }
 
 
@@ -129,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{label:>6}: import {figures['import_s']} s ({figures['mean_batch_s']} s a "
                 f"batch); {figures['writes']} single writes: p50 {figures['p50_ms']} ms, "
-                f"p95 {figures['p95_ms']} ms, max {figures['max_ms']} ms"
+                f"p95 {figures['p95_ms']} ms, max {figures['max_ms']} ms; "
+                f"{len(figures['writes_failed'])} writes gave up; "
+                f"import exit {figures['import_exit']}"
             )
     print(f"load {os.getloadavg()[0]:.2f}")
     if args.out:
