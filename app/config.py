@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
         None, description="Whoosh index folder; default <data_dir>/index."
     )
     search_backend: str = Field("whoosh", description="Search backend name.")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL",
+        description="SQLite: FULL syncs every commit to disk before it is acknowledged (nothing "
+        "answered is lost on a power cut); NORMAL syncs at WAL checkpoints only (a power cut "
+        "can lose the last commits; a crashed process loses nothing either way).",
+    )
     search_cache_size: int = Field(
         64,
         ge=0,
@@ -56,6 +63,27 @@ class Settings(BaseSettings):
     max_page_size: int = Field(200, description="Largest page_size a client may ask for.")
     write_lock_timeout: float = Field(
         120.0, description="Seconds a writer waits for another writer before giving up."
+    )
+    server_header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="serve: seconds a connection may take to send a request's line and headers "
+        "(from opening, or from the previous response); then it is closed.",
+    )
+    server_keep_alive_timeout: int = Field(
+        5, ge=1, description="serve: seconds an idle keep-alive connection is kept open."
+    )
+    server_max_requests: int = Field(
+        64,
+        ge=0,
+        description="serve: requests in progress per worker process; one more is answered 503 "
+        "with Retry-After at once instead of queueing (0: no limit).",
+    )
+    server_max_connections: int = Field(
+        1000,
+        ge=0,
+        description="serve: open connections (idle ones too) plus requests per worker process; "
+        "beyond it, uvicorn answers 503 (0: no limit).",
     )
     base_url: str = Field("", description="Public URL prefix for absolute links (optional).")
     read_requires_token: bool = Field(
@@ -122,6 +150,11 @@ class Settings(BaseSettings):
 
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     def cors_origin_list(self) -> list[str]:
         """The CORS origins, parsed from the comma-separated setting."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -23,22 +24,31 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# FULL: every commit reaches the disk before it is acknowledged (a power cut loses nothing that
+# was answered 201). NORMAL: WAL commits are synced only at checkpoints, so a power cut (not a
+# crash of the process) can lose the last commits. See docs/operations.md, "Durability".
+Synchronous = Literal["FULL", "NORMAL"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, synchronous: Synchronous) -> None:
     # WAL lets readers (the web server) run while a writer (an import) commits; busy_timeout makes
     # a second writer wait instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets pragmas suited to one writer and many readers."""
+def make_engine(url: str, *, synchronous: Synchronous = "FULL") -> Engine:
+    """Create an engine; SQLite gets pragmas suited to one writer and many readers, syncing
+    each commit as `synchronous` says."""
+    if synchronous not in ("FULL", "NORMAL"):  # interpolated into a PRAGMA: never free text
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, synchronous=synchronous))
         return engine
     return create_engine(url, pool_pre_ping=True)
 

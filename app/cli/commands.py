@@ -494,15 +494,17 @@ def serve(
 
     import uvicorn
 
+    from app.cli.server import uvicorn_limits
+
     if workers > 1 and reload:
         raise click.UsageError("--workers and --reload cannot be combined (reload runs one)")
     settings: Settings = ctx.obj["settings"]
     os.environ["NEWSARCHIVE_DATA_DIR"] = str(settings.data_dir)
     if workers > 1:
-        _serve_workers(host, port, workers, access_log=access_log)
+        _serve_workers(host, port, workers, access_log=access_log, limits=uvicorn_limits(settings))
         return
     uvicorn.run(
-        "app.main:create_app",
+        "app.cli.server:create_served_app",
         factory=True,
         host=host,
         port=port,
@@ -510,27 +512,35 @@ def serve(
         log_level="info",
         access_log=access_log,
         proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
+        **uvicorn_limits(settings),
     )
 
 
-def _serve_workers(host: str, port: int, workers: int, *, access_log: bool) -> None:
+def _serve_workers(
+    host: str, port: int, workers: int, *, access_log: bool, limits: dict[str, object]
+) -> None:
     """uvicorn's multi-process server, on a listening socket we bind ourselves: uvicorn 0.54
     binds it with protocol 0, so asyncio never sets TCP_NODELAY on accepted connections and
     every keep-alive response waits ~40 ms for the client's delayed ACK (uvicorn issue #3149;
     measured here: 44 ms per request instead of 5)."""
+    import os
     import socket
 
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from app.processes import PARENT_PID_ENV
+
+    os.environ[PARENT_PID_ENV] = str(os.getpid())  # the workers stop once this process is gone
     config = uvicorn.Config(
-        "app.main:create_app",
+        "app.cli.server:create_worker_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         access_log=access_log,
         proxy_headers=False,  # the app reads X-Forwarded-For from NEWSARCHIVE_TRUSTED_PROXIES
+        **limits,  # type: ignore[arg-type]
     )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)

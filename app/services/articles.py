@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
@@ -117,10 +118,16 @@ def _new_article(item: ArticleIn, digest: str) -> Article:
 
 
 def add_articles(
-    archive: Archive, *, items: Sequence[ArticleIn], index: IndexMode = "all"
+    archive: Archive,
+    *,
+    items: Sequence[ArticleIn],
+    index: IndexMode = "all",
+    in_transaction: Callable[[Session, list[AddOutcome]], None] | None = None,
 ) -> list[AddOutcome]:
     """Store new articles in one transaction, then index them as `index` says; duplicates
-    (same content or URL) are reported with the article already stored, not added again."""
+    (same content or URL) are reported with the article already stored, not added again.
+    `in_transaction` writes what must be committed with the articles or not at all (an
+    import's counts)."""
     for item in items:
         validate(item, max_bytes=archive.settings.max_article_bytes)
     outcomes: list[AddOutcome] = []
@@ -191,6 +198,8 @@ def add_articles(
                         "(SELECT max(id) FROM articles))"
                     )
                 )
+            if in_transaction is not None:
+                in_transaction(session, outcomes)
             try:
                 session.commit()
             except IntegrityError as exc:  # only if the lock was bypassed; never silently

@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
 from app.archive import Archive
 from app.ingest.dated_text import decode, parse_dated_text
 from app.ingest.formats import IMPORTABLE_SUFFIXES, logical_suffix, read_path
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash
 from app.ingest.undated import UndatedFiles
-from app.models import utcnow
+from app.models import ImportRun, utcnow
 from app.services.articles import (
     AddOutcome,
     ArticleChanges,
@@ -50,6 +53,18 @@ class ImportSummary:
             + (f", {self.updated} updated" if self.updated else "")
             + (f", {moved} given new ids (theirs were taken)" if moved else "")
         )
+
+
+def count_added_with_batch(session: Session, *, run_id: int, added: int) -> None:
+    """Inside the transaction that stores a batch: the run's added count so far (the history,
+    app/services/imports.py), committed with the articles or not at all, so a run killed at any
+    moment (`kill -9`) shows exactly what it stored. The other counts follow just after, in the
+    `on_batch` heartbeat."""
+    session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id, ImportRun.status == "running")
+        .values(added=added, heartbeat_at=utcnow())
+    )
 
 
 def _changed_at_same_url(outcome: AddOutcome) -> bool:
@@ -306,19 +321,30 @@ class _ImportRun:
                 self.summary.added += 1
             self.seen.update(keys)
 
+    def _add(self, items: list[ArticleIn], committed: list[AddOutcome]) -> list[AddOutcome]:
+        """add_articles, committing the run's added count (`committed` already stored in this
+        batch, plus these) in the same transaction as the articles."""
+
+        def count(session: Session, outcomes: list[AddOutcome]) -> None:
+            if self.options.run_id is not None:
+                added = sum(o.status == "added" for o in [*committed, *outcomes])
+                count_added_with_batch(
+                    session, run_id=self.options.run_id, added=self.summary.added + added
+                )
+
+        return add_articles(
+            self.archive, items=items, index=self.options.index, in_transaction=count
+        )
+
     def _store(self) -> None:
+        outcomes: list[AddOutcome] = []
         try:
-            outcomes = add_articles(
-                self.archive, items=[item for _, item in self.batch], index=self.options.index
-            )
+            outcomes = self._add([item for _, item in self.batch], outcomes)
         except InvalidArticle:
             # One record the batch could not store: retry one by one so only it fails.
-            outcomes = []
             for name, item in self.batch:
                 try:
-                    outcomes.extend(
-                        add_articles(self.archive, items=[item], index=self.options.index)
-                    )
+                    outcomes.extend(self._add([item], outcomes))
                 except InvalidArticle as exc:
                     self._fail(name, str(exc))
         for outcome in outcomes:

@@ -169,15 +169,18 @@ class WhooshBackend:
             ix = windex.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
             self._record(ix)
             return ix
+        error: Exception | None = None
         try:
             return _retry(lambda: windex.open_dir(str(self.path), indexname=INDEX_NAME))
         except Exception as exc:
-            failure = f"{exc.__class__.__name__}: {exc}"
+            error = exc  # kept alive: its traceback holds the file Whoosh left open (below)
+        failure = f"{error.__class__.__name__}: {error}"
         # Whoosh leaves the TOC file open when a damaged one fails to load: let it be closed
         # here, quietly, instead of surfacing as a ResourceWarning at some later point. Only on
         # this rare path: catch_warnings swaps process-wide filters, which races other threads.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
+            error = None
             gc.collect()
         raise SearchUnavailable(
             f"the search index at {self.path} cannot be read ({failure}); "

@@ -18,6 +18,7 @@ is read from the analyzer's StemFilter, and each gets its own cache of raw word 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.lang import stemmer_for_language
 from whoosh.system import pack_uint
 
+from app.processes import exit_with_parent
 from app.search.whoosh.analysis import (
     _TOKEN,
     TOKEN_PATTERN,
@@ -154,7 +156,8 @@ def install() -> None:
     fields.TEXT.index = _index  # type: ignore[method-assign]
 
 
-def _run_subwriter(*args: Any) -> None:
+def _run_subwriter(owner_pid: int, *args: Any) -> None:
+    exit_with_parent(owner_pid)  # the process indexing: a `kill -9` of it ends this worker too
     install()  # a worker process starts from a fresh interpreter (forkserver)
     multiproc._run_subwriter(*args)
 
@@ -171,7 +174,7 @@ class FastMpWriter(multiproc.MpWriter):
             self.subargs,
             self.multisegment,
         )
-        task = self._mpctx.Process(target=_run_subwriter, args=args)
+        task = self._mpctx.Process(target=_run_subwriter, args=(os.getpid(), *args))
         self.tasks.append(task)
         task.start()
         return task
