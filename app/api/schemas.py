@@ -266,6 +266,14 @@ class BulkLine(BaseModel):
     summary: dict[str, int] | None = None
 
 
+class ReplicaHealth(BaseModel):
+    reachable: bool
+    streaming: bool | None = None
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
+    error: str | None = None
+
+
 class Health(BaseModel):
     status: str
     articles: int
@@ -275,6 +283,8 @@ class Health(BaseModel):
     database: str
     search_backend: str
     index_error: str | None
+    # Only with NEWSARCHIVE_READ_DATABASE_URL: the replica searches and page reads go to.
+    replica: ReplicaHealth | None = None
 
 
 class ErrorBody(BaseModel):

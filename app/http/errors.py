@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.archive import WriteBusy
@@ -141,6 +142,22 @@ def install(app: FastAPI) -> None:
     async def search_down(request: Request, exc: SearchUnavailable) -> Response:
         log.error("search unavailable: %s", exc)
         return render_error(request, ApiError(503, str(exc), code="search_unavailable"))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, exc: OperationalError) -> Response:
+        # The primary or the read replica refused or dropped the connection: say which server
+        # (the driver's first line names host and port), not "internal error".
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no answer"
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, first)
+        return render_error(
+            request,
+            ApiError(
+                503,
+                f"the database is unavailable: {first}",
+                code="database_unavailable",
+                headers={"Retry-After": "5"},
+            ),
+        )
 
     @app.exception_handler(WriteBusy)
     async def busy(request: Request, exc: WriteBusy) -> Response:

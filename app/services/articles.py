@@ -196,22 +196,28 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
         drain_outbox(archive)
 
 
-def get_article(archive: Archive, *, article_id: int) -> Article:
-    """One article by id."""
+def get_article(archive: Archive, *, article_id: int, primary: bool = False) -> Article:
+    """One article by id, read from the replica if there is one (`primary`: from the primary,
+    for a read that must see this caller's own writes, such as an If-Match check)."""
     if not 0 <= article_id <= MAX_ID:
         raise ArticleNotFound(article_id)
-    with archive.sessions() as session:
+    sessions = archive.sessions if primary else archive.read_sessions
+    with sessions() as session:
         article = session.get(Article, article_id)
-        if article is None:
-            raise ArticleNotFound(article_id)
-        return article
+    if article is None and not primary and archive.replica is not None:
+        # Not replayed yet (a client reading the article it just created): ask the primary.
+        return get_article(archive, article_id=article_id, primary=True)
+    if article is None:
+        raise ArticleNotFound(article_id)
+    return article
 
 
 def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
-    """Articles in the order of `ids` (rank order from the index), in one query."""
+    """Articles in the order of `ids` (rank order from the index), in one query, from the same
+    database the search ran on (the replica, if any)."""
     if not ids:
         return []
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 

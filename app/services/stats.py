@@ -9,17 +9,27 @@ from sqlalchemy.engine import make_url
 from app.archive import Archive
 from app.services.counts import count_articles, date_counts, date_span, source_counts
 from app.services.index_sync import pending_count
+from app.services.replica import replica_status
 
 
 def health(archive: Archive) -> dict[str, Any]:
-    """Liveness plus whether the database and the index agree."""
-    articles = count_articles(archive)
+    """Liveness, whether the database and the index agree, and the read replica's lag."""
+    # The index first: with a replica it is what searches see there, and a replica catching
+    # up has fewer rows than the primary counted after it, never more.
     index = archive.search.health()
+    articles = count_articles(archive)
     with archive.sessions() as session:
         pending = pending_count(session)
+    replica = replica_status(archive)
     in_sync = index.ok and index.doc_count == articles and pending == 0
+    replica_ok = replica is None or (
+        replica["reachable"] and replica["lag_seconds"] <= archive.settings.replica_max_lag
+    )
+    # A reachable replica a few transactions behind is normal under writes, not a fault.
+    catching_up = replica_ok and replica is not None and replica["lag_bytes"] > 0
+    healthy = index.ok and pending == 0 and (in_sync or catching_up) and replica_ok
     return {
-        "status": "ok" if in_sync else "degraded",
+        "status": "ok" if healthy else "degraded",
         "articles": articles,
         "index_documents": index.doc_count,
         "in_sync": in_sync,
@@ -27,6 +37,7 @@ def health(archive: Archive) -> dict[str, Any]:
         "database": make_url(archive.settings.resolved_database_url()).get_backend_name(),
         "search_backend": index.backend,
         "index_error": None if index.ok else index.detail,
+        "replica": replica,
     }
 
 
