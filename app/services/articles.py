@@ -11,11 +11,13 @@ from typing import Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.services import pg_bulk
 from app.services.index_sync import drain_outbox
 from app.textclean import split_paragraphs
 
@@ -107,6 +109,7 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                 if wanted_ids
                 else set()
             )
+            fresh: list[Article] = []
             for item, digest in zip(items, digests, strict=True):
                 existing = known.get(digest) or (known_urls.get(item.url) if item.url else None)
                 if existing is not None:
@@ -119,18 +122,18 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
                     else:
                         taken_ids.add(wanted)
                 article = _new_article(item, digest)
-                session.add(article)
+                fresh.append(article)
                 known[digest] = article
                 if item.url:
                     known_urls[item.url] = article
                 outcomes.append(AddOutcome("added", article, item))
-            session.flush()
-            if not archive.search.transactional:
-                session.add_all(
-                    IndexOutbox(article_id=o.article.id, op="upsert")
-                    for o in outcomes
-                    if o.status == "added"
-                )
+            if session.get_bind().dialect.name == "postgresql":
+                outcomes = _copy_into_postgres(archive, session, fresh, outcomes)
+            else:
+                session.add_all(fresh)
+                session.flush()
+                if not archive.search.transactional:
+                    session.add_all(IndexOutbox(article_id=a.id, op="upsert") for a in fresh)
             if wanted_ids and session.get_bind().dialect.name == "postgresql":
                 # Explicit ids do not advance PostgreSQL's sequence: move it past them.
                 session.execute(
@@ -150,6 +153,34 @@ def add_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[AddOut
             # Stored safely; the outbox keeps the index work for the next writer or `check`.
             log.exception("indexing failed; the index will catch up on the next write")
     return outcomes
+
+
+def _copy_into_postgres(
+    archive: Archive, session: Session, fresh: list[Article], outcomes: list[AddOutcome]
+) -> list[AddOutcome]:
+    """Store `fresh` by COPY and one INSERT ... SELECT (app.services.pg_bulk); the outcomes
+    get the new ids, and a row a concurrent writer stored first becomes a duplicate of it."""
+    inserted = pg_bulk.insert_new(session, fresh, outbox=not archive.search.transactional)
+    for article in fresh:
+        if article.content_hash in inserted:
+            article.id = inserted[article.content_hash]
+    lost = [a for a in fresh if a.content_hash not in inserted]
+    if not lost:
+        return outcomes
+    stored = pg_bulk.stored_matches(
+        session, hashes=[a.content_hash for a in lost], urls=[a.url for a in lost if a.url]
+    )
+    by_hash = {a.content_hash: a for a in stored}
+    by_url = {a.url: a for a in stored if a.url}
+    winners: dict[int, Article] = {}
+    for article in lost:
+        found = by_hash.get(article.content_hash) or by_url.get(article.url or "")
+        winners[id(article)] = pg_bulk.raise_if_unresolved(found, article.content_hash)
+    # The lost row, and any later copy of it in the batch, are duplicates of the stored one.
+    return [
+        AddOutcome("duplicate", winners[id(o.article)], o.item) if id(o.article) in winners else o
+        for o in outcomes
+    ]
 
 
 def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:
