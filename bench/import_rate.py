@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.import_rate [--corpus reuters|synthetic] [--size N]
                                           [--baseline main] [--processes 0]
+                                          [--backend postgres --database-url URL]
 
 The corpus becomes files once (Reuters-21578 as dated-text files, one per story, as
 bench.reuters writes them; or SYNTHETIC articles from bench.synthetic as JSON Lines and gzipped
@@ -11,6 +12,11 @@ alternately: a fresh data folder, `newsarchive migrate`, and `newsarchive import
 child process, timed until it exits AND `/api/v1/health`'s figures say searchable (in_sync,
 nothing pending; read through app.services.stats.health in a second child process, whose time
 counts too). Prints articles/s per run and the ratio; --out writes the figures as JSON.
+
+`--backend postgres` imports into the PostgreSQL database at `--database-url` (or
+NEWSARCHIVE_BENCH_POSTGRES_URL) with the postgres search backend instead; before each run its
+`public` schema is DROPPED and migrated afresh, so give it a database of its own, e.g.
+`NEWSARCHIVE_PG_DB=newsarchive_bench scripts/ensure-postgres`.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ def prepare(kind: str, size: int | None, folder: Path) -> int:
 def baseline_tree(ref: str, into: Path) -> Path:
     """The app and its packaging at `ref`, extracted read-only from git."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "app", "pyproject.toml"],
+        ["git", "-C", str(ROOT), "archive", ref, "app", "migrations", "pyproject.toml"],
         check=True,
         capture_output=True,
     ).stdout
@@ -60,17 +66,40 @@ def baseline_tree(ref: str, into: Path) -> Path:
     return into
 
 
-def timed_import(code: Path, corpus: Path, data: Path, processes: int) -> dict[str, Any]:
+def fresh_postgres(url: str) -> dict[str, str]:
+    """Empty the bench database (its whole `public` schema); the settings that point at it."""
+    from sqlalchemy import create_engine
+
+    from app.migrate import reset_postgres_schema
+
+    engine = create_engine(url)
+    try:
+        reset_postgres_schema(engine)
+    finally:
+        engine.dispose()
+    return {"NEWSARCHIVE_DATABASE_URL": url, "NEWSARCHIVE_SEARCH_BACKEND": "postgres"}
+
+
+def timed_import(
+    code: Path,
+    corpus: Path,
+    data: Path,
+    processes: int,
+    postgres_url: str | None = None,
+    batch_size: int | None = None,
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "PYTHONPATH": str(code),
         "NEWSARCHIVE_DATA_DIR": str(data),
         "NEWSARCHIVE_INDEX_PROCESSES": str(processes),
+        **(fresh_postgres(postgres_url) if postgres_url else {}),
     }
     run = [sys.executable, "-c", CLI]
     subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
     started = time.perf_counter()
-    done = subprocess.run([*run, "import", "-q", str(corpus)], env=env, capture_output=True)
+    batch = ["--batch-size", str(batch_size)] if batch_size else []
+    done = subprocess.run([*run, "import", "-q", *batch, str(corpus)], env=env, capture_output=True)
     imported = time.perf_counter() - started
     health = json.loads(
         subprocess.run(
@@ -99,8 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", type=int, default=0, help="NEWSARCHIVE_INDEX_PROCESSES (0: the default)"
     )
+    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NEWSARCHIVE_BENCH_POSTGRES_URL"),
+        help="with --backend postgres: a database of its own (its schema is dropped per run)",
+    )
+    parser.add_argument("--batch-size", type=int, default=None, help="import --batch-size")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.backend == "postgres" and not args.database_url:
+        parser.error("--backend postgres needs --database-url (or NEWSARCHIVE_BENCH_POSTGRES_URL)")
+    postgres_url = args.database_url if args.backend == "postgres" else None
     if args.corpus == "reuters" and not REUTERS.is_file():
         print(f"skipped: {REUTERS} not found")
         return 0
@@ -110,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus = work / "corpus"
         corpus.mkdir()
         stories = prepare(args.corpus, args.size, corpus)
-        print(f"{args.corpus}: {stories:,} stories written; load {os.getloadavg()[0]:.2f}")
+        print(
+            f"{args.corpus}: {stories:,} stories written; backend {args.backend}; "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
         codes = {
             args.baseline: baseline_tree(args.baseline, work / "baseline"),
             "this checkout": ROOT,
@@ -118,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):
             for label, code in codes.items():
                 figures = timed_import(
-                    code, corpus, work / f"data-{run}-{label.replace(' ', '-')}", args.processes
+                    code,
+                    corpus,
+                    work / f"data-{run}-{label.replace(' ', '-')}",
+                    args.processes,
+                    postgres_url,
+                    args.batch_size,
                 )
                 results[label].append(figures)
                 print(
