@@ -127,7 +127,7 @@ def test_a_row_a_concurrent_writer_stored_first_is_skipped(
         inserted = pg_bulk.insert_new(session, late, outbox=False)
         session.commit()
     assert list(inserted) == [content_hash("Truly new.")]
-    assert _sequence(engine) == before + 1
+    assert _sequence(engine) == before + 3  # the skipped rows leave gaps in the ids
     with pg_archive.sessions() as session:
         assert session.query(Article).count() == 2
     assert _statistics(engine) == _recomputed(engine)
