@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # One PostgreSQL test database per checkout, so checkouts testing at once never share one.
 export NEWSARCHIVE_PG_DB ?= newsarchive_test_$(shell pwd | cksum | cut -d' ' -f1)
 
-.PHONY: runtime install migrate seed run serve test test-postgres test-fast test-browser fuzz lint format bench bench-quick bench-reuters bench-pages bench-relevance bench-scale clean
+.PHONY: runtime install migrate seed run serve test test-postgres test-replica test-fast test-browser fuzz lint format bench bench-quick bench-reuters bench-pages bench-relevance bench-scale clean
 
 # Two stamps: serving needs the runtime dependencies only (`make run`); tests, lint and the
 # browser suite need the dev extra too (Playwright, mypy, schemathesis: some 500 MB more).
@@ -47,10 +47,16 @@ test: install
 	NEWSARCHIVE_TEST_POSTGRES_URL="$${NEWSARCHIVE_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres 2>/dev/null)}" \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+# Includes scripts/replica-test (a primary, a streaming replica and two app servers; needs root:
+# tests/test_replica_script.py), about a minute of it.
 test-postgres: install
 	NEWSARCHIVE_REQUIRE_POSTGRES=1 \
 	NEWSARCHIVE_TEST_POSTGRES_URL="$${NEWSARCHIVE_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres)}" \
 		$(BIN)/pytest -m postgres $(PYTEST_ARGS)
+
+# The replica scenario alone, with its step-by-step output (docs/scaling.md).
+test-replica: install
+	scripts/replica-test
 
 # Schemathesis with a bigger budget and fresh random inputs (make test runs it with a few each).
 FUZZ_EXAMPLES ?= 200

@@ -36,6 +36,15 @@ class Archive:
     _lock: FileLock
     _turn: FileLock
     _index_lock: FileLock | None = None
+    # A streaming replica (NEWSARCHIVE_READ_DATABASE_URL): searches and page reads go there.
+    replica: Engine | None = None
+    _replica_sessions: sessionmaker[Session] | None = None
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions for searches and page reads: the replica's when one is configured, else the
+        primary's. Writes, tokens, import history and read-your-writes paths use `sessions`."""
+        return self._replica_sessions or self.sessions
 
     @contextmanager
     def write_lock(self, timeout: float | None = None) -> Iterator[None]:
@@ -125,6 +134,8 @@ class Archive:
     def close(self) -> None:
         self.search.close()
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def make_search_backend(settings: Settings, engine: Engine) -> SearchBackend:
@@ -157,11 +168,33 @@ def open_archive(settings: Settings) -> Archive:
             "NEWSARCHIVE_SEARCH_BACKEND=postgres needs a PostgreSQL database "
             "(NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://user:password@host/dbname)"
         )
+    replica = _replica_engine(settings, engine)
     return Archive(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        search=make_search_backend(settings, engine),
+        # The PostgreSQL backend searches whichever engine it is given: the replica's if any.
+        search=make_search_backend(settings, replica or engine),
         _lock=FileLock(str(settings.lock_path())),
         _turn=FileLock(str(settings.lock_path().with_name("write.turn.lock"))),
+        replica=replica,
+        _replica_sessions=make_session_factory(replica) if replica is not None else None,
     )
+
+
+def _replica_engine(settings: Settings, primary: Engine) -> Engine | None:
+    """The read replica's engine, or None without NEWSARCHIVE_READ_DATABASE_URL."""
+    if not settings.read_database_url:
+        return None
+    if primary.dialect.name != "postgresql":
+        primary.dispose()
+        raise ValueError(
+            "NEWSARCHIVE_READ_DATABASE_URL needs a PostgreSQL primary "
+            "(NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://...) and a streaming replica of it"
+        )
+    replica = make_engine(settings.read_database_url)
+    if replica.dialect.name != "postgresql":
+        primary.dispose()
+        replica.dispose()
+        raise ValueError("NEWSARCHIVE_READ_DATABASE_URL must be a PostgreSQL URL")
+    return replica

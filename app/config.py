@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is SQLite at <data_dir>/archive.db."
     )
+    read_database_url: str | None = Field(
+        None,
+        description="PostgreSQL only: a streaming replica for searches and page reads (writes, "
+        "write tokens and read-your-writes paths stay on NEWSARCHIVE_DATABASE_URL).",
+    )
+    replica_max_lag: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds the read replica may lag before /api/v1/health says degraded.",
+    )
     index_dir: Path | None = Field(
         None, description="Whoosh index folder; default <data_dir>/index."
     )

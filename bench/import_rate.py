@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.import_rate [--corpus reuters|synthetic] [--size N]
                                           [--baseline main] [--processes 0]
                                           [--import-args "--indexing behind"] [--catch-up]
+                                          [--backend postgres --database-url URL]
 
 The corpus becomes files once (Reuters-21578 as dated-text files, one per story, as
 bench.reuters writes them; or SYNTHETIC articles from bench.synthetic as JSON Lines and gzipped
@@ -15,6 +16,11 @@ counts too). Prints articles/s per run and the ratio; --out writes the figures a
 `--import-args` are added to this checkout's `newsarchive import` only (the baseline may not
 know them); with `--catch-up`, this checkout's import is followed by `newsarchive catch-up`
 (for `--no-wait`), timed too.
+
+`--backend postgres` imports into the PostgreSQL database at `--database-url` (or
+NEWSARCHIVE_BENCH_POSTGRES_URL) with the postgres search backend instead; before each run its
+`public` schema is DROPPED and migrated afresh, so give it a database of its own, e.g.
+`NEWSARCHIVE_PG_DB=newsarchive_bench scripts/ensure-postgres`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,11 +71,32 @@ def baseline_tree(ref: str, into: Path) -> Path:
     return into
 
 
+def fresh_postgres(url: str) -> dict[str, str]:
+    """Empty the bench database (its whole `public` schema); the settings that point at it."""
+    from sqlalchemy import create_engine
+
+    from app.migrate import reset_postgres_schema
+
+    engine = create_engine(url)
+    try:
+        reset_postgres_schema(engine)
+    finally:
+        engine.dispose()
+    return {"NEWSARCHIVE_DATABASE_URL": url, "NEWSARCHIVE_SEARCH_BACKEND": "postgres"}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_import(
     code: Path,  # run from there too: `python -c` puts the working folder first on sys.path
     corpus: Path,
     data: Path,
     processes: int,
+    postgres_url: str | None = None,
+    batch_size: int | None = None,
     extra: list[str] | None = None,
     then_catch_up: bool = False,
 ) -> dict[str, Any]:
@@ -77,16 +105,23 @@ def timed_import(
         "PYTHONPATH": str(code),
         "NEWSARCHIVE_DATA_DIR": str(data),
         "NEWSARCHIVE_INDEX_PROCESSES": str(processes),
+        **(fresh_postgres(postgres_url) if postgres_url else {}),
     }
     run = [sys.executable, "-c", CLI]
     subprocess.run([*run, "migrate"], env=env, cwd=code, check=True, capture_output=True)
+    cpu_before = _children_cpu()
     started = time.perf_counter()
+    batch = ["--batch-size", str(batch_size)] if batch_size else []
     done = subprocess.run(
-        [*run, "import", "-q", *(extra or []), str(corpus)], env=env, cwd=code, capture_output=True
+        [*run, "import", "-q", *batch, *(extra or []), str(corpus)],
+        env=env,
+        cwd=code,
+        capture_output=True,
     )
     imported = time.perf_counter() - started
     if then_catch_up:
         subprocess.run([*run, "catch-up", "-q"], env=env, cwd=code, check=True, capture_output=True)
+    import_cpu = _children_cpu() - cpu_before
     health = json.loads(
         subprocess.run(
             [sys.executable, "-c", HEALTH],
@@ -102,6 +137,9 @@ def timed_import(
     return {
         "seconds": round(elapsed, 2),
         "import_returned_s": round(imported, 2),
+        # CPU the import process itself used (user + system): the client's share of the work,
+        # less sensitive than wall time to other load on a shared machine.
+        "import_cpu_s": round(import_cpu, 2),
         "articles": health["articles"],
         "rate": round(health["articles"] / elapsed, 1),
         "in_sync": health["in_sync"],
@@ -125,8 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--catch-up", action="store_true", help="run `newsarchive catch-up` after the import"
     )
+    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NEWSARCHIVE_BENCH_POSTGRES_URL"),
+        help="with --backend postgres: a database of its own (its schema is dropped per run)",
+    )
+    parser.add_argument("--batch-size", type=int, default=None, help="import --batch-size")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.backend == "postgres" and not args.database_url:
+        parser.error("--backend postgres needs --database-url (or NEWSARCHIVE_BENCH_POSTGRES_URL)")
+    postgres_url = args.database_url if args.backend == "postgres" else None
     if args.corpus == "reuters" and not REUTERS.is_file():
         print(f"skipped: {REUTERS} not found")
         return 0
@@ -136,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus = work / "corpus"
         corpus.mkdir()
         stories = prepare(args.corpus, args.size, corpus)
-        print(f"{args.corpus}: {stories:,} stories written; load {os.getloadavg()[0]:.2f}")
+        print(
+            f"{args.corpus}: {stories:,} stories written; backend {args.backend}; "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
         codes = {
             args.baseline: baseline_tree(args.baseline, work / "baseline"),
             "this checkout": ROOT,
@@ -149,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                     corpus,
                     work / f"data-{run}-{label.replace(' ', '-')}",
                     args.processes,
+                    postgres_url,
+                    args.batch_size,
                     extra=args.import_args.split() if ours else None,
                     then_catch_up=args.catch_up and ours,
                 )
@@ -156,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{label:>14}: {figures['articles']:,} articles searchable in "
                     f"{figures['seconds']:.1f} s = {figures['rate']:,.0f}/s (import returned "
-                    f"after {figures['import_returned_s']:.1f} s; in_sync {figures['in_sync']}, "
+                    f"after {figures['import_returned_s']:.1f} s, its own CPU "
+                    f"{figures['import_cpu_s']:.1f} s; in_sync {figures['in_sync']}, "
                     f"pending {figures['pending']})"
                 )
     best = {label: max(r["rate"] for r in runs) for label, runs in results.items()}

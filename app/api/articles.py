@@ -216,7 +216,10 @@ async def _update(
     request: Request, archive: Any, article_id: int, changes: ArticleChanges
 ) -> Response:
     if "if-match" in request.headers:
-        current = await run_in_threadpool(articles.get_article, archive, article_id=article_id)
+        # From the primary: the ETag must be the article's latest, not a replica's copy.
+        current = await run_in_threadpool(
+            articles.get_article, archive, article_id=article_id, primary=True
+        )
         if precondition_failed(request, etag=article_etag(current)):
             raise ApiError(
                 412,

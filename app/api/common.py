@@ -23,7 +23,8 @@ _ERROR_TEXT = {
     415: "Unsupported Content-Type (`unsupported_media_type`)",
     422: "Invalid article (`validation_error`, `invalid_article`)",
     429: "Rate limit reached; see Retry-After (`rate_limited`)",
-    503: "Search index unavailable or writer busy (`search_unavailable`, `busy`)",
+    503: "Search index or database unavailable, or writer busy (`search_unavailable`, "
+    "`database_unavailable`, `busy`)",
 }
 _EXAMPLE_CODE = {
     400: "bad_parameter",

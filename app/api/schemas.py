@@ -279,6 +279,14 @@ class HealthProblem(BaseModel):
     message: str
 
 
+class ReplicaHealth(BaseModel):
+    reachable: bool
+    streaming: bool | None = None
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
+    error: str | None = None
+
+
 class Health(BaseModel):
     status: str  # ok, degraded (200) or unavailable (503)
     articles: int | None
@@ -294,6 +302,8 @@ class Health(BaseModel):
     search_backend: str
     index_error: str | None
     problems: list[HealthProblem] = []
+    # Only with NEWSARCHIVE_READ_DATABASE_URL: the replica searches and page reads go to.
+    replica: ReplicaHealth | None = None
 
 
 class ErrorBody(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.archive import WriteBusy
@@ -163,6 +163,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OSError)
     async def storage_fault(request: Request, exc: Exception) -> Response:
         fault = classify_write_error(exc)
+        if fault is None and isinstance(exc, OperationalError):
+            return _database_down(request, exc)
         if fault is None:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return render_error(request, ApiError(500, "internal error; see the server log"))
@@ -173,3 +175,19 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(request, ApiError(500, "internal error; see the server log"))
+
+
+def _database_down(request: Request, exc: OperationalError) -> Response:
+    """The primary or the read replica refused or dropped the connection: say which server
+    (the driver's first line names host and port), not "internal error"."""
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no answer"
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, first)
+    return render_error(
+        request,
+        ApiError(
+            503,
+            f"the database is unavailable: {first}",
+            code="database_unavailable",
+            headers={"Retry-After": "5"},
+        ),
+    )

@@ -18,6 +18,7 @@ from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
+from app.services import pg_bulk
 from app.services.index_sync import drain_outbox
 from app.textclean import split_paragraphs
 
@@ -163,6 +164,7 @@ def add_articles(
                 if wanted_ids
                 else None
             )
+            fresh: list[Article] = []
             for item, digest in zip(items, digests, strict=True):
                 existing = known.get(digest) or (known_urls.get(item.url) if item.url else None)
                 if existing is not None:
@@ -178,18 +180,18 @@ def add_articles(
                         item = replace(item, id=next_id)
                         next_id += 1
                 article = _new_article(item, digest)
-                session.add(article)
+                fresh.append(article)
                 known[digest] = article
                 if item.url:
                     known_urls[item.url] = article
                 outcomes.append(AddOutcome("added", article, item, renumbered))
-            session.flush()
-            if not archive.search.transactional:
-                session.add_all(
-                    IndexOutbox(article_id=o.article.id, op="upsert")
-                    for o in outcomes
-                    if o.status == "added"
-                )
+            if session.get_bind().dialect.name == "postgresql":
+                outcomes = _copy_into_postgres(archive, session, fresh, outcomes)
+            else:
+                session.add_all(fresh)
+                session.flush()
+                if not archive.search.transactional:
+                    session.add_all(IndexOutbox(article_id=a.id, op="upsert") for a in fresh)
             if wanted_ids and session.get_bind().dialect.name == "postgresql":
                 # Explicit ids do not advance PostgreSQL's sequence: move it past them.
                 session.execute(
@@ -219,6 +221,34 @@ def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> No
         drain_outbox(archive, article_ids=article_ids)
     except Exception:
         log.exception("indexing failed; the index will catch up on the next write")
+
+
+def _copy_into_postgres(
+    archive: Archive, session: Session, fresh: list[Article], outcomes: list[AddOutcome]
+) -> list[AddOutcome]:
+    """Store `fresh` by COPY and one INSERT ... SELECT (app.services.pg_bulk); the outcomes
+    get the new ids, and a row a concurrent writer stored first becomes a duplicate of it."""
+    inserted = pg_bulk.insert_new(session, fresh, outbox=not archive.search.transactional)
+    for article in fresh:
+        if article.content_hash in inserted:
+            article.id = inserted[article.content_hash]
+    lost = [a for a in fresh if a.content_hash not in inserted]
+    if not lost:
+        return outcomes
+    stored = pg_bulk.stored_matches(
+        session, hashes=[a.content_hash for a in lost], urls=[a.url for a in lost if a.url]
+    )
+    by_hash = {a.content_hash: a for a in stored}
+    by_url = {a.url: a for a in stored if a.url}
+    winners: dict[int, Article] = {}
+    for article in lost:
+        found = by_hash.get(article.content_hash) or by_url.get(article.url or "")
+        winners[id(article)] = pg_bulk.raise_if_unresolved(found, article.content_hash)
+    # The lost row, and any later copy of it in the batch, are duplicates of the stored one.
+    return [
+        AddOutcome("duplicate", winners[id(o.article)], o.item) if id(o.article) in winners else o
+        for o in outcomes
+    ]
 
 
 def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:
@@ -267,22 +297,28 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
         drain_outbox(archive, article_ids=[article_id])  # only its own: not a whole backlog
 
 
-def get_article(archive: Archive, *, article_id: int) -> Article:
-    """One article by id."""
+def get_article(archive: Archive, *, article_id: int, primary: bool = False) -> Article:
+    """One article by id, read from the replica if there is one (`primary`: from the primary,
+    for a read that must see this caller's own writes, such as an If-Match check)."""
     if not 0 <= article_id <= MAX_ID:
         raise ArticleNotFound(article_id)
-    with archive.sessions() as session:
+    sessions = archive.sessions if primary else archive.read_sessions
+    with sessions() as session:
         article = session.get(Article, article_id)
-        if article is None:
-            raise ArticleNotFound(article_id)
-        return article
+    if article is None and not primary and archive.replica is not None:
+        # Not replayed yet (a client reading the article it just created): ask the primary.
+        return get_article(archive, article_id=article_id, primary=True)
+    if article is None:
+        raise ArticleNotFound(article_id)
+    return article
 
 
 def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
-    """Articles in the order of `ids` (rank order from the index), in one query."""
+    """Articles in the order of `ids` (rank order from the index), in one query, from the same
+    database the search ran on (the replica, if any)."""
     if not ids:
         return []
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 

@@ -29,7 +29,7 @@ def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
     # Three scalar subqueries, not one SELECT of three aggregates: alone, each max() is one
     # index lookup and the count one pass over the smallest index (0.5 ms at 20k articles);
     # together SQLite scanned the table (2.6 ms, on every page that shows counts).
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         n, top, touched = session.execute(
             select(
                 select(func.count(Article.id)).scalar_subquery(),
@@ -49,12 +49,13 @@ def remembered(archive: Archive, key: Any, compute: Callable[[], T]) -> T:
 
 
 def count_articles(archive: Archive) -> int:
+    """Articles stored, counted on the primary (the health check compares it with the index)."""
     with archive.sessions() as session:
         return int(session.scalar(select(func.count(Article.id))) or 0)
 
 
 def date_span(archive: Archive) -> tuple[dt.date | None, dt.date | None]:
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         lo, hi = session.execute(
             select(func.min(Article.published), func.max(Article.published))
         ).one()
@@ -84,7 +85,7 @@ def _date_counts(archive: Archive, *, year: int | None, month: int | None) -> li
         stmt = stmt.where(extract("year", Article.published) == year)
     if month is not None:
         stmt = stmt.where(extract("month", Article.published) == month)
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [(int(k), int(n)) for k, n in session.execute(stmt).all()]
 
 
@@ -100,7 +101,7 @@ def _source_counts(archive: Archive) -> list[tuple[str, int]]:
         .group_by(Article.source)
         .order_by(func.count(Article.id).desc(), Article.source)
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [(str(s), int(n)) for s, n in session.execute(stmt).all()]
 
 
@@ -119,7 +120,7 @@ def _author_counts(archive: Archive, *, limit: int | None) -> list[tuple[str, in
     )
     n = func.count()
     stmt = select(pairs.c.name, n).group_by(pairs.c.name).order_by(n.desc(), pairs.c.name)
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [(str(a), int(c)) for a, c in session.execute(stmt.limit(limit)).all()]
 
 
@@ -135,7 +136,7 @@ def person_counts(
     stmt = stmt.group_by(ArticlePerson.name).order_by(
         func.count(func.distinct(ArticlePerson.article_id)).desc(), ArticlePerson.name
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [(str(n), int(c)) for n, c in session.execute(stmt).all()]
 
 
@@ -147,5 +148,5 @@ def month_counts(archive: Archive) -> list[tuple[int, int, int]]:
         .group_by("y", "m")
         .order_by("y", "m")
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [(int(y), int(m), int(n)) for y, m, n in session.execute(stmt).all()]

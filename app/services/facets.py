@@ -97,7 +97,7 @@ def _all_labels(archive: Archive, facet: str) -> dict[str, str]:
     the first in code-point order ("Reuters" before "reuters"), whatever order rows come in.
     One GROUP BY over the archive, remembered until the next write (it was a scan per page)."""
     column = Article.source if facet == "source" else ArticlePerson.name
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         rows = session.execute(
             select(column, func.count()).where(column.is_not(None)).group_by(column)
         ).all()

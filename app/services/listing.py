@@ -42,7 +42,7 @@ def list_articles(
         if oldest_first
         else (Article.published.desc(), Article.id.desc())
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         total = session.scalar(_filtered(select(func.count(Article.id)), filters)) or 0
         rows = list(
             session.scalars(
@@ -77,13 +77,13 @@ def list_after(
         if oldest_first
         else (Article.published.desc(), Article.id.desc())
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return list(session.scalars(stmt.order_by(*order).limit(limit)))
 
 
 def neighbours(archive: Archive, *, article: Article) -> tuple[Article | None, Article | None]:
     """The previous and next article in date order (ties broken by id)."""
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         prev = session.scalar(
             select(Article)
             .where(
@@ -122,5 +122,5 @@ def article_stubs(archive: Archive, *, limit: int) -> list[ArticleStub]:
         .order_by(Article.published.desc(), Article.id.desc())
         .limit(limit)
     )
-    with archive.sessions() as session:
+    with archive.read_sessions() as session:
         return [ArticleStub(*row) for row in session.execute(stmt).all()]

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from app.archive import Archive
 from app.services.counts import count_articles, date_counts, date_span, source_counts
 from app.services.index_sync import index_lag
+from app.services.replica import replica_status
 from app.services.storage import storage_faults
 
 # Problems that stop the archive serving (health answers 503); anything else only degrades it.
@@ -40,6 +41,9 @@ def health(archive: Archive) -> dict[str, Any]:
     them stops the archive serving (SERVING_PROBLEMS), `degraded` when the index is only behind."""
     problems: list[dict[str, str]] = []
     pending, oldest_seconds = 0, None
+    # The index before the count: with a read replica the index is what searches see there,
+    # and a replica catching up has fewer rows than the primary counted after it, never more.
+    index = archive.search.health()
     try:
         articles: int | None = count_articles(archive)
         with archive.sessions() as session:
@@ -50,13 +54,25 @@ def health(archive: Archive) -> dict[str, Any]:
         problems.append(
             {"code": "database_unreachable", "message": f"{exc.__class__.__name__}: {exc}"}
         )
-    index = archive.search.health()
-    if not index.ok:
+    replica = replica_status(archive) if articles is not None else None
+    replica_down = replica is not None and not replica["reachable"]
+    # PostgreSQL searches on the replica: its being down is the replica's problem (reported
+    # below; writes still work, so the archive is degraded, not unavailable).
+    if not index.ok and not (replica_down and archive.search.transactional):
         problems.append({"code": index.problem or "index_unreadable", "message": index.detail})
     for fault in storage_faults(archive.settings.data_dir):
         problems.append({"code": fault.code, "message": fault.message})
     in_sync = index.ok and articles is not None and index.doc_count == articles and pending == 0
-    if index.ok and articles is not None and not in_sync:
+    replica_ok = replica is None or (
+        replica["reachable"] and replica["lag_seconds"] <= archive.settings.replica_max_lag
+    )
+    if not replica_ok and replica is not None:
+        code = "replica_behind" if replica["reachable"] else "replica_unreachable"
+        problems.append({"code": code, "message": _replica_problem(replica)})
+    # A reachable replica a few transactions behind is normal under writes, not a fault: the
+    # index (searched there) may count fewer rows than the primary for a moment.
+    catching_up = replica_ok and replica is not None and replica["lag_bytes"] > 0
+    if index.ok and articles is not None and not in_sync and not (catching_up and not pending):
         problems.append(
             {
                 "code": "index_behind",
@@ -78,7 +94,14 @@ def health(archive: Archive) -> dict[str, Any]:
         "search_backend": index.backend,
         "index_error": None if index.ok else index.detail,
         "problems": problems,
+        "replica": replica,
     }
+
+
+def _replica_problem(replica: dict[str, Any]) -> str:
+    if not replica["reachable"]:
+        return f"the read replica does not answer: {replica.get('error')}"
+    return f"the read replica is {replica['lag_seconds']} s behind the primary"
 
 
 def archive_stats(archive: Archive) -> dict[str, Any]:
