@@ -1,11 +1,11 @@
 """BM25 ranking for the PostgreSQL backend, over a bounded set of candidates.
 
 PostgreSQL's own ranking (`ts_rank_cd`) has no idf and normalises length its own way. Here the
-database finds the matches (GIN), and for each candidate returns its field lengths and the query
-lexemes' frequencies in title and body (`na_term_freqs`); document frequencies, the article
-count and the average field lengths come from `search_terms` and `search_totals` (kept by
-triggers in the writing transaction, migration e3a91c5d7b20). The score is then `app.search.bm25`,
-the Whoosh backend's formula and constants.
+database finds the matches (GIN), and for each candidate returns its field lengths and its
+vectors cut down to the query lexemes (`term_freqs` counts title and body); document
+frequencies, the article count and the average field lengths come from `search_terms` and
+`search_totals` (kept by triggers in the writing transaction, migration e3a91c5d7b20). The score
+is then `app.search.bm25`, the Whoosh backend's formula and constants.
 
 When more articles match than CANDIDATES (and than the page needs), the candidates are the top
 CANDIDATES by a cheaper order computed inside the database: each query word's `ts_rank_cd`
