@@ -38,11 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--explain", type=int, default=3, help="plans of the N slowest statements")
     parser.add_argument("--kinds", default="", help="only these query kinds (comma-separated)")
+    parser.add_argument(
+        "--no-rum", action="store_true", help="ignore a RUM index (the in-database order)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     kinds = {k for k in args.kinds.split(",") if k}
     settings = Settings(database_url=args.url, search_backend="postgres", search_cache_size=0)  # type: ignore[call-arg]
     archive = open_archive(settings)
+    if args.no_rum:
+        archive.search._rum_operator = ""  # type: ignore[attr-defined]
     sent: list[tuple[str, Any, float]] = []
     started: list[float] = []
 

@@ -113,6 +113,8 @@ class PostgresBackend:
                 "(NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://...)"
             )
         self.engine = engine
+        # The RUM distance operator, schema-qualified, once looked up ("" when there is none).
+        self._rum_operator: str | None = None
 
     # -- writing: nothing to do, the row carries its own index ------------------------------
     def upsert(self, docs: list[IndexDoc]) -> None:
@@ -190,6 +192,22 @@ class PostgresBackend:
         ids = [int(r[0]) for r in rows]
         return SearchHits(ids=ids, scores=[None] * len(ids), total=total)
 
+    def _rum(self, conn: Connection) -> str | None:
+        """`OPERATOR(schema.<=>)` when the RUM index of migration b5a997eac358 exists (looked up
+        once per backend: a RUM index made later is used after a restart)."""
+        if self._rum_operator is None:
+            schema = conn.scalar(
+                text(
+                    "SELECT n.nspname FROM pg_extension e "
+                    "JOIN pg_namespace n ON n.oid = e.extnamespace "
+                    "WHERE e.extname = 'rum' "
+                    "AND to_regclass('ix_articles_rum_search_vector') IS NOT NULL"
+                )
+            )
+            valid = schema is not None and re.fullmatch(r"[a-z_][a-z0-9_]*", schema)
+            self._rum_operator = f"OPERATOR({schema}.<=>)" if valid else ""
+        return self._rum_operator or None
+
     def _count(self, conn: Connection, where: ColumnElement[bool]) -> int:
         return int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
 
@@ -210,7 +228,15 @@ class PostgresBackend:
             )
             need = page_end
             while True:
-                ranked = ranking.rank(conn, query, the_plan, where, need=need, total=total)
+                ranked = ranking.rank(
+                    conn,
+                    query,
+                    the_plan,
+                    where,
+                    need=need,
+                    total=total,
+                    rum_operator=self._rum(conn),
+                )
                 start = _after(ranked, request.after)
                 if ranked.complete or start + page_end <= len(ranked.ids):
                     break

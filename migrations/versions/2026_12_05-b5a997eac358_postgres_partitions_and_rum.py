@@ -1,7 +1,14 @@
-"""PostgreSQL, opt-in: `articles` as declarative range partitions by year of publication
+"""PostgreSQL, opt-in: `articles` partitioned by year of publication; a RUM index when RUM is there
 
-Only on PostgreSQL, and only when NEWSARCHIVE_PG_PARTITIONS=1 is set while this migration runs
-(or `partitions` is given in the Alembic config's attributes, as tests do); otherwise nothing.
+Only on PostgreSQL. Two independent parts:
+
+- Partitions, only when NEWSARCHIVE_PG_PARTITIONS=1 is set while this migration runs (or
+  `partitions` is given in the Alembic config's attributes, as tests do).
+- A RUM index on `search_vector` (`ix_articles_rum_search_vector`), only when the `rum` extension is
+  installed in the database (it is untrusted: a superuser runs `CREATE EXTENSION rum`, in any
+  schema, before `newsarchive migrate`). The search backend then takes its BM25 candidates in
+  the index's rank order instead of reading every match's vector (app/search/postgres_rank.py);
+  without it, the plain GIN index and the in-database order, as before.
 
 A unique index on a partitioned table must contain the partition key, so `content_hash` and
 `url` can no longer be unique on `articles` itself. Their uniqueness (and that of `id`) moves to
@@ -244,9 +251,31 @@ def _copy_table(*, partitioned: bool) -> None:
         op.execute(definition)
 
 
+def rum_schema() -> str | None:
+    """The schema the `rum` extension is installed in, None when it is not installed."""
+    found = op.get_bind().execute(
+        text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'rum'"
+        )
+    )
+    return found.scalar()
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql" or not wanted() or is_partitioned():
+    if op.get_bind().dialect.name != "postgresql":
         return
+    if wanted() and not is_partitioned():
+        _partition()
+    schema = rum_schema()
+    if schema is not None:
+        op.execute(
+            "CREATE INDEX IF NOT EXISTS ix_articles_rum_search_vector ON articles "
+            f'USING rum (search_vector "{schema}".rum_tsvector_ops)'
+        )
+
+
+def _partition() -> None:
     op.execute(KEYS_TABLE)
     op.execute("INSERT INTO article_keys SELECT id, content_hash, url FROM articles")
     foreign = _foreign_keys("articles")
@@ -257,7 +286,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql" or not is_partitioned():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP INDEX IF EXISTS ix_articles_rum_search_vector")
+    if not is_partitioned():
         return
     foreign = _foreign_keys("article_keys")
     _copy_table(partitioned=False)
