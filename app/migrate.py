@@ -20,9 +20,13 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema up to `revision`, in place."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, partitions: bool | None = None) -> None:
+    """Bring the schema up to `revision`, in place. `partitions` overrides
+    NEWSARCHIVE_PG_PARTITIONS for the migration that partitions `articles` by year."""
+    cfg = alembic_config(database_url)
+    if partitions is not None:
+        cfg.attributes["partitions"] = partitions
+    command.upgrade(cfg, revision)
 
 
 def pending(engine: Engine) -> tuple[str | None, str | None]:

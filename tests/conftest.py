@@ -117,6 +117,38 @@ def pg_url() -> str:
     return url
 
 
+# The same database with `articles` partitioned by year (migration b5a997eac358, opt-in), in a
+# schema of its own so both layouts live side by side in one test session.
+PARTITIONED_SCHEMA = "na_partitioned"
+
+
+@pytest.fixture(scope="session")
+def pg_partitioned_url(pg_url: str) -> str:
+    from sqlalchemy import create_engine, make_url
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PARTITIONED_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {PARTITIONED_SCHEMA}"))
+    engine.dispose()
+    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={PARTITIONED_SCHEMA}"})
+    rendered = url.render_as_string(hide_password=False)
+    upgrade(rendered, partitions=True)
+    return rendered
+
+
+@pytest.fixture
+def pg_partitioned_settings(settings: Settings, pg_partitioned_url: str) -> Iterator[Settings]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(pg_partitioned_url)
+    reset_pg_tables(engine)
+    engine.dispose()
+    yield settings.model_copy(
+        update={"database_url": pg_partitioned_url, "search_backend": "postgres"}
+    )
+
+
 @pytest.fixture
 def pg_settings(settings: Settings, pg_url: str) -> Iterator[Settings]:
     from sqlalchemy import create_engine

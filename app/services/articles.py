@@ -313,13 +313,26 @@ def get_article(archive: Archive, *, article_id: int, primary: bool = False) -> 
     return article
 
 
-def get_articles(archive: Archive, *, ids: Sequence[int]) -> list[Article]:
-    """Articles in the order of `ids` (rank order from the index), in one query, from the same
+def get_articles(
+    archive: Archive,
+    *,
+    ids: Sequence[int],
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[Article]:
+    """Articles in the order of `ids` (rank order from the index), in one query. `date_from` /
+    `date_to`: bounds the articles are known to lie in (a search's date filter), so that with
+    `articles` partitioned by year PostgreSQL reads only those years. Read from the same
     database the search ran on (the replica, if any)."""
     if not ids:
         return []
+    stmt = select(Article).where(Article.id.in_(ids))
+    if date_from is not None:
+        stmt = stmt.where(Article.published >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(Article.published <= date_to)
     with archive.read_sessions() as session:
-        rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+        rows = {a.id: a for a in session.scalars(stmt)}
     return [rows[i] for i in ids if i in rows]
 
 

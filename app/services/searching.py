@@ -151,7 +151,8 @@ def search_articles(
     hits = archive.search.search(request)
     scores = dict(zip(hits.ids, hits.scores, strict=True))
     items = []
-    for article in get_articles(archive, ids=hits.ids):
+    found = get_articles(archive, ids=hits.ids, date_from=params.date_from, date_to=params.date_to)
+    for article in found:
         # Callers that only need the ranking (exports, the relevance bench) skip highlighting.
         snippet = None
         if snippets and node is not None:

@@ -22,14 +22,23 @@ from app.services.index_sync import check
 from app.services.searching import SearchParams, search_articles
 from tests.factories import add, make_item
 
-BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
+# "postgres-partitioned": the same backend with `articles` partitioned by year.
+BACKENDS = [
+    "whoosh",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("postgres-partitioned", marks=pytest.mark.postgres),
+]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_archive(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Archive]:
-    if request.param == "postgres":
+    backend = request.param
+    if backend == "postgres":
         settings = request.getfixturevalue("pg_settings")
-    a = open_archive(settings.model_copy(update={"search_backend": request.param}))
+    elif backend == "postgres-partitioned":
+        settings = request.getfixturevalue("pg_partitioned_settings")
+        backend = "postgres"
+    a = open_archive(settings.model_copy(update={"search_backend": backend}))
     yield a
     a.close()
 
