@@ -5,9 +5,42 @@
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
-  // Wide screens have room for the search filters: show them open.
-  var filters = document.querySelector("details.filterbox");
-  if (filters && window.matchMedia("(min-width: 50rem)").matches) filters.open = true;
+  // Wide screens have room for "Refine" (facets, filters) beside the results: show it open.
+  // Phones keep it folded so the results come first.
+  var refine = document.querySelector("details.refine");
+  if (refine && window.matchMedia("(min-width: 64rem)").matches) refine.open = true;
+
+  // Charts: a period's values under the chart on hover and focus (its <title> holds them);
+  // the comparison chart also steps through periods with the arrow keys.
+  Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), function (fig) {
+    var readout = fig.querySelector(".readout");
+    var periods = Array.prototype.slice.call(fig.querySelectorAll(".period"));
+    if (!readout || !periods.length) return;
+    var on = -1;
+    function say(i) {
+      if (on >= 0) periods[on].classList.remove("on");
+      on = i;
+      if (i < 0) { readout.textContent = ""; return; }
+      periods[i].classList.add("on");
+      var title = periods[i].querySelector("title");
+      readout.textContent = title ? title.textContent : "";
+    }
+    periods.forEach(function (el, i) {
+      el.addEventListener("mouseenter", function () { say(i); });
+      el.addEventListener("focus", function () { say(i); });
+    });
+    var plot = fig.querySelector("svg.plot[tabindex]");
+    if (plot) {
+      plot.addEventListener("focus", function () { if (on < 0) say(0); });
+      plot.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+          e.preventDefault();
+          var step = e.key === "ArrowRight" ? 1 : -1;
+          say(Math.min(periods.length - 1, Math.max(0, on + step)));
+        }
+      });
+    }
+  });
 
   // A link to #cite opens the citation box.
   var cite = document.getElementById("cite");

@@ -219,6 +219,21 @@ def _histogram(
     return Histogram(chosen, buckets)
 
 
+def archive_counts(archive: Archive, *, params: SearchParams, histogram: Histogram) -> list[int]:
+    """All the archive's articles (under `params`' filters, whatever the query) in each of
+    `histogram`'s periods: says whether an empty stretch had nothing to match."""
+    if not histogram.buckets:
+        return []
+    filters = _filters(params)
+    days = remembered(
+        archive,
+        ("archive-days", filters),
+        lambda: _days(archive.search.facet_counts(None, filters, fields=("day",))["day"]),
+    )
+    span = (histogram.buckets[0].start, histogram.buckets[-1].end)
+    return [b.count for b in _histogram(days, histogram.interval, span).buckets]
+
+
 @dataclass(frozen=True)
 class Series:
     q: str | None

@@ -81,6 +81,20 @@ def synthetic_items(n: int = 44) -> list[ArticleIn]:
                 url=f"https://news.example/{i}",
             )
         )
+    # Two old stories, then nothing for years: charts must show that stretch as a gap.
+    for n, (day, lead) in enumerate(
+        [(dt.date(2018, 5, 2), "The old bridge reopened"), (dt.date(2018, 6, 9), "A ferry sank")]
+    ):
+        items.append(
+            ArticleIn(
+                body=f"{lead} after months of work, the harbour board said. Story {n} of 2018.",
+                published=day,
+                title=f"{lead} (2018)",
+                source="Harbour Gazette",
+                authors=["Ada Park"],
+                url=f"https://news.example/2018/{n}",
+            )
+        )
     return items
 
 

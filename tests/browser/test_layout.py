@@ -1,0 +1,142 @@
+"""Issue 18's layout in real Chromium at 390 and 1280 px: charts with axes, results first on a
+phone, two columns on a desktop, facets that add up, ways back and forth, small fixes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveServer
+
+PHONE, DESKTOP = (390, 844), (1280, 900)
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _open(browser: Any, server: LiveServer, size: tuple[int, int], scheme: str = "light") -> Any:
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, color_scheme=scheme, base_url=server.url
+    )
+    return context.new_page()
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    page = _open(browser, live_server, PHONE)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    page = _open(browser, live_server, DESKTOP)
+    yield page
+    page.context.close()
+
+
+def _texts(page: Any, selector: str) -> list[str]:
+    return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def _visible_texts(page: Any, selector: str) -> list[str]:
+    # text_content: SVG <text> is no HTMLElement, so it has no innerText
+    return [
+        (el.text_content() or "").strip() for el in page.locator(selector).all() if el.is_visible()
+    ]
+
+
+# -- 1. charts with axes --------------------------------------------------------------------
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_charts_have_labelled_axes_gaps_and_values(
+    browser: Any, live_server: LiveServer, size: tuple[int, int], scheme: str
+) -> None:
+    page = _open(browser, live_server, size, scheme)
+    # The synthetic archive: two stories in 2018, then Mar 2021 to Dec 2022: months, by year.
+    page.goto("/search?q=bridge")
+    chart = page.locator("figure.timeline")
+    years = _visible_texts(chart, "text.xlabel")
+    assert years[0] == "2018" and "2022" in years and all(y.isdigit() for y in years), years
+    counts = _visible_texts(chart, "text.ylabel")
+    assert counts and all(c.isdigit() for c in counts), counts
+    # labels are readable text: not squeezed by the stretched plot, not overlapping each other
+    boxes = [el.bounding_box() for el in chart.locator("text.xlabel").all() if el.is_visible()]
+    assert all(b["height"] >= 10 for b in boxes)
+    assert all(a["x"] + a["width"] <= b["x"] for a, b in zip(boxes, boxes[1:], strict=False))
+    page_width = page.evaluate("window.innerWidth")
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= page_width for b in boxes)
+    # each bar says its value on hover and focus (title, and the readout under the chart)
+    bar = chart.locator("a.period").first
+    label = bar.get_attribute("aria-label")
+    assert re.fullmatch(r"May 2018: 1 match \(1 in the archive\)", label or ""), label
+    bar.focus()
+    assert chart.locator(".readout").inner_text() == label
+    # months in which the archive holds nothing are drawn as gaps, not as zero matches
+    gaps = chart.locator("rect.nodata title").all_text_contents()
+    assert "Jul 2018 to Feb 2021: no articles in the archive" in gaps, gaps
+
+    page.goto("/compare?q=bridge&q=ferry")
+    chart = page.locator("figure.compare")
+    assert _visible_texts(chart, "text.xlabel")[0] == "2018"
+    shares = _visible_texts(chart, "text.ylabel")
+    assert shares and all(s.endswith(" %") for s in shares), shares
+    page.locator("figure.compare svg.plot").focus()
+    page.keyboard.press("ArrowRight")
+    readout = chart.locator(".readout").inner_text()
+    assert readout.startswith("Jun 2018: bridge 0.00 % (0); ferry 100.00 % (1) of 1 article"), (
+        readout
+    )
+    page.context.close()
+
+
+# -- 2. phones: results first ------------------------------------------------------------------
+def test_phone_shows_results_first_and_refine_folded(phone: Any) -> None:
+    phone.goto("/search?q=bridge&source=Valley+Times")
+    first = phone.locator("ol.results > li").first.bounding_box()
+    assert first is not None and first["y"] < 844, "the first result is below the first screen"
+    # facets and filters wait behind "Refine", even with a filter set; the filter is a chip
+    assert phone.locator("details.refine").get_attribute("open") is None
+    assert phone.locator("nav.facets").is_hidden() and phone.locator("#f-from").is_hidden()
+    chip = phone.locator("ul.chips a.chip")
+    assert chip.inner_text().startswith("Source: Valley Times")
+    assert chip.bounding_box()["y"] < first["y"]
+    phone.locator("details.refine > summary").click()
+    assert phone.locator("nav.facets").is_visible()
+    # the filters form keeps the words without repeating the header's box
+    assert phone.locator("form.filters input[name=q]").get_attribute("type") == "hidden"
+
+
+# -- 3. desktop: two columns, filter panel closed unless a filter is set ------------------------
+def test_desktop_has_facets_beside_the_results(desktop: Any) -> None:
+    desktop.goto("/search?q=bridge")
+    results = desktop.locator("ol.results").bounding_box()
+    facets = desktop.locator("nav.facets").bounding_box()
+    assert results is not None and facets is not None
+    assert facets["x"] >= results["x"] + results["width"], "facets are not beside the results"
+    assert facets["y"] < results["y"] + 200
+    assert results["width"] + facets["width"] > 900  # the width is used
+    assert desktop.locator("details.filterbox").get_attribute("open") is None
+    assert desktop.locator("form.filters input[type=search]").count() == 0
+    assert desktop.locator("form.filters button").text_content() == "Apply"
+    desktop.goto("/search?q=bridge&from=2022")
+    assert desktop.locator("details.filterbox").get_attribute("open") is not None
+
+
+# -- 4. facets that add up ----------------------------------------------------------------
+def test_facets_largest_first_show_all_and_no_source(desktop: Any) -> None:
+    desktop.goto("/search?q=story")  # every synthetic article
+    total = int(desktop.locator("p.count").inner_text().split()[0])
+    months = desktop.locator("nav.facets section", has_text="Month")
+    shown = [int(c) for c in _visible_texts(months, "li .count")]
+    assert shown == sorted(shown, reverse=True)
+    months.locator("details.more-facets summary").click()
+    every = [int(c) for c in months.locator("li .count").all_inner_texts()]
+    assert sum(every) == total and len(every) > len(shown)
+    sources = desktop.locator("nav.facets section", has_text="Source")
+    counts = [int(c.replace(",", "")) for c in sources.locator("li .count").all_inner_texts()]
+    assert sum(counts) == total
