@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_charts_have_labelled_axes_gaps_and_values(
     # labels are readable text: not squeezed by the stretched plot, not overlapping each other
     boxes = [el.bounding_box() for el in chart.locator("text.xlabel").all() if el.is_visible()]
     assert all(b["height"] >= 10 for b in boxes)
-    assert all(a["x"] + a["width"] <= b["x"] for a, b in zip(boxes, boxes[1:], strict=False))
+    assert all(a["x"] + a["width"] <= b["x"] for a, b in pairwise(boxes))
     page_width = page.evaluate("window.innerWidth")
     assert all(b["x"] >= 0 and b["x"] + b["width"] <= page_width for b in boxes)
     # each bar says its value on hover and focus (title, and the readout under the chart)
