@@ -141,3 +141,85 @@ def test_facets_largest_first_show_all_and_no_source(desktop: Any) -> None:
     sources = desktop.locator("nav.facets section", has_text="Source")
     counts = [int(c.replace(",", "")) for c in sources.locator("li .count").all_inner_texts()]
     assert sum(counts) == total
+
+
+# -- 8. finding the way ------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_reading_page_leads_back_to_the_results_and_on(
+    browser: Any, live_server: LiveServer, size: tuple[int, int]
+) -> None:
+    page = _open(browser, live_server, size)
+    page.goto("/search?q=story&sort=oldest&source=Harbour+Gazette&page=2")
+    results = page.locator("ol.results > li")
+    second = results.nth(1)
+    rank = int((second.get_attribute("id") or "r0")[1:])
+    assert rank == 22  # 20 a page: the second result of page 2
+    title = second.locator("h2 a").inner_text()
+    following = results.nth(2).locator("h2 a").inner_text()
+    second.locator("h2 a").click()
+    page.wait_for_url(re.compile(r"/articles/\d+/"))
+    nav = page.locator("nav.resultnav")
+    assert re.fullmatch(r"Result 22 of \d+", nav.locator(".pos").inner_text())
+    assert page.locator("h1").inner_text() == title
+    # next and previous results, in the search's order, keeping the search
+    nav.locator("a.next-result").click()
+    page.wait_for_url(re.compile(r"n=23"))
+    assert page.locator("h1").inner_text() == following
+    page.locator("nav.resultnav a.prev-result").click()
+    page.wait_for_url(re.compile(r"n=22"))
+    assert page.locator("h1").inner_text() == title
+    # back to the same results page (filters, order, page), scrolled to the result
+    page.locator("nav.resultnav a.back").click()
+    page.wait_for_url(re.compile(r"/search\?.*page=2#r22$"))
+    assert "source=Harbour+Gazette" in page.url and "sort=oldest" in page.url
+    assert page.locator("#r22 h2 a").inner_text() == title
+    box = page.locator("#r22").bounding_box()
+    assert box is not None and 0 <= box["y"] < size[1]
+    page.context.close()
+
+
+def test_numbered_result_pages(desktop: Any) -> None:
+    desktop.goto("/search?q=story&page_size=5&page=4")
+    total = int(desktop.locator("p.count").inner_text().split()[0])
+    pages = -(-total // 5)
+    numbers = desktop.locator("nav.pager ul.pages li").all_inner_texts()
+    assert [n.split()[-1] for n in numbers] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "…",
+        str(pages),
+    ]
+    assert desktop.locator("nav.pager [aria-current=page]").inner_text().endswith("4")
+    desktop.locator("nav.pager ul.pages a", has_text=str(pages)).click()
+    desktop.wait_for_url(re.compile(rf"page={pages}"))
+    assert desktop.locator("ol.results > li").count() + desktop.locator(
+        "ol.results details.similar li"
+    ).count() == total - 5 * (pages - 1)
+    assert desktop.locator("nav.pager a[rel=next]").count() == 0
+
+
+def test_related_page_is_one_aligned_column(desktop: Any, live_server: LiveServer) -> None:
+    desktop.goto(f"/related/{live_server.ids[1]}")
+    assert (
+        desktop.locator("h1").count() == 1
+        and desktop.locator("main h2", has_text="Related").count() == 0
+    )
+    lefts = {
+        round(desktop.locator(sel).first.bounding_box()["x"])
+        for sel in ("nav.crumbs", "main h1", "ol.related-list li h2")
+    }
+    assert len(lefts) == 1, lefts
+
+
+def test_month_calendar_has_previous_and_next_month(desktop: Any) -> None:
+    desktop.goto("/browse/2021/3")
+    nav = desktop.locator("nav.monthnav")
+    assert nav.locator("a[rel=prev]").inner_text() == "← June 2018"  # across the empty years
+    nav.locator("a[rel=next]").click()
+    desktop.wait_for_url(re.compile(r"/browse/2021/\d+$"))
+    assert desktop.locator("h1").inner_text().endswith("2021")
+    assert desktop.locator("nav.monthnav a[rel=prev]").inner_text() == "← March 2021"

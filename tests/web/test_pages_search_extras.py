@@ -72,5 +72,6 @@ def test_did_you_mean_and_related_on_pages(client: TestClient, auth: dict[str, s
     assert 'href="/related/' in page.text  # a link: computing them inline slowed every page
     related = client.get(f"/related/{seed['id']}")
     assert related.status_code == 200
-    assert 'class="related"' in related.text and "Related articles" in related.text
+    assert 'class="articles related-list"' in related.text
+    assert related.text.count("<h1") == 1 and "Related articles</h2>" not in related.text
     assert client.get("/related/999999").status_code == 404
