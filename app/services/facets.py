@@ -265,7 +265,7 @@ def compare_histograms(
         try:
             nodes.append(parse_search(q))
         except QuerySyntaxError as exc:  # say which of the searches it is
-            raise QuerySyntaxError(f"search {number} ({q}): {exc}") from exc
+            raise QuerySyntaxError(f"search {number} ({q}): {exc}", hint=exc.hint) from exc
     filters = _filters(params)
     per_query = [
         _days(archive.search.facet_counts(node, filters, fields=("day",))["day"]) for node in nodes

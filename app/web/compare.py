@@ -166,6 +166,8 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         error = (
             str(exc) if isinstance(exc, InvalidParameter) else f"We could not read a query: {exc}"
         )
+        if isinstance(exc, QuerySyntaxError) and exc.hint:
+            error += f". To fix it: {exc.hint}."
     form = {k: request.query_params.get(k, "") for k in FILTERS}
     api = "/api/v1/search/histogram?" + urlencode(
         [*(("q", q) for q in queries), *filters, ("interval", chosen)]

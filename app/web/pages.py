@@ -103,6 +103,7 @@ def home(request: Request, archive: ArchiveDep) -> Response:
 def search_page(request: Request, archive: ArchiveDep) -> Response:
     args = QueryArgs(list(request.query_params.multi_items()))
     error = None
+    hint = ""  # how to fix a query that does not parse
     result: SearchPage | None = None
     extras = None
     links: dict[int, str] = {}
@@ -126,6 +127,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             if isinstance(exc, InvalidParameter)
             else f"We could not read that query: {exc}"
         )
+        hint = exc.hint if isinstance(exc, QuerySyntaxError) else ""
     form = {k: args.first(k) or "" for k in ("q", "from", "to", "sort")}
     form |= {"source": ", ".join(args.all("source")), "author": ", ".join(args.all("author"))}
     return render(
@@ -135,6 +137,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/search", *request.query_params.multi_items()),
         result=result,
         error=error,
+        error_hint=hint,
         form=form,
         chips=_filter_chips(request),
         extras=extras,

@@ -30,6 +30,9 @@ def _pages(server: LiveServer) -> dict[str, str]:
         "source": "/sources/Harbour%20Gazette",
         "authors": "/authors",
         "author": "/authors/Ada%20Park",
+        "related": f"/related/{server.seed_id}",
+        "imports": "/imports",
+        "article-from-search": f"/articles/{server.seed_id}?q=russia&n=1",
         "not-found": "/no/such/page",
     }
 

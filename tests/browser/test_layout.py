@@ -89,7 +89,7 @@ def test_charts_have_labelled_axes_gaps_and_values(
     page.locator("figure.compare svg.plot").focus()
     page.keyboard.press("ArrowRight")
     readout = chart.locator(".readout").inner_text()
-    assert readout.startswith("Jun 2018: bridge 0.00 % (0); ferry 100.00 % (1) of 1 article"), (
+    assert readout.startswith("Jun 2018: bridge 0.00 % (0); ferry 50.00 % (1) of 2 articles"), (
         readout
     )
     page.context.close()
@@ -174,7 +174,7 @@ def test_reading_page_leads_back_to_the_results_and_on(
     assert "source=Harbour+Gazette" in page.url and "sort=oldest" in page.url
     assert page.locator("#r22 h2 a").inner_text() == title
     box = page.locator("#r22").bounding_box()
-    assert box is not None and 0 <= box["y"] < size[1]
+    assert box is not None and 0 < box["y"] < size[1]
     page.context.close()
 
 
@@ -223,3 +223,64 @@ def test_month_calendar_has_previous_and_next_month(desktop: Any) -> None:
     desktop.wait_for_url(re.compile(r"/browse/2021/\d+$"))
     assert desktop.locator("h1").inner_text().endswith("2021")
     assert desktop.locator("nav.monthnav a[rel=prev]").inner_text() == "← March 2021"
+
+
+# -- 9. small things that looked broken -------------------------------------------------------
+def test_instant_count_waits_for_a_pause_and_reads_a_half_word_as_a_prefix(desktop: Any) -> None:
+    desktop.goto("/")
+    desktop.evaluate(
+        """() => { window.seen = [];
+        new MutationObserver(() => window.seen.push(
+            document.getElementById('site-q-count').textContent))
+          .observe(document.querySelector('form.searchbox'),
+                   {subtree: true, childList: true, characterData: true}); }"""
+    )
+    desktop.locator("#site-q").press_sequentially("librar", delay=120)
+    desktop.wait_for_function(
+        "document.getElementById('site-q-count').textContent.startsWith('Still typing')"
+    )
+    hint = desktop.locator("#site-q-count").inner_text()
+    assert re.fullmatch(r"Still typing\? \d+ articles? with a word starting “librar”", hint)
+    assert "No articles match" not in desktop.evaluate("window.seen")
+    # no count per keystroke: one exact question and one prefix question for the pause
+    assert len([t for t in desktop.evaluate("window.seen") if t]) <= 2
+
+
+def test_imports_page_fits_a_phone_and_says_done_with_errors(
+    browser: Any, live_server: LiveServer, scheme: str
+) -> None:
+    page = _open(browser, live_server, PHONE, scheme)
+    page.goto("/imports")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    status = page.locator("table.runs td.status").first
+    assert status.inner_text() == "done, 1 error"  # not "failed": articles were added
+    assert page.locator("table.runs td[data-label=added]").first.inner_text() == "1"
+    page.context.close()
+
+
+def test_syntax_error_says_how_to_fix_it(phone: Any) -> None:
+    response = phone.goto('/search?q="unclosed')
+    assert response is not None and response.status == 400
+    alert = phone.locator("[role=alert]")
+    assert "unclosed quote at character 1" in alert.inner_text()
+    assert alert.locator(".fix").inner_text() == (
+        'To fix it: add the closing " after the phrase, or remove the opening one.'
+    )
+
+
+def test_bibtex_urls_wrap_inside_their_box(phone: Any, live_server: LiveServer) -> None:
+    phone.goto(f"/articles/{live_server.seed_id}")
+    phone.locator(".cite summary").click()
+    pre = phone.locator(".cite-bibtex")
+    assert "url = {" in pre.inner_text()
+    assert pre.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_snippets_start_and_stop_at_boundaries(desktop: Any) -> None:
+    desktop.goto("/search?q=mayor")
+    snippets = desktop.locator("ol.results p.snippet").all_inner_texts()
+    assert snippets
+    for text in snippets:
+        assert text[0].isupper() or text.startswith("… "), text
+        assert text.endswith((".", " …")), text
