@@ -143,7 +143,7 @@ def test_upload_page_needs_a_write_token_and_imports(
     again = client.post("/imports", files=files, data={"token": token})
     assert "0 added, 3 duplicates" in again.text
     history = client.get("/imports").text
-    assert history.count("<td>upload</td>") == 2
+    assert history.count('<td data-label="how">upload</td>') == 2
 
 
 def test_upload_page_escapes_file_names(client: TestClient, auth: dict[str, str]) -> None:
