@@ -225,13 +225,14 @@ def archive_counts(archive: Archive, *, params: SearchParams, histogram: Histogr
     if not histogram.buckets:
         return []
     filters = _filters(params)
-    days = remembered(
-        archive,
-        ("archive-days", filters),
-        lambda: _days(archive.search.facet_counts(None, filters, fields=("day",))["day"]),
-    )
     span = (histogram.buckets[0].start, histogram.buckets[-1].end)
-    return [b.count for b in _histogram(days, histogram.interval, span).buckets]
+
+    def count() -> list[int]:
+        days = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
+        return [b.count for b in _histogram(days, histogram.interval, span).buckets]
+
+    # Remembered per filters and axis until the next write: most searches share one axis.
+    return remembered(archive, ("archive-counts", filters, histogram.interval, span), count)
 
 
 @dataclass(frozen=True)
