@@ -157,6 +157,25 @@ def search_articles(
     return SearchPage(params=params, total=hits.total, pages=pages, items=items)
 
 
+def search_slice(
+    archive: Archive, *, params: SearchParams, offset: int, limit: int
+) -> tuple[list[Article | None], int]:
+    """`limit` results from `offset` in the search's order (no snippets; None for one the
+    database no longer holds, so positions stay true) and the exact total: one backend call,
+    for a reading page's previous and next result."""
+    request = SearchRequest(
+        query=parse_search(params.q),
+        filters=params.filters,
+        sort=params.sort,
+        offset=offset,
+        limit=limit,
+        exact_total=True,
+    )
+    hits = archive.search.search(request)
+    found = {a.id: a for a in get_articles(archive, ids=hits.ids)}
+    return [found.get(i) for i in hits.ids], hits.total
+
+
 def highlight_paragraphs(archive: Archive, *, q: str | None, paragraphs: list[str]) -> list[Markup]:
     """Paragraphs with the words of `q` marked (for a reading page reached from a search)."""
     try:
@@ -181,4 +200,5 @@ __all__ = [
     "lead_snippet",
     "parse_partial_date",
     "search_articles",
+    "search_slice",
 ]

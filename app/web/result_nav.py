@@ -4,7 +4,6 @@ rank `n`), so the links need no session and survive a reload, a bookmark or a ne
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -12,7 +11,7 @@ from app.archive import Archive
 from app.http import present
 from app.http.params import MAX_PAGE, QueryArgs, search_params
 from app.search.query import QuerySyntaxError
-from app.services.searching import InvalidParameter, SearchParams, search_articles
+from app.services.searching import InvalidParameter, search_slice
 
 # What a search is made of (page numbers excepted): what the reading page passes along.
 SEARCH_KEYS = ("q", "from", "to", "source", "author", "sort", "page_size")
@@ -46,21 +45,6 @@ def result_href(path: str, context: list[tuple[str, str]], rank: int) -> str:
     return f"{path}?{urlencode([*context, (RANK, str(rank))])}"
 
 
-def _result(
-    archive: Archive, params: SearchParams, context: list[tuple[str, str]], rank: int
-) -> tuple[Neighbour | None, int]:
-    """The result at `rank` (a page of one, so the page number is the rank) and the total."""
-    page = search_articles(
-        archive, params=dataclasses.replace(params, page=rank, page_size=1), snippets=False
-    )
-    if not page.items:
-        return None, page.total
-    article = page.items[0].article
-    return Neighbour(article.title, result_href(present.html_path(article), context, rank)), (
-        page.total
-    )
-
-
 def result_nav(archive: Archive, *, items: list[tuple[str, str]]) -> ResultNav | None:
     """Back, previous and next for a reading page whose query string `items` carries a search
     and a rank; None when it does not (or the search no longer reads)."""
@@ -73,11 +57,18 @@ def result_nav(archive: Archive, *, items: list[tuple[str, str]]) -> ResultNav |
         params = search_params(QueryArgs(context), archive.settings)
         if not 1 <= rank <= MAX_RANK:
             return None
-        # The search's match set is cached by the backend: these are two cheap page lookups.
-        prev, total = _result(archive, params, context, rank - 1) if rank > 1 else (None, 0)
-        nxt, total = _result(archive, params, context, rank + 1)
+        # One backend call for the results either side (rank - 1 and rank + 1).
+        first = max(rank - 2, 0)
+        rows, total = search_slice(archive, params=params, offset=first, limit=rank + 1 - first)
     except (QuerySyntaxError, InvalidParameter):
         return None
+    at = {first + 1 + i: article for i, article in enumerate(rows)}
+    prev, nxt = (
+        Neighbour(a.title, result_href(present.html_path(a), context, n))
+        if (a := at.get(n)) is not None
+        else None
+        for n in (rank - 1, rank + 1)
+    )
     page = (rank - 1) // params.page_size + 1
     back = [*context, *([("page", str(page))] if page > 1 else [])]
     return ResultNav(
