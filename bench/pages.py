@@ -171,6 +171,10 @@ def url_sets(client: TestClient, corpus: Corpus, runs: int) -> dict[str, list[st
         **alone,
         "article": [f"/articles/{i}" for i in ids],
         "article+highlight": [f"/articles/{i}?q={rng.choice(words_common)}" for i in ids],
+        # reached from a search: back, previous and next result (two one-result lookups)
+        "article from search": [
+            f"/articles/{i}?q={rng.choice(words_common)}&n={1 + k % 40}" for k, i in enumerate(ids)
+        ],
         "browse year": [f"/browse/{2014 + i % 11}" for i in range(runs)],
         "browse month": [f"/browse/{2014 + i % 11}/{1 + i % 12}" for i in range(runs)],
         "browse day": [f"/browse/{d.year}/{d.month}/{d.day}" for d in days],

@@ -5,9 +5,42 @@
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
-  // Wide screens have room for the search filters: show them open.
-  var filters = document.querySelector("details.filterbox");
-  if (filters && window.matchMedia("(min-width: 50rem)").matches) filters.open = true;
+  // Wide screens have room for "Refine" (facets, filters) beside the results: show it open.
+  // Phones keep it folded so the results come first.
+  var refine = document.querySelector("details.refine");
+  if (refine && window.matchMedia("(min-width: 64rem)").matches) refine.open = true;
+
+  // Charts: a period's values under the chart on hover and focus (its <title> holds them);
+  // the comparison chart also steps through periods with the arrow keys.
+  Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), function (fig) {
+    var readout = fig.querySelector(".readout");
+    var periods = Array.prototype.slice.call(fig.querySelectorAll(".period"));
+    if (!readout || !periods.length) return;
+    var on = -1;
+    function say(i) {
+      if (on >= 0) periods[on].classList.remove("on");
+      on = i;
+      if (i < 0) { readout.textContent = ""; return; }
+      periods[i].classList.add("on");
+      var title = periods[i].querySelector("title");
+      readout.textContent = title ? title.textContent : "";
+    }
+    periods.forEach(function (el, i) {
+      el.addEventListener("mouseenter", function () { say(i); });
+      el.addEventListener("focus", function () { say(i); });
+    });
+    var plot = fig.querySelector("svg.plot[tabindex]");
+    if (plot) {
+      plot.addEventListener("focus", function () { if (on < 0) say(0); });
+      plot.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+          e.preventDefault();
+          var step = e.key === "ArrowRight" ? 1 : -1;
+          say(Math.min(periods.length - 1, Math.max(0, on + step)));
+        }
+      });
+    }
+  });
 
   // A link to #cite opens the citation box.
   var cite = document.getElementById("cite");
@@ -71,12 +104,8 @@
     var pending = null;
     var asked = box.value.trim();
     var disabled = false;
-    var count = function () {
-      var q = box.value.trim();
-      if (disabled || q === asked) return;
-      asked = q;
-      if (pending) pending.abort();
-      if (q.length < 2) { hint.hidden = true; hint.textContent = ""; return; }
+    // Ask the API for a count; `done([ok, body])` with its answer.
+    var ask = function (q, done) {
       pending = new AbortController();
       fetch("/api/v1/search?page_size=1&fields=id&q=" + encodeURIComponent(q),
             { signal: pending.signal, headers: { Accept: "application/json" } })
@@ -85,24 +114,47 @@
           if (r.status === 401 || r.status === 403) { disabled = true; return null; }
           return r.json().then(function (body) { return [r.ok, body]; });
         })
-        .then(function (res) {
-          if (!res) { hint.hidden = true; return; }
-          if (box.value.trim() !== q) return;
-          if (res[0]) {
-            var n = res[1].total;
-            hint.textContent = n === 0 ? "No articles match"
-              : n.toLocaleString("en") + (n === 1 ? " article matches" : " articles match");
-          } else {
-            hint.textContent = (res[1].error && res[1].error.message) || "Cannot count this query";
-          }
-          hint.hidden = false;
-        })
+        .then(function (res) { if (res) done(res); else hint.hidden = true; })
         .catch(function () { /* aborted or offline: the form still works */ });
     };
+    var plural = function (n) {
+      return n.toLocaleString("en") + (n === 1 ? " article" : " articles");
+    };
+    var count = function () {
+      var q = box.value.trim();
+      if (disabled || q === asked) return;
+      asked = q;
+      if (pending) pending.abort();
+      if (q.length < 2) { hint.hidden = true; hint.textContent = ""; return; }
+      ask(q, function (res) {
+        if (box.value.trim() !== q) return;
+        hint.hidden = false;
+        if (!res[0]) {
+          hint.textContent = (res[1].error && res[1].error.message) || "Cannot count this query";
+          return;
+        }
+        var n = res[1].total;
+        // The last word may be half typed ("bri"): before saying nothing matches, count it
+        // as a prefix and say so.
+        var last = /(^|[\s(])([^\s"()*:-][^\s"()*:]{1,})$/.exec(q);
+        if (n !== 0 || !last || /[\s)"]$/.test(box.value)) {
+          hint.textContent = n === 0 ? "No articles match" : plural(n) + (n === 1 ? " matches" : " match");
+          return;
+        }
+        ask(q + "*", function (more) {
+          if (box.value.trim() !== q) return;
+          var m = more[0] ? more[1].total : 0;
+          hint.textContent = m ? "Still typing? " + plural(m) + " with a word starting “" + last[2] + "”"
+            : "No articles match";
+        });
+      });
+    };
+    // Count on a pause in typing, not on every key (a word half typed matches nothing).
     box.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(count, 250);
+      timer = setTimeout(count, 500);
     });
+    box.form.addEventListener("submit", function () { clearTimeout(timer); });
   }
 
   document.addEventListener("keydown", function (e) {

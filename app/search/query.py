@@ -25,7 +25,12 @@ MIN_PREFIX_CHARS = 2
 
 
 class QuerySyntaxError(ValueError):
-    """The query cannot be understood; the message says where and why."""
+    """The query cannot be understood; the message says where and why, `hint` how to fix it
+    (pages show both; the message alone stays the API's)."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,10 @@ def _tokenize(query: str) -> list[_Tok]:
         if kind == "phrase":
             raw = m.group("phrase")
             if len(raw) < 2 or raw[-1] not in '"“”„':
-                raise QuerySyntaxError(f"unclosed quote at character {pos}")
+                raise QuerySyntaxError(
+                    f"unclosed quote at character {pos}",
+                    hint='add the closing " after the phrase, or remove the opening one',
+                )
             tokens.append(_Tok("phrase", m.group("ptext"), pos))
             continue
         if kind in ("lparen", "rparen"):
@@ -151,8 +159,14 @@ class _Parser:
         tok = self.peek()
         if tok is not None:
             if tok.kind == "rparen":
-                raise QuerySyntaxError(f"unexpected ')' at character {tok.pos}")
-            raise QuerySyntaxError(f"unexpected {tok.text!r} at character {tok.pos}")
+                raise QuerySyntaxError(
+                    f"unexpected ')' at character {tok.pos}",
+                    hint="remove the ')' or add a matching '(' before it",
+                )
+            raise QuerySyntaxError(
+                f"unexpected {tok.text!r} at character {tok.pos}",
+                hint="remove it, or put the whole query in quotes to search for it as text",
+            )
         return node
 
     def or_expr(self, field: str | None) -> Node:
@@ -160,7 +174,10 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "or":
             self.take()
             if self.peek() is None or self.peek().kind in ("or", "and", "rparen"):  # type: ignore[union-attr]
-                raise QuerySyntaxError(f"OR at character {tok.pos} has nothing after it")
+                raise QuerySyntaxError(
+                    f"OR at character {tok.pos} has nothing after it",
+                    hint="add a word after OR, or remove OR",
+                )
             children.append(self.and_expr(field))
         return children[0] if len(children) == 1 else Or(tuple(children))
 
@@ -171,18 +188,27 @@ class _Parser:
                 self.take()
                 nxt = self.peek()
                 if nxt is None or nxt.kind in ("or", "and", "rparen"):
-                    raise QuerySyntaxError(f"AND at character {tok.pos} has nothing after it")
+                    raise QuerySyntaxError(
+                        f"AND at character {tok.pos} has nothing after it",
+                        hint="add a word after AND, or remove AND",
+                    )
             children.append(self.unary(field))
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def unary(self, field: str | None) -> Node:
         tok = self.peek()
         if tok is None:
-            raise QuerySyntaxError("the query ends where a search term was expected")
+            raise QuerySyntaxError(
+                "the query ends where a search term was expected",
+                hint="add a word at the end, or remove the operator before it",
+            )
         if tok.kind in ("not", "minus"):
             self.take()
             if self.peek() is None or self.peek().kind in ("or", "and", "rparen"):  # type: ignore[union-attr]
-                raise QuerySyntaxError(f"{tok.text} at character {tok.pos} has nothing after it")
+                raise QuerySyntaxError(
+                    f"{tok.text} at character {tok.pos} has nothing after it",
+                    hint="put the word to exclude right after it (NOT budget, -budget)",
+                )
             return Not(self.unary(field))
         return self.primary(field)
 
@@ -190,23 +216,35 @@ class _Parser:
         tok = self.take()
         if tok.kind == "lparen":
             if (nxt := self.peek()) is not None and nxt.kind == "rparen":
-                raise QuerySyntaxError(f"empty parentheses at character {tok.pos}")
+                raise QuerySyntaxError(
+                    f"empty parentheses at character {tok.pos}",
+                    hint="put words inside the ( ), or remove them",
+                )
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise QuerySyntaxError(f"parentheses nested more than {MAX_DEPTH} deep")
             node = self.or_expr(field)
             close = self.peek()
             if close is None or close.kind != "rparen":
-                raise QuerySyntaxError(f"'(' at character {tok.pos} is never closed")
+                raise QuerySyntaxError(
+                    f"'(' at character {tok.pos} is never closed",
+                    hint="add a ')' where the group ends, or remove the '('",
+                )
             self.take()
             self.depth -= 1
             return node
         if tok.kind == "field":
             if field is not None:
-                raise QuerySyntaxError(f"field {tok.text}: at character {tok.pos} is nested")
+                raise QuerySyntaxError(
+                    f"field {tok.text}: at character {tok.pos} is nested",
+                    hint="use a field once per group: title:(oil gas), not title:(source:x)",
+                )
             nxt = self.peek()
             if nxt is None or nxt.kind not in ("word", "phrase", "lparen"):
-                raise QuerySyntaxError(f"{tok.text}: at character {tok.pos} needs a term after it")
+                raise QuerySyntaxError(
+                    f"{tok.text}: at character {tok.pos} needs a term after it",
+                    hint="write the word right after the colon: title:budget",
+                )
             return self.primary(tok.text)
         if tok.kind == "phrase":
             return self.leaf(Phrase(" ".join(tok.text.split()), field), tok)
@@ -216,20 +254,26 @@ class _Parser:
                 stem = text.rstrip("*")
                 if "*" in stem or "?" in stem:
                     raise QuerySyntaxError(
-                        f"wildcards are only allowed at the end of a word ({text!r})"
+                        f"wildcards are only allowed at the end of a word ({text!r})",
+                        hint="keep one * at the end of the word (diplom*)",
                     )
                 if len(stem) < MIN_PREFIX_CHARS:
                     raise QuerySyntaxError(
-                        f"a prefix needs at least {MIN_PREFIX_CHARS} letters before '*' ({text!r})"
+                        f"a prefix needs at least {MIN_PREFIX_CHARS} letters before '*' ({text!r})",
+                        hint=f"type at least {MIN_PREFIX_CHARS} letters before the *",
                     )
                 return self.leaf(Prefix(stem, field), tok)
             if "*" in text:
                 raise QuerySyntaxError(
-                    f"wildcards are only allowed at the end of a word ({text!r})"
+                    f"wildcards are only allowed at the end of a word ({text!r})",
+                    hint="keep one * at the end of the word (diplom*)",
                 )
             return self.leaf(Term(text, field), tok)
         if tok.kind == "rparen":
-            raise QuerySyntaxError(f"unexpected ')' at character {tok.pos}")
+            raise QuerySyntaxError(
+                f"unexpected ')' at character {tok.pos}",
+                hint="remove the ')' or add a matching '(' before it",
+            )
         raise QuerySyntaxError(f"unexpected {tok.text} at character {tok.pos}")
 
     def leaf(self, node: Node, tok: _Tok) -> Node:
@@ -237,7 +281,10 @@ class _Parser:
         if self.clauses > MAX_CLAUSES:
             raise QuerySyntaxError(f"the query has more than {MAX_CLAUSES} terms")
         if isinstance(node, Phrase) and not node.text:
-            raise QuerySyntaxError(f"empty quotes at character {tok.pos}")
+            raise QuerySyntaxError(
+                f"empty quotes at character {tok.pos}",
+                hint="put words between the quotes, or remove them",
+            )
         return node
 
 

@@ -218,6 +218,22 @@ def _histogram(
     return Histogram(chosen, buckets)
 
 
+def archive_counts(archive: Archive, *, params: SearchParams, histogram: Histogram) -> list[int]:
+    """All the archive's articles (under `params`' filters, whatever the query) in each of
+    `histogram`'s periods: says whether an empty stretch had nothing to match."""
+    if not histogram.buckets:
+        return []
+    filters = _filters(params)
+    span = (histogram.buckets[0].start, histogram.buckets[-1].end)
+
+    def count() -> list[int]:
+        days = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
+        return [b.count for b in _histogram(days, histogram.interval, span).buckets]
+
+    # Remembered per filters and axis until the next write: most searches share one axis.
+    return remembered(archive, ("archive-counts", filters, histogram.interval, span), count)
+
+
 @dataclass(frozen=True)
 class Series:
     q: str | None
@@ -249,7 +265,7 @@ def compare_histograms(
         try:
             nodes.append(parse_search(q))
         except QuerySyntaxError as exc:  # say which of the searches it is
-            raise QuerySyntaxError(f"search {number} ({q}): {exc}") from exc
+            raise QuerySyntaxError(f"search {number} ({q}): {exc}", hint=exc.hint) from exc
     filters = _filters(params)
     per_query = [
         _days(archive.search.facet_counts(node, filters, fields=("day",))["day"]) for node in nodes

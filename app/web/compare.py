@@ -1,7 +1,8 @@
 """The comparison page: up to three queries on one time axis, each drawn as its share of all the
 archive's articles in each period (what Media Cloud calls attention over time), so that a busy
-month does not look like more attention. Lines are SVG drawn on the server; a table under the
-chart holds the same numbers for screen readers and for copying."""
+month does not look like more attention. Lines are SVG drawn on the server, with axes
+(app/web/charts.py); a table under the chart holds the same numbers for screen readers and for
+copying."""
 
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ from app.http.templating import render
 from app.search.query import QuerySyntaxError
 from app.services.facets import MAX_COMPARED, Comparison, compare_histograms, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
+from app.web import charts
 
 router = APIRouter(tags=["pages"])
 
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 200, 8
 FILTERS = ("from", "to", "source", "author")
 INTERVAL_CHOICES = (("auto", "Automatic"), ("day", "Days"), ("month", "Months"), ("year", "Years"))
 
@@ -49,6 +50,15 @@ class Row:
 
 
 @dataclass
+class Column:
+    """One period's hover area: every search's value in words."""
+
+    x: float
+    width: float
+    label: str
+
+
+@dataclass
 class CompareView:
     interval: str = ""
     lines: list[Line] = field(default_factory=list)
@@ -57,8 +67,15 @@ class CompareView:
     first: str = ""
     last: str = ""
     csv: str = ""
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
+    xticks: list[charts.XTick] = field(default_factory=list)
+    yticks: list[charts.YTick] = field(default_factory=list)
+    gaps: list[charts.Gap] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    inner_width: int = 0
+    height: int = charts.CHART_HEIGHT
+    plot_top: int = charts.PLOT_TOP
+    plot_height: int = charts.PLOT_HEIGHT
+    baseline: int = charts.BASELINE
 
 
 def _percent(share: float) -> str:
@@ -84,14 +101,11 @@ def compare_view(
         [*(("q", q) for q in queries), *filters, ("interval", interval), ("format", "csv")]
     )
     shares = [s for series in result.series for s in series.shares if s is not None]
-    top = max(shares, default=0.0) or 1.0
-    count = len(result.buckets)
-    step = (CHART_WIDTH - 2 * CHART_PAD) / max(count - 1, 1)
-    span = CHART_HEIGHT - 2 * CHART_PAD
+    top, step = charts.nice_top(max(shares, default=0.0), integer=False)
 
     def point(i: int, share: float) -> str:
-        x = CHART_PAD + (i * step if count > 1 else (CHART_WIDTH - 2 * CHART_PAD) / 2)
-        return f"{x:.1f},{CHART_PAD + span * (1 - share / top):.1f}"
+        x = (i + 0.5) * charts.UNIT
+        return f"{x:.1f},{charts.PLOT_HEIGHT * (1 - share / top):.1f}"
 
     for series in result.series:
         segments: list[str] = []
@@ -114,9 +128,30 @@ def compare_view(
             cells.append((series.counts[j], "" if share is None else _percent(share)))
         view.rows.append(Row(bucket.key, bucket.count, cells))
     if result.buckets:
-        view.first, view.last = result.buckets[0].key, result.buckets[-1].key
+        keys = [b.key for b in result.buckets]
+        view.first, view.last = charts.period_label(keys[0]), charts.period_label(keys[-1])
         view.top_percent = _percent(top if shares else 0.0)
+        view.xticks = charts.x_ticks(keys)
+        view.yticks = charts.y_ticks(top, step, charts.percent_label)
+        view.gaps = charts.gaps(keys, [b.count for b in result.buckets])
+        view.inner_width = len(keys) * charts.UNIT
+        view.columns = [
+            Column(j * charts.UNIT, charts.UNIT, _column_label(view, j)) for j in range(len(keys))
+        ]
     return view
+
+
+def _column_label(view: CompareView, j: int) -> str:
+    row = view.rows[j]
+    period = charts.period_label(row.period)
+    if not row.articles:
+        return f"{period}: no articles in the archive"
+    values = [
+        f"{line.query} {percent or '0.00'} % ({count:,})"
+        for line, (count, percent) in zip(view.lines, row.cells, strict=True)
+    ]
+    articles = f"{row.articles:,} article{'' if row.articles == 1 else 's'}"
+    return f"{period}: " + "; ".join(values) + f" of {articles}"
 
 
 @router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
@@ -139,6 +174,8 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         error = (
             str(exc) if isinstance(exc, InvalidParameter) else f"We could not read a query: {exc}"
         )
+        if isinstance(exc, QuerySyntaxError) and exc.hint:
+            error += f". To fix it: {exc.hint}."
     form = {k: request.query_params.get(k, "")[:MAX_FILTER_CHARS] for k in FILTERS}
     queries = [text[:MAX_QUERY_CHARS] for text in queries]  # echoed in the form, bounded
     api = "/api/v1/search/histogram?" + urlencode(

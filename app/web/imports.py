@@ -30,12 +30,30 @@ def _lag(archive: ArchiveDep) -> IndexLag:
         return index_lag(session)
 
 
+def status_label(status: str, *, added: int, updated: int, failed: int) -> str:
+    """What a run's status means to a reader: a run that stored articles but also met bad
+    items is done, with errors, not "failed" (that is a run that stored nothing)."""
+    errors = f"{failed:,} error{'' if failed == 1 else 's'}"
+    if status == "failed" and (added or updated):
+        return f"done, {errors}"
+    if status in ("done", "interrupted") and failed:
+        return f"{status}, {errors}"
+    return status
+
+
+def _runs(archive: ArchiveDep) -> list[tuple[Any, str]]:
+    runs = list_imports(archive, limit=50)
+    return [
+        (r, status_label(r.status, added=r.added, updated=r.updated, failed=r.failed)) for r in runs
+    ]
+
+
 @router.get("/imports", response_class=HTMLResponse)
 def imports_page(request: Request, archive: ArchiveDep) -> Response:
     return render(
         request,
         "imports.html",
-        runs=list_imports(archive, limit=50),
+        runs=_runs(archive),
         lag=_lag(archive),
         formats=FORMATS,
         error=None,
@@ -54,7 +72,7 @@ def upload(
 ) -> Response:
     def page(status: int, **context: Any) -> Response:
         context = {"error": None, "result": None, "run_id": None, "lag": _lag(archive), **context}
-        runs = list_imports(archive, limit=50)
+        runs = _runs(archive)
         return render(request, "imports.html", status, runs=runs, formats=FORMATS, **context)
 
     principal = checked_token(request, archive, token.strip()) if token.strip() else None

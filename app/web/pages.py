@@ -15,7 +15,7 @@ from markupsafe import Markup
 from app.http import present
 from app.http.deps import ArchiveDep, limit
 from app.http.errors import ApiError
-from app.http.params import MAX_QUERY_CHARS, QueryArgs, check_length, search_params
+from app.http.params import MAX_PAGE, MAX_QUERY_CHARS, QueryArgs, check_length, search_params
 from app.http.templating import render
 from app.http.urls import base_url
 from app.ingest.names import display_name
@@ -36,6 +36,7 @@ from app.services.suggest import as_plain_words, has_text_words
 from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
+from app.web.result_nav import result_href, result_nav, search_context
 from app.web.search import search_extras
 
 LIST_PAGE_SIZE = 30
@@ -53,13 +54,29 @@ def _page_url(request: Request, page: int) -> str:
     return quote(request.url.path) + ("?" + urlencode(params) if params else "")
 
 
-def _pager(request: Request, page: int, pages: int) -> dict[str, Any]:
+def _pager(request: Request, page: int, pages: int, deepest: int | None = None) -> dict[str, Any]:
+    last = min(pages, deepest or pages)
     return {
         "page": page,
         "pages": pages,
         "prev": _page_url(request, page - 1) if page > 1 else None,
-        "next": _page_url(request, page + 1) if page < pages else None,
+        "next": _page_url(request, page + 1) if page < last else None,
+        "numbers": [(n, _page_url(request, n) if n else None) for n in page_numbers(page, last)],
     }
+
+
+def page_numbers(page: int, last: int, around: int = 2) -> list[int]:
+    """The page numbers to offer: the first, the last and `around` either side of `page`; a 0
+    stands for the pages left out (shown as an ellipsis)."""
+    wanted = sorted({1, last, *range(max(1, page - around), min(last, page + around) + 1)})
+    out: list[int] = []
+    for n in wanted:
+        if out and n - out[-1] == 2:
+            out.append(n - 1)  # one page left out: show it rather than "…"
+        elif out and n - out[-1] > 2:
+            out.append(0)
+        out.append(n)
+    return out
 
 
 def _api(path: str, *pairs: tuple[str, str], **params: str) -> str:
@@ -90,12 +107,23 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     if args.first("q"):
         limit(request, "page")  # a search per visit: limited per address, as the API's are
     error = None
+    hint = ""  # how to fix a query that does not parse
     result: SearchPage | None = None
     extras = None
     plain_search: tuple[str, str] | None = None
+    links: dict[int, str] = {}
+    ranks: dict[int, int] = {}
     try:
         params = search_params(args, archive.settings)
-        result = collapse(search_articles(archive, params=params))
+        found = search_articles(archive, params=params)
+        # Each result links to its reading page with the search and its rank in it (before
+        # near-duplicates fold), for the reading page's back, previous and next links.
+        context = search_context(list(request.query_params.multi_items()))
+        offset = (params.page - 1) * params.page_size
+        for i, item in enumerate(found.items, offset + 1):
+            ranks[item.article.id] = i
+            links[item.article.id] = result_href(present.html_path(item.article), context, i)
+        result = collapse(found)
         query = list(request.query_params.multi_items())
         extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:
@@ -104,6 +132,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             if isinstance(exc, InvalidParameter)
             else f"We could not read that query: {exc}"
         )
+        hint = exc.hint if isinstance(exc, QuerySyntaxError) else ""
         if isinstance(exc, QuerySyntaxError):
             plain = as_plain_words(args.first("q") or "")
             if plain:
@@ -119,14 +148,24 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         alternate=_api("/search", *request.query_params.multi_items()),
         result=result,
         error=error,
+        error_hint=hint,
         form=form,
         chips=_filter_chips(request),
         extras=extras,
         plain_search=plain_search,
         # Feed readers take the first feed a page names: this search's, not the latest.
         feed=(extras.feed, f"News Archive: {form['q'] or 'search'}") if extras else None,
-        pager=_pager(request, result.params.page, result.pages) if result else None,
+        links=links,
+        ranks=ranks,
+        pager=_pager(request, result.params.page, result.pages, deepest=_deepest(result))
+        if result
+        else None,
     )
+
+
+def _deepest(result: SearchPage) -> int:
+    """The last page a search can be paged to (search_params refuses deeper ones)."""
+    return min(result.pages, MAX_PAGE * 10 // result.params.page_size)
 
 
 _CHIP_LABELS = {"from": "From", "to": "To", "source": "Source", "author": "Author"}
@@ -188,6 +227,7 @@ def article_page(
     if q and has_text_words(q):
         body, matches = _number_marks(highlight_paragraphs(archive, q=q, paragraphs=paragraphs))
     prev, nxt = neighbours(archive, article=article)
+    from_search = result_nav(archive, items=list(request.query_params.multi_items()))
     base = base_url(request)
     permalink = base + canonical
     accessed = dt.date.today().isoformat()
@@ -199,6 +239,7 @@ def article_page(
         paragraphs=body,
         prev=prev,
         next=nxt,
+        from_search=from_search,
         highlighted=bool(q) and has_text_words(q or ""),
         matches=matches,
         permalink=permalink,
@@ -297,6 +338,7 @@ def browse_month(request: Request, archive: ArchiveDep, year: int, month: int) -
         raise ApiError(404, f"The archive has no articles from {year}-{month:02d}.")
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
     ym = f"{year}-{month:02d}"
+    prev_month, next_month = _adjacent_months(archive, year, month)
     return render(
         request,
         "browse.html",
@@ -307,7 +349,29 @@ def browse_month(request: Request, archive: ArchiveDep, year: int, month: int) -
         year=year,
         month=month,
         total=sum(counts.values()),
+        prev_month=prev_month,
+        next_month=next_month,
     )
+
+
+def _adjacent_months(
+    archive: ArchiveDep, year: int, month: int
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """The nearest earlier and later (year, month) holding articles, across empty stretches."""
+    years = [y for y, _ in date_counts(archive)]
+    before = [y for y in years if y <= year][::-1]
+    after = [y for y in years if y >= year]
+
+    def first(candidates: list[int], earlier: bool) -> tuple[int, int] | None:
+        for y in candidates:
+            months = [m for m, n in date_counts(archive, year=y) if n]
+            if y == year:
+                months = [m for m in months if (m < month if earlier else m > month)]
+            if months:
+                return (y, max(months) if earlier else min(months))
+        return None
+
+    return first(before, True), first(after, False)
 
 
 @router.get("/browse/{year}/{month}/{day}", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
-"""What the search page shows beside the results: did you mean, facets with filter links, the
-and the timeline (an SVG drawn on the server)."""
+"""What the search page shows beside the results: did you mean, facets with filter links, and
+the timeline (an SVG drawn on the server, with axes: app/web/charts.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from urllib.parse import urlencode
 
 from app.archive import Archive
 from app.ingest.names import display_name
-from app.services.facets import FACETS, Histogram, search_summary
+from app.services.facets import FACETS, Histogram, archive_counts, search_summary
 from app.services.searching import SearchPage, SearchParams
 from app.services.suggest import did_you_mean
+from app.web import charts
 
+# Each facet shows its largest values; the rest (up to the service's limit) behind "show all".
 PAGE_FACET_VALUES = 8
-CHART_WIDTH, CHART_HEIGHT = 600, 120
+FACET_LIMIT = 50
+# Every source is counted (for "(no source)"), however many are shown.
+ALL_VALUES = 1_000_000
 
 
 @dataclass
@@ -25,25 +29,46 @@ class Link:
 
 @dataclass
 class Bar:
-    x: float
+    x: float  # inner plot coordinates (charts.UNIT per period)
     y: float
     width: float
     height: float
     label: str
-    href: str
+    href: str | None  # None for a period without matches: nothing to narrow to
+    nodata: bool = False  # the archive holds nothing then (drawn as a gap band instead)
+
+
+@dataclass
+class Facet:
+    top: list[Link]
+    more: list[Link]  # the rest, behind "show all"
+    missing: int = 0  # matches without a value ("(no source)"), so the counts add up
+
+
+@dataclass
+class Timeline:
+    interval: str
+    bars: list[Bar]
+    xticks: list[charts.XTick]
+    yticks: list[charts.YTick]
+    gaps: list[charts.Gap]
+    first: str
+    last: str
+    inner_width: int
+    height: int = charts.CHART_HEIGHT
+    plot_top: int = charts.PLOT_TOP
+    plot_height: int = charts.PLOT_HEIGHT
+    baseline: int = charts.BASELINE
 
 
 @dataclass
 class SearchExtras:
     suggestion: Link | None = None
-    facets: dict[str, list[Link]] = field(default_factory=dict)
-    interval: str = ""
-    bars: list[Bar] = field(default_factory=list)
+    facets: dict[str, Facet] = field(default_factory=dict)
+    timeline: Timeline | None = None
     feed: str = ""
     compare: str = ""  # this search on the comparison page, ready for a second one
     csv: str = ""
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
 
 
 def _href(items: list[tuple[str, str]]) -> str:
@@ -57,27 +82,57 @@ def _without(
     return [(k, v) for k, v in items if not (k == key and (value is None or v == value))]
 
 
-def _bars(histogram: Histogram, items: list[tuple[str, str]]) -> list[Bar]:
-    if not histogram.buckets:
-        return []
-    top = max(b.count for b in histogram.buckets) or 1
-    width = CHART_WIDTH / len(histogram.buckets)
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 'es' if word.endswith('h') else 's'}"
+
+
+def _timeline(
+    histogram: Histogram, archived: list[int], items: list[tuple[str, str]]
+) -> Timeline | None:
+    buckets = histogram.buckets
+    if not buckets:
+        return None
+    top, step = charts.nice_top(max(b.count for b in buckets), integer=True)
     base = _without(_without(items, "from"), "to")
     bars = []
-    for i, bucket in enumerate(histogram.buckets):
-        height = (CHART_HEIGHT - 4) * bucket.count / top
+    for i, bucket in enumerate(buckets):
+        height = charts.bar_height(bucket.count, top)
+        period = charts.period_label(bucket.key)
+        if archived[i]:
+            label = f"{period}: {_plural(bucket.count, 'match')} ({archived[i]:,} in the archive)"
+        else:
+            label = f"{period}: no articles in the archive"
         narrow = [*base, ("from", bucket.start.isoformat()), ("to", bucket.end.isoformat())]
         bars.append(
             Bar(
-                x=round(i * width, 2),
-                y=round(CHART_HEIGHT - height, 2),
-                width=round(max(width - 1, 0.5), 2),
-                height=round(height, 2),
-                label=f"{bucket.key}: {bucket.count:,}",
-                href=_href(narrow),
+                x=i * charts.UNIT + 1,
+                y=round(charts.PLOT_HEIGHT - height, 2),
+                width=charts.UNIT - 2,
+                height=height,
+                label=label,
+                href=_href(narrow) if bucket.count else None,
+                nodata=not archived[i],
             )
         )
-    return bars
+    keys = [b.key for b in buckets]
+    return Timeline(
+        interval=histogram.interval,
+        bars=bars,
+        xticks=charts.x_ticks(keys),
+        yticks=charts.y_ticks(top, step, charts.count_label),
+        gaps=charts.gaps(keys, archived),
+        first=charts.period_label(keys[0]),
+        last=charts.period_label(keys[-1]),
+        inner_width=len(keys) * charts.UNIT,
+    )
+
+
+def _facet_order(name: str, values: list[Link]) -> list[Link]:
+    """Largest first, ties in date order for years and months (newest first), else by name."""
+    if name in ("year", "month"):
+        newest_first = sorted(values, key=lambda v: v.label, reverse=True)
+        return sorted(newest_first, key=lambda v: -(v.count or 0))
+    return values  # the service already gives sources and authors most first
 
 
 def search_extras(
@@ -97,11 +152,11 @@ def search_extras(
     if not result.total:
         return extras
     summary = search_summary(
-        archive, params=params, facets=FACETS, interval="auto", limit=PAGE_FACET_VALUES
+        archive, params=params, facets=FACETS, interval="auto", limit=ALL_VALUES
     )
     for name, values in summary.facets.items():
         links = []
-        for v in values[-PAGE_FACET_VALUES:] if name in ("year", "month") else values:
+        for v in values[:FACET_LIMIT] if name in ("source", "author") else values:
             if name in ("source", "author"):
                 narrowed = [*query, (name, v.value)]
             else:  # a year or month narrows the dates
@@ -112,13 +167,17 @@ def search_extras(
                 ]
             label = display_name(v.value) if name == "author" else v.value
             links.append(Link(label, _href(narrowed), v.count))
-        extras.facets[name] = links
+        links = _facet_order(name, links)
+        extras.facets[name] = Facet(links[:PAGE_FACET_VALUES], links[PAGE_FACET_VALUES:])
+    if "source" in extras.facets:  # one source an article: the rest have none
+        named = sum(v.count for v in summary.facets["source"])
+        extras.facets["source"].missing = max(result.total - named, 0)
     histogram = summary.histogram
     assert histogram is not None
-    extras.interval = histogram.interval
     csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author")]
     extras.csv = "/api/v1/search/histogram?" + urlencode(
         [*csv_query, ("interval", histogram.interval), ("format", "csv")]
     )
-    extras.bars = _bars(histogram, query)
+    archived = archive_counts(archive, params=params, histogram=histogram)
+    extras.timeline = _timeline(histogram, archived, query)
     return extras

@@ -19,6 +19,8 @@ from app.ingest.dated_text import parse_dated_text
 from app.ingest.record import ArticleIn
 from app.migrate import upgrade
 from app.services.articles import add_articles
+from app.services.importer import ImportOptions, ImportSummary, import_files
+from app.services.imports import recorded_run, start_import
 from tests.conftest import ROOT, SEED
 from tests.live import UVICORN, clean_env, server_process
 
@@ -92,7 +94,36 @@ def synthetic_items(n: int = 44) -> list[ArticleIn]:
                 url=f"https://news.example/{i}",
             )
         )
+    # Two old stories, then nothing for years: charts must show that stretch as a gap.
+    for n, (day, lead) in enumerate(
+        [(dt.date(2018, 5, 2), "The old bridge reopened"), (dt.date(2018, 6, 9), "A ferry sank")]
+    ):
+        items.append(
+            ArticleIn(
+                body=f"{lead} after months of work, the harbour board said. Story {n} of 2018.",
+                published=day,
+                title=f"{lead} (2018)",
+                source="Harbour Gazette",
+                authors=["Ada Park"],
+                url=f"https://news.example/2018/{n}",
+            )
+        )
     return items
+
+
+def _import_with_one_error(archive: Any, folder: Path) -> None:
+    """One recorded import run that added an article and failed on one file (the /imports
+    page's history)."""
+    folder.mkdir()
+    (folder / "good.txt").write_text(
+        "date 2018-06-20\ntitle Pier repairs finished\n\nThe pier reopened.\n", encoding="utf-8"
+    )
+    (folder / "bad.txt").write_text("no date header here\n", encoding="utf-8")
+    files = [str(folder / "good.txt"), str(folder / "bad.txt")]
+    run_id = start_import(archive, sources=[str(folder)])
+    summary = ImportSummary()
+    with recorded_run(archive, run_id=run_id, summary=summary):
+        import_files(archive, files=files, options=ImportOptions(run_id=run_id), summary=summary)
 
 
 @dataclass
@@ -113,6 +144,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     try:
         seed = parse_dated_text(SEED.read_text(encoding="utf-8"), origin=str(SEED))
         outcomes = add_articles(archive, items=[seed, *synthetic_items()])
+        _import_with_one_error(archive, data / "upload")
     finally:
         archive.close()
     with server_process(

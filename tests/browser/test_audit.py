@@ -1,5 +1,5 @@
 """Every page type: zero serious/critical axe-core violations (light and dark), and screenshots
-at phone (360 px) and desktop (1280 px) widths in test-artifacts/screenshots/."""
+at phone (390 px) and desktop (1280 px) widths in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from tests.browser.conftest import ASSETS, REPORT_CSP, SCREENSHOTS, LiveServer
 
 AXE = ASSETS / "axe.min.js"
-WIDTHS = {"phone": (360, 780), "desktop": (1280, 900)}
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 
 
 def _pages(server: LiveServer) -> dict[str, str]:
@@ -30,6 +30,9 @@ def _pages(server: LiveServer) -> dict[str, str]:
         "source": "/sources/Harbour%20Gazette",
         "authors": "/authors",
         "author": "/authors/Ada%20Park",
+        "related": f"/related/{server.seed_id}",
+        "imports": "/imports",
+        "article-from-search": f"/articles/{server.seed_id}?q=russia&n=1",
         "not-found": "/no/such/page",
     }
 

@@ -143,7 +143,7 @@ def test_upload_page_needs_a_write_token_and_imports(
     again = client.post("/imports", files=files, data={"token": token})
     assert "0 added, 3 duplicates" in again.text
     history = client.get("/imports").text
-    assert history.count("<td>upload</td>") == 2
+    assert history.count('<td data-label="how">upload</td>') == 2
 
 
 def test_upload_page_escapes_file_names(client: TestClient, auth: dict[str, str]) -> None:
@@ -163,7 +163,7 @@ def test_bulk_api_runs_are_in_the_history(client: TestClient, auth: dict[str, st
     response = client.post("/api/v1/articles/bulk", content=body, headers=headers)
     assert response.status_code == 200
     page_ = client.get("/imports").text
-    assert "<td>api</td>" in page_ and "line 2" in page_
+    assert '<td data-label="how">api</td>' in page_ and "line 2" in page_
     [article] = client.get("/api/v1/articles").json()["results"]
     archive = open_archive(client.app.state.settings)  # type: ignore[attr-defined]
     try:

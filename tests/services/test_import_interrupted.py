@@ -114,7 +114,8 @@ def test_a_run_killed_with_sigkill_is_interrupted_and_a_rerun_adds_nothing_twice
     assert "interrupted" in listing[1] and f"{killed['added']} added" in listing[1]
     with TestClient(create_app(settings)) as client:
         page = client.get("/imports").text
-    assert page.count("<td>interrupted</td>") == 1 and page.count("<td>done</td>") == 1
+    assert page.count('status-interrupted">interrupted</td>') == 1
+    assert page.count('status-done">done</td>') == 1
 
 
 def test_a_run_stopped_with_sigterm_records_itself_as_interrupted(

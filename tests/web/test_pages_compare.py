@@ -35,7 +35,16 @@ def test_two_searches_on_one_chart_with_the_same_numbers_as_the_api(
     assert html.count('<polyline class="series-1 dot"') == 1
     assert html.count('<polyline class="series-1"') == 1
     assert html.count('<polyline class="series-2') == 2
-    assert "Share of all articles per month, 2021-01 to 2021-04" in html
+    assert "per month that match, Jan 2021 to Apr 2021" in html
+    # Axes: months along the bottom, percentages up the side; February drawn as a gap.
+    assert re.findall(r'<text class="xlabel[^"]*"[^>]*>([^<]+)</text>', html) == [
+        "Jan 2021",
+        "Feb",
+        "Mar",
+        "Apr",
+    ]
+    assert re.findall(r'<text class="ylabel"[^>]*>([^<]+) %</text>', html)
+    assert "<title>Feb 2021: no articles in the archive</title>" in html
     api = client.get("/api/v1/search/histogram", params=params).json()
     rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([\d,]+)</td>(.*?)</tr>", html)
     assert [(p, int(n)) for p, n, _ in rows] == [(b["key"], b["articles"]) for b in api["periods"]]

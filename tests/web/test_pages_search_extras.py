@@ -36,10 +36,22 @@ def test_facets_timeline_and_filters_on_the_search_page(
     hrefs = _hrefs(html)
     assert "/search?q=budget&source=Reuters" in hrefs  # a facet value filters
     assert "/search?q=budget&from=2021-05&to=2021-05" in hrefs  # a month facet narrows the dates
-    # 101 days from first to last match: one bar a day; a bar narrows the dates to its day.
+    # 101 days from first to last match, one period a day: a bar on each of the three days
+    # with a match; the days on which the archive holds nothing are drawn as gaps, not as
+    # zeros; a bar narrows the dates to its day.
     assert "/feeds/search.atom?q=budget" in hrefs
     assert "/api/v1/search/histogram?q=budget&interval=day&format=csv" in hrefs
-    assert "Matches per day" in html and html.count("<rect") == 101
+    assert "Matches per day, 1 May 2021 to 9 Aug 2021" in html
+    assert html.count('<rect class="bar"') == 3
+    assert "<title>4 May 2021 to 8 Aug 2021: no articles in the archive</title>" in html
+    # axes: months along the bottom, a count up the side
+    assert re.findall(r'<text class="xlabel[^"]*"[^>]*>([^<]+)</text>', html) == [
+        "May 2021",
+        "Jun",
+        "Jul",
+        "Aug",
+    ]
+    assert re.findall(r'<text class="ylabel"[^>]*>([^<]+)</text>', html) == ["1"]
     assert "/search?q=budget&from=2021-05-03&to=2021-05-03" in hrefs
     # Following the facet link filters the results and lists the filter with a remove link.
     narrowed = client.get("/search", params={"q": "budget", "source": "Reuters"}).text
@@ -60,5 +72,6 @@ def test_did_you_mean_and_related_on_pages(client: TestClient, auth: dict[str, s
     assert 'href="/related/' in page.text  # a link: computing them inline slowed every page
     related = client.get(f"/related/{seed['id']}")
     assert related.status_code == 200
-    assert 'class="related"' in related.text and "Related articles" in related.text
+    assert 'class="articles related-list"' in related.text
+    assert related.text.count("<h1") == 1 and "Related articles</h2>" not in related.text
     assert client.get("/related/999999").status_code == 404

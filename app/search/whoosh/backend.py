@@ -49,6 +49,7 @@ from app.search.base import (
     SearchUnavailable,
 )
 from app.search.query import QuerySyntaxError
+from app.search.snippets import widen
 from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
@@ -668,7 +669,7 @@ class WhooshBackend:
             if whole
             else wh.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
         )
-        formatter = _MarkFormatter()
+        formatter = _MarkFormatter(snippet=not whole)
         out = wh.highlight(text, {MarkMatchesFilter.MARK}, analyzer, fragmenter, formatter, top=2)
         # The formatter escapes every piece of the source text; only <mark> is ours.
         return Markup(out) if out else None
@@ -684,12 +685,38 @@ class WhooshBackend:
 
 
 class _MarkFormatter(wh.Formatter):
-    """HTML-escapes the text and wraps matches in <mark>, nothing else."""
+    """HTML-escapes the text and wraps matches in <mark>, nothing else. Snippet fragments (not
+    `whole` texts) are widened to sentence or word boundaries, with "…" where text goes on."""
 
     between = " … "
 
+    def __init__(self, *, snippet: bool = False) -> None:
+        self.snippet = snippet
+
     def _text(self, text: str) -> str:
         return str(Markup.escape(text))
+
+    def format(self, fragments: Any, replace: bool = False) -> str:
+        if not self.snippet:
+            return super().format(fragments, replace)
+        # In text order; fragments that meet once widened become one.
+        kept: list[tuple[Any, bool, bool]] = []
+        for fragment in sorted(fragments, key=lambda f: f.startchar):
+            start, end, before, after = widen(fragment.text, fragment.startchar, fragment.endchar)
+            fragment.startchar, fragment.endchar = start, end
+            if kept and start <= kept[-1][0].endchar:
+                last, first_cut, _ = kept[-1]
+                last.matches = [*last.matches, *fragment.matches]
+                last.endchar = max(last.endchar, end)
+                kept[-1] = (last, first_cut, after)
+            else:
+                kept.append((fragment, before, after))
+        if not kept:
+            return ""
+        parts = [self.format_fragment(f, replace=replace) for f, _, _ in kept]
+        lead = "… " if kept[0][1] else ""
+        tail = " …" if kept[-1][2] else ""
+        return lead + self.between.join(parts) + tail
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return f"<mark>{Markup.escape(wh.get_text(text, token, replace))}</mark>"
