@@ -39,7 +39,8 @@ class Article(Base):
     published: Mapped[dt.date] = mapped_column(Date, index=True)
     source: Mapped[str | None] = mapped_column(String(200), index=True)
     url: Mapped[str | None] = mapped_column(String(2000), unique=True)
-    language: Mapped[str | None] = mapped_column(String(20))
+    # ISO 639-1 (app.ingest.language), None when unknown; indexed for the `lang=` filter.
+    language: Mapped[str | None] = mapped_column(String(20), index=True)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     # sha256 of the normalised body: the same story loaded twice is recognised.
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -91,6 +91,14 @@ Source = Annotated[
     Query(description="Source name; repeat or comma-separate", examples=[["CNN"]]),
 ]
 Author = Annotated[list[str] | None, Query(description="Author or contributor name")]
+Lang = Annotated[
+    list[str] | None,
+    Query(
+        description="Language of the articles, ISO 639-1 (`de`; `de-AT` counts as `de`); "
+        "repeat or comma-separate",
+        examples=[["en"]],
+    ),
+]
 Page = Annotated[int | None, Query(ge=1, description="Page number, from 1")]
 # No fixed ceiling here: the one cap is settings.max_page_size (search_params checks it; the
 # spec shows it as the maximum, see install_openapi).

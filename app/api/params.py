@@ -18,6 +18,7 @@ from app.api.common import (
     Fields,
     From,
     FromDate,
+    Lang,
     Page,
     PageSize,
     PageSizeAlias,
@@ -31,7 +32,7 @@ from app.http.params import QueryArgs, check_length, page_params, search_params
 from app.services.facets import parse_facets, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
 
-SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links")
+SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links", "language")
 SEARCH_FIELDS = (*SUMMARY_FIELDS, "snippet", "score", "similar")
 
 Sort = Annotated[
@@ -45,7 +46,8 @@ OrderBy = Annotated[str | None, Query(alias="order-by", description="Guardian al
 Facets = Annotated[
     str | None,
     Query(
-        description="Comma-separated facets to count over all matches: source, author, year, month",
+        description="Comma-separated facets to count over all matches: source, author, year, "
+        "month, language",
         examples=["source,author,year"],
     ),
 ]
@@ -111,6 +113,7 @@ def search_query(
     end_date: EndDate = None,
     source: Source = None,
     author: Author = None,
+    lang: Lang = None,
     sort: Sort = None,
     order_by: OrderBy = None,
     page: Page = None,
@@ -142,6 +145,7 @@ def search_query(
         ("end_date", end_date),
         ("source", source),
         ("author", author),
+        ("lang", lang),
         ("sort", sort),
         ("order-by", order_by),
         ("order_by", order_snake),
@@ -171,6 +175,7 @@ def list_query(
     end_date: EndDate = None,
     source: Source = None,
     author: Author = None,
+    lang: Lang = None,
     sort: ListSort = None,
     order_by: OrderBy = None,
     page: Page = None,
@@ -196,6 +201,7 @@ def list_query(
         ("end_date", end_date),
         ("source", source),
         ("author", author),
+        ("lang", lang),
         ("sort", sort),
         ("order-by", order_by),
         ("order_by", order_snake),
@@ -216,9 +222,17 @@ def _filters(
     to: str | None,
     source: list[str] | None,
     author: list[str] | None,
+    lang: list[str] | None,
     *hidden: Pair,
 ) -> list[Pair]:
-    return [("from", from_), ("to", to), ("source", source), ("author", author), *hidden]
+    return [
+        ("from", from_),
+        ("to", to),
+        ("source", source),
+        ("author", author),
+        ("lang", lang),
+        *hidden,
+    ]
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,7 @@ def export_query(
     to: To = None,
     source: Source = None,
     author: Author = None,
+    lang: Lang = None,
     sort: Sort = None,
     format: ExportFormat = "ndjson",
     from_dashed: FromDashed = None,
@@ -256,7 +271,7 @@ def export_query(
         ("order-by", order_dashed),
         ("order_by", order_snake),
     ]
-    args = _args(("q", q), *_filters(from_, to, source, author, *hidden), ("sort", sort))
+    args = _args(("q", q), *_filters(from_, to, source, author, lang, *hidden), ("sort", sort))
     return ExportQuery(search_params(args, request.app.state.settings), format.strip().lower())
 
 
@@ -275,6 +290,7 @@ def compare_query(
     to: To = None,
     source: Source = None,
     author: Author = None,
+    lang: Lang = None,
     interval: Interval = "auto",
     format: HistogramFormat = "json",
     from_dashed: FromDashed = None,
@@ -296,7 +312,7 @@ def compare_query(
         ("to_date", to_snake),
         ("end_date", end_date),
     ]
-    args = _args(*_filters(from_, to, source, author, *hidden))
+    args = _args(*_filters(from_, to, source, author, lang, *hidden))
     params = search_params(args, request.app.state.settings)
     queries = [check_length("q", v.strip()) or "" for v in q or [] if v.strip()]
     return CompareQuery(params, queries, parse_interval(interval, param="interval"), fmt)

@@ -118,6 +118,7 @@ class ArticleSummary(BaseModel):
     authors: list[str]
     url: str | None
     links: Links
+    language: str | None = Field(None, description="ISO 639-1 code; null when unknown.")
 
 
 class SearchResult(ArticleSummary):
@@ -144,6 +145,7 @@ class SearchQueryEcho(BaseModel):
     source: list[str]
     author: list[str]
     sort: str
+    lang: list[str] = Field(default_factory=list, description="The `lang` filter, as ISO 639-1.")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -162,7 +164,10 @@ class Envelope(BaseModel):
 
 
 class FacetCount(BaseModel):
-    value: str = Field(description="A source or author name, a year (YYYY) or a month (YYYY-MM).")
+    value: str = Field(
+        description="A source or author name, a year (YYYY), a month (YYYY-MM) or a language "
+        "(ISO 639-1)."
+    )
     count: int = Field(description="Matches with this value (with every other filter applied).")
 
 

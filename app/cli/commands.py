@@ -636,6 +636,31 @@ def retitle(ctx: click.Context, dry_run: bool) -> None:
 
 
 @main.command()
+@click.option("--detect", is_flag=True, help="Detect the language of articles without one.")
+@click.option("--all", "everything", is_flag=True, help="With --detect: every article, again.")
+@click.pass_context
+def languages(ctx: click.Context, detect: bool, everything: bool) -> None:
+    """Articles per language; with --detect, detect the language of those without one (for an
+    archive imported before imports detected it; new imports detect it themselves)."""
+    from app.ingest.language import display_name
+    from app.services.languages import count_to_detect, detect_languages, language_counts
+
+    if everything and not detect:
+        raise click.UsageError("--all goes with --detect")
+    archive = _open(ctx)
+    if detect:
+        total = count_to_detect(archive, everything=everything)
+        with tqdm(total=total, unit=" articles", file=sys.stderr, disable=None) as bar:
+            done = detect_languages(archive, everything=everything, on_batch=bar.update)
+        click.echo(
+            f"checked {done.checked:,} articles: {done.changed:,} given a language, "
+            f"{done.unknown:,} too short or unclear to tell"
+        )
+    for code, count in language_counts(archive).items():
+        click.echo(f"{count:>10,}  {display_name(code) if code else '(unknown)'}")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:

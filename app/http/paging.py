@@ -113,6 +113,8 @@ def query_id(params: SearchParams, kind: str) -> str:
             "author": params.authors,
             "sort": params.sort,
             "page_size": params.page_size,
+            # Only when given: cursors made before the filter existed stay valid.
+            **({"lang": params.languages} if params.languages else {}),
         }
     )
 

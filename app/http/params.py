@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import cast
 
 from app.config import Settings
+from app.ingest.language import normalise
 from app.search.base import Sort
 from app.services.searching import SORTS, InvalidParameter, SearchParams, parse_partial_date
 
@@ -91,6 +92,7 @@ def search_params(
         for value in args.all(name):
             check_length(name, value, MAX_FILTER_CHARS)
     return SearchParams(
+        languages=languages(args),
         q=q,
         date_from=parse_partial_date(raw_from, end=False, param="from") if raw_from else None,
         date_to=parse_partial_date(raw_to, end=True, param="to") if raw_to else None,
@@ -100,6 +102,18 @@ def search_params(
         page=page,
         page_size=page_size,
     )
+
+
+def languages(args: QueryArgs) -> tuple[str, ...]:
+    """`lang=de&lang=fr` (or `lang=de,fr`) as ISO 639-1 codes; InvalidParameter for a value that
+    is no language tag."""
+    codes: list[str] = []
+    for value in args.all("lang"):
+        code = normalise(check_length("lang", value, 20))
+        if code is None:
+            raise InvalidParameter("lang", f"lang must be a language code like 'de', not {value!r}")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
 
 
 def page_params(args: QueryArgs, settings: Settings) -> tuple[int, int]:

@@ -47,6 +47,7 @@ def summary(article: Article, base: str = "") -> dict[str, Any]:
         "authors": article.all_people,
         "url": article.url,
         "links": links(article, base),
+        "language": article.language,
     }
 
 
@@ -84,6 +85,7 @@ def search_response(page: SearchPage, base: str = "") -> dict[str, Any]:
             "source": list(p.sources),
             "author": list(p.authors),
             "sort": p.sort,
+            "lang": list(p.languages),
         },
         "total": page.total,
         "page": p.page,

@@ -20,7 +20,7 @@ from app.search.query import Node
 
 Sort = Literal["relevance", "newest", "oldest"]
 # What matches can be counted by: source and author names case-folded, days as YYYY-MM-DD.
-FacetField = Literal["source", "author", "day"]
+FacetField = Literal["source", "author", "day", "language"]
 
 
 def bm25_idf(total: int, n: int) -> float:
@@ -82,6 +82,8 @@ class SearchFilters:
     date_to: dt.date | None = None
     sources: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    # ISO 639-1 codes (app.ingest.language): articles in any of these languages.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class IndexDoc:
     content_hash: str
     # A title made from the lead's first words: ranking should not count those words twice.
     title_derived: bool = False
+    # ISO 639-1 code, None when unknown: picks the text's analysis and the `lang=` filter.
+    language: str | None = None
 
 
 @dataclass

@@ -284,6 +284,11 @@ class PostgresBackend:
                         .join(ArticlePerson, ArticlePerson.article_id == Article.id)
                         .where(where)
                     )
+                elif field == "language":
+                    key = Article.language
+                    stmt = select(key, func.count(Article.id)).where(
+                        where, Article.language.is_not(None)
+                    )
                 else:
                     key = Article.published
                     stmt = select(key, func.count(Article.id)).where(where)
@@ -321,6 +326,8 @@ class PostgresBackend:
         if f.sources:
             keys = [" ".join(s.split()).casefold() for s in f.sources]
             parts.append(func.lower(Article.source).in_(keys))
+        if f.languages:
+            parts.append(Article.language.in_([lang.lower() for lang in f.languages]))
         if f.authors:
             names = [" ".join(a.split()).casefold() for a in f.authors]
             parts.append(

@@ -18,7 +18,7 @@ from app.search.stopwords import parse_search
 from app.services.counts import remembered
 from app.services.searching import InvalidParameter, SearchParams
 
-FACETS = ("source", "author", "year", "month")
+FACETS = ("source", "author", "year", "month", "language")
 INTERVALS = ("auto", "day", "month", "year")
 Interval = Literal["day", "month", "year"]
 MAX_FACET_VALUES = 50
@@ -126,7 +126,7 @@ def search_summary(
 ) -> SearchSummary:
     """Facet counts over all the search's matches (sources and authors most first, years and
     months in date order) and its histogram, from one pass of the backend."""
-    fields: list[FacetField] = [f for f in ("source", "author") if f in facets]
+    fields: list[FacetField] = [f for f in ("source", "author", "language") if f in facets]
     if interval is not None or "year" in facets or "month" in facets:
         fields.append("day")
     raw = (
@@ -144,6 +144,10 @@ def search_summary(
                 merged[" ".join(key.split()).casefold()] += count
             top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             out[facet] = [FacetValue(named[facet].get(k, k), n) for k, n in top]
+        elif facet == "language":
+            counted = raw.get("language", {})
+            ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            out[facet] = [FacetValue(k, n) for k, n in ranked]
         else:
             width = 4 if facet == "year" else 7
             per: Counter[str] = Counter()

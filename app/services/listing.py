@@ -20,6 +20,8 @@ def _filtered(stmt: Select, f: SearchFilters) -> Select:
         stmt = stmt.where(Article.published <= f.date_to)
     if f.sources:
         stmt = stmt.where(func.lower(Article.source).in_([s.casefold() for s in f.sources]))
+    if f.languages:
+        stmt = stmt.where(Article.language.in_([lang.lower() for lang in f.languages]))
     if f.authors:
         people = select(ArticlePerson.article_id).where(
             func.lower(ArticlePerson.name).in_([a.casefold() for a in f.authors])

@@ -27,6 +27,7 @@ CSV_COLUMNS = (
     "contributors",
     "url",
     "word_count",
+    "language",
     "body",
 )
 
@@ -64,6 +65,7 @@ def record(article: Article) -> dict[str, Any]:
         "contributors": article.contributors,
         "url": article.url,
         "word_count": article.word_count,
+        "language": article.language,
         "body": article.body,
     }
 

@@ -69,7 +69,9 @@ class SearchParams(SearchFilters):
     @property
     def filters(self) -> SearchFilters:
         """Just the filters (what the backends and listings take)."""
-        return SearchFilters(self.date_from, self.date_to, self.sources, self.authors)
+        return SearchFilters(
+            self.date_from, self.date_to, self.sources, self.authors, languages=self.languages
+        )
 
     def check_dates(self) -> None:
         """Raise InvalidParameter when the range is empty because `from` is after `to`."""

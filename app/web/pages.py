@@ -168,7 +168,13 @@ def _deepest(result: SearchPage) -> int:
     return min(result.pages, MAX_PAGE * 10 // result.params.page_size)
 
 
-_CHIP_LABELS = {"from": "From", "to": "To", "source": "Source", "author": "Author"}
+_CHIP_LABELS = {
+    "from": "From",
+    "to": "To",
+    "source": "Source",
+    "author": "Author",
+    "lang": "Language",
+}
 
 
 MAX_CHIPS = 12

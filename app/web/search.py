@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app.archive import Archive
+from app.ingest.language import display_name as language_name
 from app.ingest.names import display_name
 from app.services.facets import FACETS, Histogram, archive_counts, search_summary
 from app.services.searching import SearchPage, SearchParams
@@ -144,7 +145,7 @@ def search_extras(
         [(k, v) for k, v in query if v and k not in ("page", "cursor", "sort")]
     )
     extras.compare = "/compare?" + urlencode(
-        [(k, v) for k, v in query if v and k in ("q", "from", "to", "source", "author")]
+        [(k, v) for k, v in query if v and k in ("q", "from", "to", "source", "author", "lang")]
     )
     suggestion = did_you_mean(archive, params=params, total=result.total)
     if suggestion:
@@ -159,22 +160,31 @@ def search_extras(
         for v in values[:FACET_LIMIT] if name in ("source", "author") else values:
             if name in ("source", "author"):
                 narrowed = [*query, (name, v.value)]
+            elif name == "language":
+                narrowed = [*query, ("lang", v.value)]
             else:  # a year or month narrows the dates
                 narrowed = [
                     *_without(_without(query, "from"), "to"),
                     ("from", v.value),
                     ("to", v.value),
                 ]
-            label = display_name(v.value) if name == "author" else v.value
+            label = (
+                display_name(v.value)
+                if name == "author"
+                else language_name(v.value)
+                if name == "language"
+                else v.value
+            )
             links.append(Link(label, _href(narrowed), v.count))
         links = _facet_order(name, links)
         extras.facets[name] = Facet(links[:PAGE_FACET_VALUES], links[PAGE_FACET_VALUES:])
-    if "source" in extras.facets:  # one source an article: the rest have none
-        named = sum(v.count for v in summary.facets["source"])
-        extras.facets["source"].missing = max(result.total - named, 0)
+    for one in ("source", "language"):  # one value an article: the rest have none
+        if one in extras.facets:
+            named = sum(v.count for v in summary.facets[one])
+            extras.facets[one].missing = max(result.total - named, 0)
     histogram = summary.histogram
     assert histogram is not None
-    csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author")]
+    csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author", "lang")]
     extras.csv = "/api/v1/search/histogram?" + urlencode(
         [*csv_query, ("interval", histogram.interval), ("format", "csv")]
     )

@@ -11,7 +11,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import SEED
 
-ARTICLE_KEYS = {"id", "title", "date", "source", "authors", "url", "links"}
+ARTICLE_KEYS = {"id", "title", "date", "source", "authors", "url", "links", "language"}
 
 
 def post_seed(client: TestClient, auth: dict[str, str]) -> dict:
@@ -202,6 +202,7 @@ def test_search_response_shape(client: TestClient, auth: dict[str, str]) -> None
         "source": [],
         "author": [],
         "sort": "relevance",
+        "lang": [],
     }
     assert (data["total"], data["page"], data["page_size"], data["pages"]) == (1, 1, 20, 1)
     hit = data["results"][0]

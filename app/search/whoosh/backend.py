@@ -63,7 +63,7 @@ from app.search.whoosh.segments import install as read_segments_without_mmap
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
-INDEX_NAME = "articles_v1"
+INDEX_NAME = "articles_v2"  # v2: language_key (and per-language analysis)
 SNIPPET_CHARS = 240
 # Searchers open at once. Each maps the index files anew, so each one in use adds about the
 # index's size to the process's RSS (measured: ~110 MB per request in flight at 19k articles);
@@ -105,6 +105,7 @@ def make_schema() -> Schema:
         people=TEXT(analyzer=exact, phrase=True),
         source_key=ID(),
         person_key=KEYWORD(commas=True, lowercase=True),
+        language_key=ID(),
         date=NUMERIC(int, bits=32, sortable=True, signed=False),
     )
 
@@ -300,6 +301,7 @@ class WhooshBackend:
             "source_key": source_key(doc.source),
             "person_key": ",".join(" ".join(p.split()) for p in people),
             "date": date_key(doc.published),
+            "language_key": doc.language or "",
             # Index-time field boosts: a derived title still matches `title:` searches but
             # scores like a few body words, not like a headline.
             "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
@@ -540,6 +542,8 @@ class WhooshBackend:
                     out[field] = dict(values.count_sources(matches))
                 elif field == "author":
                     out[field] = dict(values.count_people(matches))
+                elif field == "language":
+                    out[field] = dict(values.count_languages(matches))
                 else:
                     out[field] = {
                         f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": n
@@ -832,7 +836,7 @@ class _CachedHits:
 def _allowed(values: DocValues, f: SearchFilters) -> IntArray | None:
     """The documents the filters let through, ascending (None when there are no filters), from
     the in-memory values rather than Whoosh range and term queries; cached per index version."""
-    if not (f.date_from or f.date_to or f.sources or f.authors):
+    if not (f.date_from or f.date_to or f.sources or f.authors or f.languages):
         return None
     key = ("filter", f)
     cached = values.cached(key)
@@ -847,6 +851,8 @@ def _allowed(values: DocValues, f: SearchFilters) -> IntArray | None:
         parts.append(values.with_source({source_key(s) for s in f.sources}))
     if f.authors:
         parts.append(values.with_person({" ".join(a.split()).lower() for a in f.authors}))
+    if f.languages:
+        parts.append(values.with_language({lang.lower() for lang in f.languages}))
     allowed = np.unique(np.asarray(parts[0], np.uint32))
     for part in parts[1:]:
         allowed = np.intersect1d(allowed, np.asarray(part, np.uint32))

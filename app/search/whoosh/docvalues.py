@@ -43,6 +43,7 @@ class SegmentValues:
     # and BM25's length parts from them for the latest (k1, b, average length) of each field.
     lengths: dict[str, FloatArray] = field(default_factory=dict)
     norms: dict[str, tuple[tuple[float, float, float], FloatArray]] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 code, "" when unknown
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -68,7 +69,12 @@ def read_segment(reader: Any) -> SegmentValues:
     people = [empty] * size
     for docnum, keys in people_lists.items():
         people[docnum] = tuple(keys)
-    return SegmentValues(dates, sources, people)
+    languages = [""] * size
+    for term in reader.lexicon("language_key"):
+        code = term.decode("utf-8")
+        for docnum in reader.postings("language_key", term).all_ids():
+            languages[docnum] = code
+    return SegmentValues(dates, sources, people, languages=languages)
 
 
 @dataclass
@@ -91,6 +97,9 @@ class DocValues:
     _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     cache_size: int = 64
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    languages: list[str] = field(default_factory=list)
+    _by_language: dict[str, list[int]] | None = None
+    _languages_np: tuple[NDArray[np.int32], list[str]] | None = None
 
     @classmethod
     def concat(cls, segments: Sequence[SegmentValues], cache_size: int) -> DocValues:
@@ -101,6 +110,7 @@ class DocValues:
             dates=dates,
             sources=list(chain.from_iterable(s.sources for s in segments)),
             people=list(chain.from_iterable(s.people for s in segments)),
+            languages=list(chain.from_iterable(s.languages for s in segments)),
             segments=list(segments),
             cache_size=cache_size,
         )
@@ -173,6 +183,15 @@ class DocValues:
             self._by_source = index
         return list(chain.from_iterable(self._by_source.get(k, []) for k in keys))
 
+    def with_language(self, codes: Iterable[str]) -> list[int]:
+        if self._by_language is None:
+            index: dict[str, list[int]] = {}
+            for docnum, code in enumerate(self.languages):
+                if code:
+                    index.setdefault(code, []).append(docnum)
+            self._by_language = index
+        return list(chain.from_iterable(self._by_language.get(c, []) for c in codes))
+
     def with_person(self, keys: Iterable[str]) -> list[int]:
         if self._by_person is None:
             index: dict[str, list[int]] = {}
@@ -208,6 +227,21 @@ class DocValues:
 
     def count_sources(self, docnums: IntArray) -> Counter[str]:
         codes, names = self._source_codes()
+        counts = np.bincount(codes[docnums], minlength=len(names))
+        found = Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+        found.pop("", None)
+        return found
+
+    def count_languages(self, docnums: IntArray) -> Counter[str]:
+        with self._lock:
+            if self._languages_np is None:
+                names = sorted(set(self.languages))
+                code = {name: i for i, name in enumerate(names)}
+                codes = np.fromiter(
+                    map(code.__getitem__, self.languages), np.int32, len(self.languages)
+                )
+                self._languages_np = (codes, names)
+            codes, names = self._languages_np
         counts = np.bincount(codes[docnums], minlength=len(names))
         found = Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
         found.pop("", None)
