@@ -1,14 +1,14 @@
 """Language detectors on short news text: py3langid (what app.ingest.language uses) against
 lingua-language-detector, for accuracy and time per text.
 
-    .venv/bin/python -m bench.languages [--reuters N]
+    .venv/bin/python -m bench.languages [--reuters N]    (NEWSARCHIVE_CORPORA: other corpora)
 
 Samples, each with its known language: the multilingual test fixtures (tests/fixtures), the
 saved pages of ../shared/corpora/messy_formats that declare a language (German, Japanese and
 English pages; the declared `lang` is the answer) and the first N Reuters stories (English).
 Each is classified twice: the headline alone (the shortest text an archive has) and what the
-importer reads (headline and the first 1,000 characters of the body). lingua is optional: it is
-measured only when installed (`pip install lingua-language-detector`).
+importer reads (headline and the body's first DETECT_CHARS characters). lingua is optional:
+it is measured only when installed (`pip install lingua-language-detector`).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 
 # Detection reads the title and this much of the body: accuracy stops improving long before
 # (bench.languages), and the cost grows with the text.
-DETECT_CHARS = 1000
+DETECT_CHARS = 400
 # Fewer letters than this say too little to guess from (a caption, a number).
 MIN_LETTERS = 12
 # Below this probability (py3langid's normalised one) the guess is left out rather than stored.

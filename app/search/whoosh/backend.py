@@ -63,7 +63,7 @@ from app.search.whoosh.segments import install as read_segments_without_mmap
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
-INDEX_NAME = "articles_v2"  # v2: language_key (and per-language analysis)
+INDEX_NAME = "articles_v2"  # v2: language_key (the `lang=` filter)
 SNIPPET_CHARS = 240
 # Searchers open at once. Each maps the index files anew, so each one in use adds about the
 # index's size to the process's RSS (measured: ~110 MB per request in flight at 19k articles);
