@@ -289,6 +289,17 @@ class PostgresBackend:
                     stmt = select(key, func.count(Article.id)).where(
                         where, Article.language.is_not(None)
                     )
+                elif field in ("no_source", "no_author"):
+                    none = (
+                        Article.source.is_(None)
+                        if field == "no_source"
+                        else ~select(ArticlePerson.article_id)
+                        .where(ArticlePerson.article_id == Article.id)
+                        .exists()
+                    )
+                    count = conn.execute(select(func.count(Article.id)).where(where, none))
+                    out[field] = {"": int(count.scalar_one())}
+                    continue
                 else:
                     key = Article.published
                     stmt = select(key, func.count(Article.id)).where(where)
