@@ -290,8 +290,9 @@ class PostgresBackend:
                         where, Article.language.is_not(None)
                     )
                 elif field in ("no_source", "no_author"):
+                    # An empty source is none, as in Whoosh (which stores a missing one as "").
                     none = (
-                        Article.source.is_(None)
+                        or_(Article.source.is_(None), Article.source == "")
                         if field == "no_source"
                         else ~select(ArticlePerson.article_id)
                         .where(ArticlePerson.article_id == Article.id)

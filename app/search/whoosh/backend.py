@@ -537,13 +537,13 @@ class WhooshBackend:
                 return {field: {} for field in fields}
             matches = _matches(s, values, wquery, allowed, filters, self._postings)
             out: dict[FacetField, dict[str, int]] = {}
+            # One count serves both: "" is the matches without a source.
+            sources = values.count_sources(matches) if {"source", "no_source"} & set(fields) else {}
             for field in fields:
-                if field in ("source", "no_source"):
-                    sources = values.count_sources(matches)
-                    if field == "source":
-                        out[field] = {k: n for k, n in sources.items() if k}
-                    else:
-                        out[field] = {"": sources[""]}
+                if field == "source":
+                    out[field] = {k: n for k, n in sources.items() if k}
+                elif field == "no_source":
+                    out[field] = {"": sources.get("", 0)}
                 elif field == "author":
                     out[field] = dict(values.count_people(matches))
                 elif field == "language":
