@@ -120,6 +120,8 @@ class IndexDoc:
     content_hash: str
     # A title made from the lead's first words: ranking should not count those words twice.
     title_derived: bool = False
+    # The story it is a copy of (app.services.stories): searches can fold copies by it.
+    story_id: int | None = None
 
 
 @dataclass

@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from app.services.searching import SearchPage
+if TYPE_CHECKING:  # only annotated: app.services.stories (imported by the writers) uses this
+    from app.services.searching import SearchPage
 
 SHINGLE_WORDS = 5
 # Syndicated copies differ by a dateline, a byline or a sentence; different stories on the same

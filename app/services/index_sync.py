@@ -40,6 +40,7 @@ def to_index_doc(article: Article) -> IndexDoc:
         people=tuple(article.all_people),
         content_hash=article.content_hash,
         title_derived=article.title_derived,
+        story_id=article.story_id,
     )
 
 

@@ -106,6 +106,9 @@ def make_schema() -> Schema:
         source_key=ID(),
         person_key=KEYWORD(commas=True, lowercase=True),
         date=NUMERIC(int, bits=32, sortable=True, signed=False),
+        # The story id (app.services.stories), a column read per segment (docvalues.py) to
+        # fold copies; 0 for an article without one.
+        story=NUMERIC(int, bits=32, sortable=True, signed=False),
     )
 
 
@@ -154,6 +157,7 @@ class WhooshBackend:
         self._damage: str | None = None
         self._held: str | None = None
         self._names: list[str] = []  # the files of the generation verified last
+        self._story_field: bool | None = None  # whether the index has the `story` field
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -286,6 +290,13 @@ class WhooshBackend:
             self._record(self._index())
 
     # -- writing -----------------------------------------------------------------------------
+    @property
+    def _has_story(self) -> bool:
+        # An index made before story ids has no `story` field until it is rebuilt (`reindex`).
+        if self._story_field is None:
+            self._story_field = "story" in self._index().schema
+        return self._story_field
+
     def _fields(self, doc: IndexDoc) -> dict[str, Any]:
         people = [p for p in doc.people if p]
         return {
@@ -304,7 +315,7 @@ class WhooshBackend:
             # scores like a few body words, not like a headline.
             "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
             "_title_exact_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
-        }
+        } | ({"story": doc.story_id or 0} if self._has_story else {})
 
     def upsert(self, docs: list[IndexDoc]) -> None:
         if not docs:
@@ -382,6 +393,9 @@ class WhooshBackend:
         """Replace the whole index in one commit: searches see the old index until it is done."""
         ix = self._index_or_new()
         writer = ix.writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        if "story" not in writer.schema:
+            writer.add_field("story", self.schema["story"])
+            self._story_field = True
         count = 0
         try:
             for batch in batches:
