@@ -64,6 +64,7 @@ def full(article: Article, base: str = "") -> dict[str, Any]:
         # Stored as naive UTC; sent with the offset so clients read them as RFC 3339.
         "created_at": article.created_at.replace(tzinfo=dt.UTC),
         "updated_at": article.updated_at.replace(tzinfo=dt.UTC),
+        "story_id": article.story_id,
     }
 
 

@@ -28,6 +28,7 @@ CSV_COLUMNS = (
     "url",
     "word_count",
     "body",
+    "story_id",  # copies of one story share it (app.services.stories): count stories, not copies
 )
 
 
@@ -65,6 +66,7 @@ def record(article: Article) -> dict[str, Any]:
         "url": article.url,
         "word_count": article.word_count,
         "body": article.body,
+        "story_id": article.story_id,
     }
 
 

@@ -32,10 +32,12 @@ from app.services.searching import (
     highlight_paragraphs,
     search_articles,
 )
+from app.services.story_view import other_copies
 from app.services.suggest import as_plain_words, has_text_words
 from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
+from app.web import stories as web_stories
 from app.web.result_nav import result_href, result_nav, search_context
 from app.web.search import search_extras
 
@@ -44,6 +46,7 @@ _MARK = re.compile(r"<mark>")
 
 router = APIRouter(include_in_schema=False)
 router.include_router(web_feeds.router)
+router.include_router(web_stories.router)
 
 
 def _page_url(request: Request, page: int) -> str:
@@ -248,6 +251,7 @@ def article_page(
         json_ld=metadata.json_ld(metadata.news_article(article, base=base)),
         opengraph=metadata.opengraph(article, base=base),
         description=metadata.description(article),
+        also=other_copies(archive, article=article),
     )
 
 
