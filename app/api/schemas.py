@@ -123,6 +123,11 @@ class ArticleSummary(BaseModel):
 class SearchResult(ArticleSummary):
     snippet: str = Field(description="HTML: escaped text with matches in <mark>.")
     score: float | None = Field(description="Relevance score; null when sorted by date.")
+    story_id: int | None = Field(None, description="With collapse=story: the story's id.")
+    copies: int | None = Field(
+        None, description="With collapse=story: how many other copies of the story match."
+    )
+    story: str | None = Field(None, description="With collapse=story: the story page's URL.")
 
 
 class ArticleFull(ArticleSummary):
@@ -199,6 +204,11 @@ class SearchResponse(Envelope):
         None,
         description="Only when the query found few or no articles and a spelling from the "
         'archive\'s own vocabulary finds more: the corrected query ("did you mean").',
+    )
+    folded_by_story: bool | None = Field(
+        None,
+        description="Only with collapse=story: true; results are stories (one copy each) and "
+        "`total`, `pages` and `next` count stories, not articles.",
     )
 
 

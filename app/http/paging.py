@@ -114,6 +114,8 @@ def query_id(params: SearchParams, kind: str) -> str:
             "sort": params.sort,
             "page_size": params.page_size,
         }
+        # A folded search's cursor counts stories: it cannot continue an unfolded one.
+        | ({"by_story": True} if params.by_story else {})
     )
 
 

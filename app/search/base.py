@@ -98,6 +98,9 @@ class SearchRequest:
     # (score, id) in relevance order; the results are the matches after it in that order,
     # `offset` counted from there. The total still counts every match.
     after: tuple[dt.date, int] | tuple[float, int] | None = None
+    # One result per story (IndexDoc.story_id): its best-ranked copy in this order; `total`,
+    # `offset` and `after` then count stories.
+    fold_stories: bool = False
 
 
 @dataclass
@@ -105,6 +108,8 @@ class SearchHits:
     ids: list[int]
     scores: list[float | None]
     total: int
+    # With `fold_stories`: for each id, how many other copies of its story match too.
+    copies: list[int] | None = None
 
 
 @dataclass(frozen=True)

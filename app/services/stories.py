@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from app.archive import Archive
 from app.models import Article, IndexOutbox, StoryBand
-from app.services.dedup import SHINGLE_WORDS, near_duplicates, shingles
 from app.services.index_sync import drain_outbox
+from app.services.near_copies import SHINGLE_WORDS, near_duplicates, shingles
 
 # 32 bands of 3 rows: a pair with Jaccard s becomes a candidate with probability
 # 1 - (1 - s^3)^32: 0.99 at s = 0.5, 0.93 at 0.43 (a 0.9-contained copy half the other's

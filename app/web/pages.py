@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
@@ -118,6 +119,8 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     ranks: dict[int, int] = {}
     try:
         params = search_params(args, archive.settings)
+        # "One result per story" (story=1, kept in the URL): the whole result set folded.
+        params = dataclasses.replace(params, by_story=args.first("story") == "1")
         found = search_articles(archive, params=params)
         # Each result links to its reading page with the search and its rank in it (before
         # near-duplicates fold), for the reading page's back, previous and next links.
@@ -126,7 +129,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         for i, item in enumerate(found.items, offset + 1):
             ranks[item.article.id] = i
             links[item.article.id] = result_href(present.html_path(item.article), context, i)
-        result = collapse(found)
+        result = found if params.by_story else collapse(found)
         query = list(request.query_params.multi_items())
         extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:
@@ -143,6 +146,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
                 plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
     # echoed into the form: bounded even when refused for its length
     form = {k: (args.first(k) or "")[:MAX_QUERY_CHARS] for k in ("q", "from", "to", "sort")}
+    form["story"] = "1" if args.first("story") == "1" else ""
     form |= {k: ", ".join(args.all(k))[:MAX_QUERY_CHARS] for k in ("source", "author")}
     return render(
         request,

@@ -66,3 +66,39 @@ def test_story_page_and_also_published_by(client: TestClient, auth: dict[str, st
     assert "Also published by" in reading and f'href="/stories/{first["id"]}"' in reading
     alone = client.get(f"/articles/{other['id']}", follow_redirects=True).text
     assert "Also published by" not in alone
+
+
+def test_search_collapse_story_counts_stories(client: TestClient, auth: dict[str, str]) -> None:
+    first, copy, _ = post_story(client, auth)
+    plain = client.get("/api/v1/search", params={"q": "bank OR cat"}).json()
+    assert plain["total"] == 3 and "folded_by_story" not in plain
+    r = client.get("/api/v1/search", params={"q": "bank OR cat", "collapse": "story"})
+    assert r.status_code == 200, r.text
+    folded = r.json()
+    assert folded["total"] == 2 and folded["folded_by_story"] is True
+    story = next(x for x in folded["results"] if x["story_id"] == first["id"])
+    assert story["id"] in (first["id"], copy["id"]) and story["copies"] == 1
+    assert story["story"].endswith(f"/stories/{first['id']}")
+    # paging by cursor counts stories: one per page, two pages, no repeats
+    seen, params = [], {"q": "bank OR cat", "collapse": "story", "page_size": 1}
+    while True:
+        page = client.get("/api/v1/search", params=params).json()
+        seen += [x["story_id"] for x in page["results"]]
+        if not page["next"]:
+            break
+        params = {**params, "cursor": page["next"]}
+    assert len(seen) == 2 == len(set(seen))
+    # today's page-level folding still works, and a bad value is a 400 with the envelope
+    assert client.get("/api/v1/search", params={"q": "bank", "collapse": "true"}).status_code == 200
+    bad = client.get("/api/v1/search", params={"q": "bank", "collapse": "stories"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_parameter"
+
+
+def test_search_page_one_result_per_story(client: TestClient, auth: dict[str, str]) -> None:
+    first, _, _ = post_story(client, auth)
+    page = client.get("/search", params={"q": "bank OR cat", "story": "1"}).text
+    assert "One result per story: 2 stories" in page
+    assert f'href="/stories/{first["id"]}">1 other copy of this story' in page
+    assert 'name="story" value="1" checked' in page
+    plain = client.get("/search", params={"q": "bank OR cat"}).text
+    assert "One result per story:" not in plain and 'value="1" checked' not in plain

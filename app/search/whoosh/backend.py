@@ -55,6 +55,7 @@ from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
+from app.search.whoosh.folding import fold_dated, fold_scored
 from app.search.whoosh.integrity import Verifier, generation_files, record
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, WordClauses, score_matches
@@ -487,11 +488,13 @@ class WhooshBackend:
                 request.limit,
                 request.after,
                 self.ranking,
+                request.fold_stories,
             )
             cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
                 hits = cast(_CachedHits, cached).hits
-                return SearchHits(list(hits.ids), list(hits.scores), hits.total)
+                copies = None if hits.copies is None else list(hits.copies)
+                return SearchHits(list(hits.ids), list(hits.scores), hits.total, copies)
             hits, exact = self._search(s, values, wquery, request, sort)
             values.remember(key, _CachedHits(hits, exact))
         return hits
@@ -504,6 +507,8 @@ class WhooshBackend:
         if allowed is not None and not len(allowed):
             # whoosh3 treats an empty filter like no filter at all: never pass one.
             return SearchHits(ids=[], scores=[], total=0), True
+        if request.fold_stories:
+            return self._folded(s, values, wquery, request, sort, allowed), True
         if sort != "relevance":
             # Date order from the in-memory dates: one pass over the matches, no scoring.
             matches = _matches(s, values, wquery, allowed, request.filters, self._postings)
@@ -535,6 +540,51 @@ class WhooshBackend:
         ids = [int(hit["id"]) for hit in page]
         scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
         return SearchHits(ids=ids, scores=scores, total=results.scored_length()), False
+
+    def _folded(
+        self,
+        s: Searcher,
+        values: DocValues,
+        wquery: Any,
+        request: SearchRequest,
+        sort: str,
+        allowed: IntArray | None,
+    ) -> SearchHits:
+        """One result per story across every match: stories are picked over the whole match
+        set first, then paged (offset, cursor) like plain results."""
+        keys = values.story_keys()
+        reader = s.reader()
+
+        def article_id(docnum: int) -> int:
+            return int(reader.stored_fields(docnum)["id"])
+
+        if sort != "relevance":
+            matches = _matches(s, values, wquery, allowed, request.filters, self._postings)
+            chosen, copies = fold_dated(
+                matches, values.date_array(), keys, article_id, newest=sort == "newest"
+            )
+            ids = _date_page(s, values, chosen, request, newest=sort == "newest")
+            hits = SearchHits(ids=ids, scores=[None] * len(ids), total=len(chosen))
+        else:
+            scored = score_matches(s, wquery, values.field_norms, self.ranking, self._postings)
+            if scored is None:
+                found = sorted((hit.docnum, hit.score) for hit in s.search(wquery, limit=None))
+                scored = Scored(
+                    np.array([d for d, _ in found], np.int64),
+                    np.array([score for _, score in found], np.float64),
+                )
+            if allowed is not None:
+                keep = np.isin(scored.docs, allowed, assume_unique=True)
+                scored = Scored(scored.docs[keep], scored.scores[keep])
+            folded, copies = fold_scored(scored, keys, article_id)
+            # The folded set is remembered under its own key: the plain match set (facets,
+            # timeline) is another.
+            hits = _page_of(
+                s, values, folded, None, request, ("folded", repr(wquery), request.filters)
+            )
+        docnums = [s.document_number(id=str(i)) for i in hits.ids]
+        hits.copies = [copies.get(int(d), 0) if d is not None else 0 for d in docnums]
+        return hits
 
     def facet_counts(
         self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]

@@ -43,6 +43,8 @@ class SegmentValues:
     # and BM25's length parts from them for the latest (k1, b, average length) of each field.
     lengths: dict[str, FloatArray] = field(default_factory=dict)
     norms: dict[str, tuple[tuple[float, float, float], FloatArray]] = field(default_factory=dict)
+    # Story ids (0: none, or an index made before story ids).
+    stories: array = field(default_factory=lambda: array("I"))
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -68,7 +70,11 @@ def read_segment(reader: Any) -> SegmentValues:
     people = [empty] * size
     for docnum, keys in people_lists.items():
         people[docnum] = tuple(keys)
-    return SegmentValues(dates, sources, people)
+    stories = array("I", bytes(4 * size))
+    if reader.has_column("story"):
+        for docnum, value in enumerate(reader.column_reader("story", translate=True)):
+            stories[docnum] = int(value or 0)
+    return SegmentValues(dates, sources, people, stories=stories)
 
 
 @dataclass
@@ -91,13 +97,18 @@ class DocValues:
     _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     cache_size: int = 64
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    stories: array = field(default_factory=lambda: array("I"))
+    _story_keys: IntArray | None = None
 
     @classmethod
     def concat(cls, segments: Sequence[SegmentValues], cache_size: int) -> DocValues:
         dates = array("I")
+        stories = array("I")
         for seg in segments:
             dates.extend(seg.dates)
+            stories.extend(seg.stories or array("I", bytes(4 * len(seg.dates))))
         return cls(
+            stories=stories,
             dates=dates,
             sources=list(chain.from_iterable(s.sources for s in segments)),
             people=list(chain.from_iterable(s.people for s in segments)),
@@ -131,6 +142,17 @@ class DocValues:
         segment.norms[name] = (params, norms)
         return norms
 
+    def story_keys(self) -> IntArray:
+        """What folds documents by story: the story id, or for a document without one a key of
+        its own (minus its document number), so it is never folded with another."""
+        with self._lock:
+            if self._story_keys is None:
+                keys = np.asarray(self.stories, dtype=np.int64)
+                alone = np.flatnonzero(keys == 0)
+                keys[alone] = -(alone + 1)
+                self._story_keys = keys
+            return self._story_keys
+
     # -- filters ------------------------------------------------------------------------------
     def date_array(self) -> NDArray[np.uint32]:
         """The dates as a NumPy view (no copy)."""
@@ -147,7 +169,7 @@ class DocValues:
                 self._by_date = order
             return self._by_date, self._sorted_dates
 
-    def _ranks(self) -> IntArray:
+    def ranks(self) -> IntArray:
         order, _ = self._date_order()
         with self._lock:
             if self._rank is None:
@@ -231,7 +253,7 @@ class DocValues:
         the same day in the order they were indexed (reversed for newest first)."""
         if not len(docnums) or n <= 0:
             return []
-        rank = self._ranks()[docnums]
+        rank = self.ranks()[docnums]
         key = -rank if newest else rank
         if n < len(key):
             chosen = np.argpartition(key, n - 1)[:n]
