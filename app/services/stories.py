@@ -43,6 +43,9 @@ _SEED = 1  # fixed: signatures must be the same in every process and every run
 _WORD = re.compile(r"\w+")
 _IN_CHUNK = 900  # values per IN (...) list, under every database's parameter limit
 REBUILD_BATCH = 1000
+# Candidates compared per candidate story: copies of one story are alike, so when the few
+# sharing the most bands are not copies of the new text, the rest are not either.
+TRIES_PER_STORY = 5
 
 
 def _shingle_bytes(text: str) -> list[bytes]:
@@ -125,10 +128,19 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
     known: dict[int, _Known] = {}
     stored = sorted({a for ids in buckets.values() for a in ids})
     for chunk in _chunks(stored):
-        for article_id, body, story in session.execute(
-            select(Article.id, Article.body, Article.story_id).where(Article.id.in_(chunk))
+        for article_id, story in session.execute(
+            select(Article.id, Article.story_id).where(Article.id.in_(chunk))
         ):
-            known[article_id] = _Known(story=story if story is not None else article_id, body=body)
+            known[article_id] = _Known(story=story if story is not None else article_id)
+
+    def shingled(candidate: int) -> frozenset[int]:
+        # Texts are read only for the candidates actually compared (a story with thousands
+        # of copies has thousands of candidates, of which one or two are read).
+        entry = known[candidate]
+        if entry.body is None and entry.runs is None:
+            entry.body = session.scalar(select(Article.body).where(Article.id == candidate))
+        return entry.shingled()
+
     merged: dict[int, int] = {}  # a story joined into an older one -> that one
 
     def resolve(story: int) -> int:
@@ -137,13 +149,23 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
         return story
 
     for article_id, body in todo:
-        candidates = sorted({c for k in keys[article_id] for c in buckets.get(k, ())} & set(known))
+        shared: dict[int, int] = defaultdict(int)  # candidate -> bands shared
+        for key in keys[article_id]:
+            for c in buckets.get(key, ()):
+                if c in known:
+                    shared[c] += 1
         mine = _Known(story=article_id, body=body)
-        found = {
-            resolve(known[c].story)
-            for c in candidates
-            if near_duplicates(mine.shingled(), known[c].shingled())
-        }
+        found: set[int] = set()
+        tried: dict[int, int] = defaultdict(int)
+        # Most bands shared first; one match decides a story, so its other copies are skipped,
+        # and after TRIES_PER_STORY misses in a story the rest of it is too.
+        for c in sorted(shared, key=lambda c: (-shared[c], c)):
+            story = resolve(known[c].story)
+            if story in found or tried[story] >= TRIES_PER_STORY:
+                continue
+            tried[story] += 1
+            if near_duplicates(mine.shingled(), shingled(c)):
+                found.add(story)
         mine.story = min(found | {article_id})
         for story in found - {mine.story}:
             merged[story] = mine.story
