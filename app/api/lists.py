@@ -78,6 +78,8 @@ def search(
         )
         if query.facets:
             body["facets"] = counts.facets_json(summary.facets)
+        if summary.missing:
+            body["facets_missing"] = summary.missing
         if summary.histogram is not None:
             body["histogram"] = counts.histogram_json(summary.histogram)
     headers = {}

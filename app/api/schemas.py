@@ -197,6 +197,11 @@ class SearchResponse(Envelope):
     facets: dict[str, list[FacetCount]] | None = Field(
         None, description="Only when `facets` is asked for: counts per value, per facet."
     )
+    facets_missing: dict[str, int] | None = Field(
+        None,
+        description="Only when the `source` or `author` facet is asked for: the matches "
+        "without a source / without any author, so that the counts add up.",
+    )
     histogram: HistogramSeries | None = Field(
         None, description="Only when `histogram` is asked for: matches per period."
     )

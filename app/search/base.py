@@ -20,7 +20,9 @@ from app.search.query import Node
 
 Sort = Literal["relevance", "newest", "oldest"]
 # What matches can be counted by: source and author names case-folded, days as YYYY-MM-DD.
-FacetField = Literal["source", "author", "day"]
+# "no_source" and "no_author" count the matches without a source / without any person, as
+# {"": n}: "(no source)" and "(no author)" beside those facets, so their counts add up.
+FacetField = Literal["source", "author", "day", "no_source", "no_author"]
 
 
 def bm25_idf(total: int, n: int) -> float:
@@ -160,8 +162,9 @@ class SearchBackend(Protocol):
     def facet_counts(
         self, query: Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]
     ) -> dict[FacetField, dict[str, int]]:
-        """For each field, the number of matches per value; articles without a value are left
-        out (an article with two authors counts for both)."""
+        """For each field, the number of matches per value (an article with two authors counts
+        for both); articles without a value are left out, and counted by "no_source" /
+        "no_author"."""
         ...
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:

@@ -301,6 +301,17 @@ class PostgresBackend:
                         .join(ArticlePerson, ArticlePerson.article_id == Article.id)
                         .where(where)
                     )
+                elif field in ("no_source", "no_author"):
+                    none = (
+                        Article.source.is_(None)
+                        if field == "no_source"
+                        else ~select(ArticlePerson.article_id)
+                        .where(ArticlePerson.article_id == Article.id)
+                        .exists()
+                    )
+                    count = conn.execute(select(func.count(Article.id)).where(where, none))
+                    out[field] = {"": int(count.scalar_one())}
+                    continue
                 else:
                     key = Article.published
                     stmt = select(key, func.count(Article.id)).where(where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -114,6 +114,8 @@ def _all_labels(archive: Archive, facet: str) -> dict[str, str]:
 class SearchSummary:
     facets: dict[str, list[FacetValue]]
     histogram: Histogram | None
+    # Source and author facets: matches without a value ("(no source)", "(no author)").
+    missing: dict[str, int] = field(default_factory=dict)
 
 
 def search_summary(
@@ -126,7 +128,11 @@ def search_summary(
 ) -> SearchSummary:
     """Facet counts over all the search's matches (sources and authors most first, years and
     months in date order) and its histogram, from one pass of the backend."""
-    fields: list[FacetField] = [f for f in ("source", "author") if f in facets]
+    fields: list[FacetField] = []
+    if "source" in facets:
+        fields += ["source", "no_source"]
+    if "author" in facets:
+        fields += ["author", "no_author"]
     if interval is not None or "year" in facets or "month" in facets:
         fields.append("day")
     raw = (
@@ -151,7 +157,12 @@ def search_summary(
                 per[day.isoformat()[:width]] += count
             out[facet] = [FacetValue(k, per[k]) for k in sorted(per)]
     histogram = _histogram(days, interval) if interval is not None else None
-    return SearchSummary(out, histogram)
+    missing = {}
+    if "source" in facets:
+        missing["source"] = raw.get("no_source", {}).get("", 0)
+    if "author" in facets:
+        missing["author"] = raw.get("no_author", {}).get("", 0)
+    return SearchSummary(out, histogram, missing)
 
 
 def search_facets(

@@ -16,8 +16,6 @@ from app.web import charts
 # Each facet shows its largest values; the rest (up to the service's limit) behind "show all".
 PAGE_FACET_VALUES = 8
 FACET_LIMIT = 50
-# Every source is counted (for "(no source)"), however many are shown.
-ALL_VALUES = 1_000_000
 
 
 @dataclass
@@ -42,7 +40,7 @@ class Bar:
 class Facet:
     top: list[Link]
     more: list[Link]  # the rest, behind "show all"
-    missing: int = 0  # matches without a value ("(no source)"), so the counts add up
+    missing: int = 0  # matches without a value ("(no source)", "(no author)")
 
 
 @dataclass
@@ -152,11 +150,11 @@ def search_extras(
     if not result.total:
         return extras
     summary = search_summary(
-        archive, params=params, facets=FACETS, interval="auto", limit=ALL_VALUES
+        archive, params=params, facets=FACETS, interval="auto", limit=FACET_LIMIT
     )
     for name, values in summary.facets.items():
         links = []
-        for v in values[:FACET_LIMIT] if name in ("source", "author") else values:
+        for v in values:
             if name in ("source", "author"):
                 narrowed = [*query, (name, v.value)]
             else:  # a year or month narrows the dates
@@ -169,9 +167,8 @@ def search_extras(
             links.append(Link(label, _href(narrowed), v.count))
         links = _facet_order(name, links)
         extras.facets[name] = Facet(links[:PAGE_FACET_VALUES], links[PAGE_FACET_VALUES:])
-    if "source" in extras.facets:  # one source an article: the rest have none
-        named = sum(v.count for v in summary.facets["source"])
-        extras.facets["source"].missing = max(result.total - named, 0)
+    for name, count in summary.missing.items():
+        extras.facets[name].missing = count
     histogram = summary.histogram
     assert histogram is not None
     csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author")]

@@ -46,11 +46,18 @@ def test_search_with_facets_and_histogram(client: TestClient, auth: dict[str, st
         "count": 2,
     }
 
+    assert data["facets_missing"] == {"source": 0, "author": 0}
+    post_json(client, auth, date="2021-09-01", body="A budget with no byline and no source.")
+    data = client.get("/api/v1/search", params={"q": "budget", "facets": "author"}).json()
+    assert data["facets"]["author"] == [{"value": "Ann Lee", "count": 3}]
+    assert data["facets_missing"] == {"author": 1}  # 3 + 1: every match counted once
+
     # Facets respect the filters too, and a facet value works as the filter it names.
     r = client.get("/api/v1/search", params={"q": "talks", "source": "Reuters", "facets": "year"})
     assert r.json()["facets"] == {
         "year": [{"value": "2021", "count": 2}, {"value": "2022", "count": 1}]
     }
+    assert "facets_missing" not in r.json()  # only beside a source or author facet
     # Without the parameters the envelope is unchanged.
     assert "facets" not in client.get("/api/v1/search", params={"q": "talks"}).json()
 

@@ -71,6 +71,13 @@ _TOPICS = [
 ]
 
 
+def expect(target: Any) -> Any:
+    """Playwright's expect, imported late so that without Playwright the tests skip instead."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
 def synthetic_items(n: int = 44) -> list[ArticleIn]:
     items = []
     start = dt.date(2021, 3, 1)

@@ -5,14 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.conftest import SCREENSHOTS, LiveServer, Watch
-
-
-def expect(target: Any) -> Any:
-    """Playwright's expect, imported late so that without Playwright the tests skip instead."""
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
+from tests.browser.conftest import SCREENSHOTS, LiveServer, Watch, expect
 
 
 def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, expect
 
 PHONE, DESKTOP = (390, 844), (1280, 900)
 
@@ -236,9 +236,8 @@ def test_instant_count_waits_for_a_pause_and_reads_a_half_word_as_a_prefix(deskt
                    {subtree: true, childList: true, characterData: true}); }"""
     )
     desktop.locator("#site-q").press_sequentially("librar", delay=120)
-    desktop.wait_for_function(
-        "document.getElementById('site-q-count').textContent.startsWith('Still typing')"
-    )
+    # a locator wait, not wait_for_function: the page's CSP forbids eval of a string predicate
+    expect(desktop.locator("#site-q-count")).to_have_text(re.compile(r"^Still typing"))
     hint = desktop.locator("#site-q-count").inner_text()
     assert re.fullmatch(r"Still typing\? \d+ articles? with a word starting “librar”", hint)
     assert "No articles match" not in desktop.evaluate("window.seen")

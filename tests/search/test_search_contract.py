@@ -388,6 +388,24 @@ def test_facet_counts_follow_the_query_and_filters(
     assert _facets(archive, "oil", ("source",), sources=("Nobody",)) == {"source": []}
 
 
+def test_matches_without_a_source_or_author_are_counted_so_facets_add_up(
+    backend_archive: Archive, seed_text: str
+) -> None:
+    from app.services.facets import search_summary
+
+    archive = _facet_archive(backend_archive, seed_text)
+    add(archive, make_item("Oil spilled on a quiet beach.", title="Spill", date="2021-06-02"))
+    summary = search_summary(archive, params=SearchParams(q="oil"), facets=("source", "author"))
+    # Four matches: two by Jane Doe (one with John Roe too), two by nobody; one without a source.
+    assert summary.missing == {"source": 1, "author": 2}
+    assert sum(v.count for v in summary.facets["source"]) + summary.missing["source"] == 4
+    narrowed = search_summary(
+        archive, params=SearchParams(q="oil", sources=("BBC",)), facets=("author",)
+    )
+    assert narrowed.missing == {"author": 1}
+    assert search_summary(archive, params=SearchParams(q="oil"), facets=("year",)).missing == {}
+
+
 def test_histogram_fills_gaps_and_picks_an_interval(
     backend_archive: Archive, seed_text: str
 ) -> None:

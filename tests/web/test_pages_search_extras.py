@@ -59,6 +59,21 @@ def test_facets_timeline_and_filters_on_the_search_page(
     assert 'class="chips"' in narrowed and "/search?q=budget" in _hrefs(narrowed)
 
 
+def test_facets_count_the_matches_without_a_source_or_author(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    _load(client, auth)
+    post_json(client, auth, date="2021-06-01", body="A budget leaked without a byline.")
+    facets = client.get("/search", params={"q": "budget"}).text.split('class="facets"')[1]
+    facets = facets.split("</nav>")[0]
+    missing = re.findall(
+        r'<li class="missing"><span>\(no (\w+)\)</span> <span class="count">(\d+)</span>', facets
+    )
+    assert missing == [("source", "1"), ("author", "1")]
+    # Ann Lee's 3 and the one by nobody: all 4 matches
+    assert re.search(r'>Ann Lee</a> <span class="count">3</span>', facets)
+
+
 def test_did_you_mean_and_related_on_pages(client: TestClient, auth: dict[str, str]) -> None:
     seed = _load(client, auth)
     html = client.get("/search", params={"q": "budgte"}).text

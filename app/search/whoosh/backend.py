@@ -600,10 +600,16 @@ class WhooshBackend:
             matches = _matches(s, values, wquery, allowed, filters, self._postings)
             out: dict[FacetField, dict[str, int]] = {}
             for field in fields:
-                if field == "source":
-                    out[field] = dict(values.count_sources(matches))
+                if field in ("source", "no_source"):
+                    sources = values.count_sources(matches)
+                    if field == "source":
+                        out[field] = {k: n for k, n in sources.items() if k}
+                    else:
+                        out[field] = {"": sources[""]}
                 elif field == "author":
                     out[field] = dict(values.count_people(matches))
+                elif field == "no_author":
+                    out[field] = {"": values.count_unattributed(matches)}
                 else:
                     out[field] = {
                         f"{k // 10000:04d}-{k // 100 % 100:02d}-{k % 100:02d}": n

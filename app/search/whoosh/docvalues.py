@@ -91,6 +91,7 @@ class DocValues:
     _rank: IntArray | None = None  # position of each document in (date, docnum) order
     _sources_np: tuple[NDArray[np.int32], list[str]] | None = None
     _people_np: tuple[IntArray, NDArray[np.int32], list[str]] | None = None
+    _unattributed: NDArray[np.bool_] | None = None  # documents without any person
     _by_source: dict[str, list[int]] | None = None
     _by_person: dict[str, list[int]] | None = None
     # Match sets (arrays) and filter sets, by query and filters.
@@ -229,11 +230,10 @@ class DocValues:
             return self._people_np
 
     def count_sources(self, docnums: IntArray) -> Counter[str]:
+        """Matches per source; "" for those without one."""
         codes, names = self._source_codes()
         counts = np.bincount(codes[docnums], minlength=len(names))
-        found = Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
-        found.pop("", None)
-        return found
+        return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
 
     def count_people(self, docnums: IntArray) -> Counter[str]:
         docs, codes, names = self._person_pairs()
@@ -241,6 +241,14 @@ class DocValues:
         chosen[docnums] = True
         counts = np.bincount(codes[chosen[docs]], minlength=len(names))
         return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+
+    def count_unattributed(self, docnums: IntArray) -> int:
+        """How many of `docnums` have no person at all (the "(no author)" count)."""
+        with self._lock:
+            if self._unattributed is None:
+                counts = np.fromiter(map(len, self.people), np.int64, len(self.people))
+                self._unattributed = counts == 0
+            return int(np.count_nonzero(self._unattributed[docnums]))
 
     def count_days(self, docnums: IntArray) -> Counter[int]:
         days, counts = np.unique(self.date_array()[docnums], return_counts=True)
