@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -54,6 +56,12 @@ class Article(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, index=True
     )
+
+    # The story it is a copy of: the id of the story's first article (its own id when it is the
+    # first); near-duplicates are found at import (app.services.stories). None until assigned.
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Its MinHash signature (app.services.stories.signature), uint32 little-endian.
+    story_signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     people: Mapped[list[ArticlePerson]] = relationship(
         back_populates="article",
@@ -151,3 +159,16 @@ class ImportRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class StoryBand(Base):
+    """One LSH band of an article's signature: articles sharing a band key are candidates for
+    being copies of one story, checked against their text (app.services.stories)."""
+
+    __tablename__ = "story_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    # No foreign key: on a partitioned PostgreSQL `articles` there is no unique id to point at;
+    # the article service deletes an article's bands with it.
+    article_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from app.api import articles, bulk, lists
+from app.api import articles, bulk, lists, stories
 from app.api.schemas import ArticleCreate, ArticlePatch, ArticleUpdate, BulkLine
 
 HAND_NAMED: list[tuple[type[BaseModel], JsonSchemaMode]] = [
@@ -24,6 +24,7 @@ router.include_router(lists.router)
 router.include_router(lists.health_router)
 router.include_router(bulk.router)  # before /articles/{article_id}, which would shadow it
 router.include_router(articles.router)
+router.include_router(stories.router)
 
 
 def _truthful(spec: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ same spellings and give the same errors."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -33,7 +34,7 @@ from app.services.facets import parse_facets, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
 
 SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links", "language")
-SEARCH_FIELDS = (*SUMMARY_FIELDS, "snippet", "score", "similar")
+SEARCH_FIELDS = (*SUMMARY_FIELDS, "snippet", "score", "similar", "story_id", "copies", "story")
 
 Sort = Annotated[
     str | None,
@@ -56,9 +57,17 @@ HistogramParam = Annotated[
     Query(description="Matches per period: day, month, year or auto", examples=["month"]),
 ]
 Collapse = Annotated[
-    bool,
-    Query(description="Fold near-duplicates on this page under their best-ranked copy"),
+    str | None,
+    Query(
+        description="`story`: one result per story across the whole result set (its "
+        "best-ranked copy, with `copies` and a `story` link; `total`, pages and cursors then "
+        "count stories). `true`: fold near-duplicates on this page only under their "
+        "best-ranked copy (`similar`). `false` (the default): no folding.",
+        examples=["story"],
+    ),
 ]
+_COLLAPSE_TRUE = {"true", "1", "yes", "on"}
+_COLLAPSE_FALSE = {"false", "0", "no", "off", ""}
 NameQ = Annotated[str | None, Query(max_length=200, description="Only names containing this text")]
 Queries = Annotated[
     list[str] | None,
@@ -100,6 +109,17 @@ class SearchQuery:
     facets: tuple[str, ...]
     interval: str | None
     collapse: bool
+    by_story: bool = False
+
+
+def parse_collapse(value: str | None) -> tuple[bool, bool]:
+    """(fold this page, fold by story) from `collapse`."""
+    text = (value or "").strip().lower()
+    if text == "story":
+        return False, True
+    if text in _COLLAPSE_TRUE or text in _COLLAPSE_FALSE:
+        return text in _COLLAPSE_TRUE, False
+    raise InvalidParameter("collapse", "collapse must be story, true or false")
 
 
 def search_query(
@@ -123,7 +143,7 @@ def search_query(
     fields: Fields = None,
     facets: Facets = None,
     histogram: HistogramParam = None,
-    collapse: Collapse = False,
+    collapse: Collapse = None,
     from_snake: FromSnake = None,
     to_snake: ToSnake = None,
     order_snake: OrderSnake = None,
@@ -155,7 +175,10 @@ def search_query(
         ("pageSize", page_size_camel),
     )
     params = search_params(args, request.app.state.settings)
-    return SearchQuery(params, cursor, selected, facet_names, interval, collapse)
+    page_fold, by_story = parse_collapse(collapse)
+    if by_story:
+        params = dataclasses.replace(params, by_story=True)
+    return SearchQuery(params, cursor, selected, facet_names, interval, page_fold, by_story)
 
 
 @dataclass(frozen=True)

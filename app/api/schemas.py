@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
@@ -124,6 +124,11 @@ class ArticleSummary(BaseModel):
 class SearchResult(ArticleSummary):
     snippet: str = Field(description="HTML: escaped text with matches in <mark>.")
     score: float | None = Field(description="Relevance score; null when sorted by date.")
+    story_id: int | None = Field(None, description="With collapse=story: the story's id.")
+    copies: int | None = Field(
+        None, description="With collapse=story: how many other copies of the story match."
+    )
+    story: str | None = Field(None, description="With collapse=story: the story page's URL.")
 
 
 class ArticleFull(ArticleSummary):
@@ -136,6 +141,10 @@ class ArticleFull(ArticleSummary):
     content_hash: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    story_id: int | None = Field(
+        description="The story this article is a copy of: the id of its first copy "
+        "(/api/v1/stories/{story_id}); null until assigned."
+    )
 
 
 class SearchQueryEcho(BaseModel):
@@ -205,6 +214,11 @@ class SearchResponse(Envelope):
         None,
         description="Only when the query found few or no articles and a spelling from the "
         'archive\'s own vocabulary finds more: the corrected query ("did you mean").',
+    )
+    folded_by_story: bool | None = Field(
+        None,
+        description="Only with collapse=story: true; results are stories (one copy each) and "
+        "`total`, `pages` and `next` count stories, not articles.",
     )
 
 
@@ -324,3 +338,28 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
+
+
+class DiffPart(BaseModel):
+    op: Literal["same", "added", "removed"]
+    text: str
+
+
+class StoryCopy(ArticleSummary):
+    opening_diff: list[DiffPart] = Field(
+        description="The opening paragraph against the first copy's, word by word "
+        "(empty for the first copy)."
+    )
+    same_opening: bool
+
+
+class StoryLinks(BaseModel):
+    self: str
+    html: str
+
+
+class StoryOut(BaseModel):
+    id: int = Field(description="The story id: the id of its first copy.")
+    size: int = Field(description="How many articles are copies of this story.")
+    copies: list[StoryCopy] = Field(description="Every copy, first copy first.")
+    links: StoryLinks

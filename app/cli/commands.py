@@ -571,6 +571,28 @@ def reindex(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    required=True,
+    help="Recompute every story id from scratch (gives what importing in id order gave).",
+)
+@click.pass_context
+def stories(ctx: click.Context, rebuild: bool) -> None:
+    """Group near-duplicate copies into stories (done at import; this redoes it)."""
+    from app.services.counts import count_articles
+    from app.services.stories import rebuild as rebuild_stories
+
+    archive = _open(ctx)
+    total = count_articles(archive)
+    started = time.perf_counter()
+    with tqdm(total=total, unit=" articles", file=sys.stderr, disable=None) as bar:
+        changed = rebuild_stories(archive, progress=bar.update)
+    elapsed = time.perf_counter() - started
+    click.echo(f"grouped {total} articles in {elapsed:.1f} s; {changed} changed story")
+
+
+@main.command()
 @click.option("--repair", is_flag=True, help="Make the index match the database.")
 @click.option(
     "--full",

@@ -116,6 +116,8 @@ def query_id(params: SearchParams, kind: str) -> str:
             # Only when given: cursors made before the filter existed stay valid.
             **({"lang": params.languages} if params.languages else {}),
         }
+        # A folded search's cursor counts stories: it cannot continue an unfolded one.
+        | ({"by_story": True} if params.by_story else {})
     )
 
 

@@ -65,13 +65,17 @@ def full(article: Article, base: str = "") -> dict[str, Any]:
         # Stored as naive UTC; sent with the offset so clients read them as RFC 3339.
         "created_at": article.created_at.replace(tzinfo=dt.UTC),
         "updated_at": article.updated_at.replace(tzinfo=dt.UTC),
+        "story_id": article.story_id,
     }
 
 
-def search_result(item: SearchItem, base: str = "") -> dict[str, Any]:
+def search_result(item: SearchItem, base: str = "", *, by_story: bool = False) -> dict[str, Any]:
     out = {**summary(item.article, base), "snippet": str(item.snippet), "score": item.score}
     if item.similar:
         out["similar"] = [summary(a, base) for a in item.similar]
+    if by_story:
+        story = item.article.story_id or item.article.id
+        out |= {"story_id": story, "copies": item.copies, "story": f"{base}/stories/{story}"}
     return out
 
 
@@ -91,5 +95,5 @@ def search_response(page: SearchPage, base: str = "") -> dict[str, Any]:
         "page": p.page,
         "page_size": p.page_size,
         "pages": page.pages,
-        "results": [search_result(i, base) for i in page.items],
-    }
+        "results": [search_result(i, base, by_story=page.by_story) for i in page.items],
+    } | ({"folded_by_story": True} if page.by_story else {})

@@ -102,6 +102,9 @@ class SearchRequest:
     # (score, id) in relevance order; the results are the matches after it in that order,
     # `offset` counted from there. The total still counts every match.
     after: tuple[dt.date, int] | tuple[float, int] | None = None
+    # One result per story (IndexDoc.story_id): its best-ranked copy in this order; `total`,
+    # `offset` and `after` then count stories.
+    fold_stories: bool = False
 
 
 @dataclass
@@ -109,6 +112,8 @@ class SearchHits:
     ids: list[int]
     scores: list[float | None]
     total: int
+    # With `fold_stories`: for each id, how many other copies of its story match too.
+    copies: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ class IndexDoc:
     title_derived: bool = False
     # ISO 639-1 code, None when unknown: picks the text's analysis and the `lang=` filter.
     language: str | None = None
+    # The story it is a copy of (app.services.stories): searches can fold copies by it.
+    story_id: int | None = None
 
 
 @dataclass

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, column
 
 from app.models import Article, ArticlePerson
+from app.search import postgres_fold as folding
 from app.search import postgres_rank as ranking
 from app.search import query as q
 from app.search.base import (
@@ -183,6 +184,9 @@ class PostgresBackend:
             sort = "newest"
         if sort == "relevance" and request.query is not None:
             return self._ranked(request, request.query, where)
+        if request.fold_stories:
+            with self._searching() as conn:
+                return folding.dated(conn, where, request, newest=sort == "newest")
         stmt: Select[Any] = select(Article.id).where(where)
         if sort == "newest":
             stmt = stmt.order_by(Article.published.desc(), Article.id.desc())
@@ -228,7 +232,15 @@ class PostgresBackend:
         page_end = request.offset + request.limit
         with self._searching() as conn:
             total = self._count(conn, where) if request.exact_total else None
-            if total is not None and total <= request.offset and request.after is None:
+            stories = 0
+            if request.fold_stories:
+                # Every match ranked, so each story's best copy is known; then paged.
+                folding.without_jit(conn)
+                total = self._count(conn, where)
+                stories = folding.count_stories(conn, where)
+                if stories <= request.offset and request.after is None:
+                    return SearchHits(ids=[], scores=[], total=stories, copies=[])
+            elif total is not None and total <= request.offset and request.after is None:
                 return SearchHits(ids=[], scores=[], total=total)
             the_plan = ranking.plan(
                 conn,
@@ -238,7 +250,7 @@ class PostgresBackend:
                 prefix_words=_prefix_words,
                 condition=self._node,
             )
-            need = page_end
+            need = max(page_end, total or 0) if request.fold_stories else page_end
             while True:
                 ranked = ranking.rank(
                     conn,
@@ -249,13 +261,18 @@ class PostgresBackend:
                     total=total,
                     rum_operator=self._rum(conn),
                 )
+                copies: dict[int, int] | None = None
+                if request.fold_stories:
+                    ranked, copies = folding.fold_ranked(conn, ranked)
                 start = _after(ranked, request.after)
-                if ranked.complete or start + page_end <= len(ranked.ids):
+                if request.fold_stories or ranked.complete or start + page_end <= len(ranked.ids):
                     break
                 # The cursor is deep in the order: score more candidates.
                 need = max(need, len(ranked.ids)) * 4
         ids = ranked.ids[start + request.offset : start + page_end]
         scores: list[float | None] = list(ranked.scores[start + request.offset : start + page_end])
+        if copies is not None:
+            return SearchHits(ids, scores, stories, [copies[i] for i in ids])
         if total is None:
             total = request.offset + len(ids)
         return SearchHits(ids=ids, scores=scores, total=total)

@@ -13,13 +13,14 @@ from typing import Literal
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.archive import Archive
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.language import language_of, normalise
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
-from app.services import pg_bulk
+from app.services import pg_bulk, stories
 from app.services.index_sync import drain_outbox
 from app.textclean import split_paragraphs
 
@@ -194,6 +195,9 @@ def add_articles(
                 session.flush()
                 if not archive.search.transactional:
                     session.add_all(IndexOutbox(article_id=a.id, op="upsert") for a in fresh)
+            moved = _assign_stories(
+                archive, session, [o.article for o in outcomes if o.status == "added"]
+            )
             if wanted_ids and session.get_bind().dialect.name == "postgresql":
                 # Explicit ids do not advance PostgreSQL's sequence: move it past them.
                 session.execute(
@@ -212,8 +216,30 @@ def add_articles(
         if index == "all":
             _index_now(archive)
     if index == "own":
-        _index_now(archive, [o.article.id for o in outcomes if o.status == "added"])
+        _index_now(archive, [o.article.id for o in outcomes if o.status == "added"] + moved)
     return outcomes
+
+
+def _assign_stories(archive: Archive, session: Session, articles: Sequence[Article]) -> list[int]:
+    """Story ids for newly stored articles, in their transaction (app.services.stories);
+    returns the other articles whose story id changed (a merge), queued for re-indexing."""
+    found = stories.assign(session, [(a.id, a.body) for a in articles])
+    for article in articles:
+        # Written by the assignment's own UPDATE: the loaded object only learns the value.
+        set_committed_value(article, "story_id", found.stories[article.id])
+    if not archive.search.transactional:
+        session.add_all(IndexOutbox(article_id=i, op="upsert") for i in found.moved)
+    return found.moved
+
+
+def _restory(archive: Archive, session: Session, article: Article) -> list[int]:
+    """A changed text: the article leaves its story (its copies keep theirs) and is matched
+    again; copies whose story id changed are re-indexed."""
+    moved = stories.release(session, article.id)
+    if not archive.search.transactional:
+        session.add_all(IndexOutbox(article_id=i, op="upsert") for i in moved)
+    session.flush()
+    return sorted({*moved, *_assign_stories(archive, session, [article])})
 
 
 def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> None:
@@ -292,11 +318,14 @@ def delete_article(archive: Archive, *, article_id: int) -> None:
             article = session.get(Article, article_id)
             if article is None:
                 raise ArticleNotFound(article_id)
+            # A deleted story head: the next copy heads the story (and is re-indexed with it).
+            moved = stories.release(session, article_id)
             session.delete(article)
             if not archive.search.transactional:
                 session.add(IndexOutbox(article_id=article_id, op="delete"))
+                session.add_all(IndexOutbox(article_id=i, op="upsert") for i in moved)
             session.commit()
-        drain_outbox(archive, article_ids=[article_id])  # only its own: not a whole backlog
+        drain_outbox(archive, article_ids=[article_id, *moved])  # only its own: not a whole backlog
 
 
 def get_article(archive: Archive, *, article_id: int, primary: bool = False) -> Article:
@@ -365,6 +394,7 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
     """Change an article and re-index it at once (row + outbox in one transaction)."""
     if not 0 <= article_id <= MAX_ID:
         raise ArticleNotFound(article_id)
+    moved: list[int] = []  # copies whose story id changed with this article's text
     with archive.write_lock():
         with archive.sessions() as session:
             article = session.get(Article, article_id)
@@ -383,9 +413,12 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                     # the old title came from the old lead: derive it again from the new one
                     lead = pick_lead(split_paragraphs(changes.body)) or changes.body
                     article.title = " ".join(derive_title(lead).split())
+                changed_text = article.body != changes.body
                 article.body = changes.body
                 article.content_hash = digest
                 article.word_count = count_words(changes.body)
+                if changed_text:
+                    moved = _restory(archive, session, article)
             if changes.url is not None:
                 other = session.scalar(
                     select(Article).where(Article.url == changes.url, Article.id != article_id)
@@ -435,5 +468,5 @@ def update_article(archive: Archive, *, article_id: int, changes: ArticleChanges
                 session.rollback()
                 raise InvalidArticle(f"conflicts with a stored article: {exc.orig}") from exc
             session.refresh(article)
-        _index_now(archive, [article_id])  # only its own entries: not a whole backlog
+        _index_now(archive, [article_id, *moved])  # only its own entries: not a whole backlog
     return article

@@ -34,6 +34,8 @@ def article_record(article: Article) -> dict[str, Any]:
         "content_hash": article.content_hash,
         "created_at": article.created_at.isoformat(),
         "updated_at": article.updated_at.isoformat(),
+        # Derived (recomputed on import), kept so an export can be counted by story.
+        "story_id": article.story_id,
         "body": article.body,
     }
 

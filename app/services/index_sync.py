@@ -41,6 +41,7 @@ def to_index_doc(article: Article) -> IndexDoc:
         content_hash=article.content_hash,
         title_derived=article.title_derived,
         language=article.language,
+        story_id=article.story_id,
     )
 
 

@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "word_count",
     "language",
     "body",
+    "story_id",  # copies of one story share it (app.services.stories): count stories, not copies
 )
 
 
@@ -67,6 +68,7 @@ def record(article: Article) -> dict[str, Any]:
         "word_count": article.word_count,
         "language": article.language,
         "body": article.body,
+        "story_id": article.story_id,
     }
 
 

@@ -65,6 +65,9 @@ class SearchParams(SearchFilters):
     # order, (score, id) in relevance order, instead of at (page - 1) * page_size; `page` is
     # then only reported.
     after: tuple[dt.date, int] | tuple[float, int] | None = None
+    # One result per story across the whole result set (app.services.stories); totals, pages
+    # and cursors then count stories.
+    by_story: bool = False
 
     @property
     def filters(self) -> SearchFilters:
@@ -86,6 +89,8 @@ class SearchItem:
     score: float | None
     # Near-duplicates of this article further down the same page (app.services.dedup.collapse).
     similar: list[Article] = field(default_factory=list)
+    # With `by_story`: how many other copies of its story match the search too.
+    copies: int = 0
 
 
 @dataclass
@@ -94,6 +99,7 @@ class SearchPage:
     total: int
     pages: int
     items: list[SearchItem] = field(default_factory=list)
+    by_story: bool = False  # results are stories (one copy each), and `total` counts stories
 
 
 def lead_snippet(body: str, chars: int = 240) -> Markup:
@@ -147,9 +153,11 @@ def search_articles(
         limit=params.page_size,
         exact_total=exact_total,
         after=params.after,
+        fold_stories=params.by_story,
     )
     hits = archive.search.search(request)
     scores = dict(zip(hits.ids, hits.scores, strict=True))
+    copies = dict(zip(hits.ids, hits.copies or [0] * len(hits.ids), strict=True))
     items = []
     found = get_articles(archive, ids=hits.ids, date_from=params.date_from, date_to=params.date_to)
     for article in found:
@@ -159,9 +167,11 @@ def search_articles(
             snippet = make_snippet(archive, node, article.body)
         if snippet is None:
             snippet = lead_snippet(article.body) if snippets else Markup("")
-        items.append(SearchItem(article, snippet, scores[article.id]))
+        items.append(SearchItem(article, snippet, scores[article.id], copies=copies[article.id]))
     pages = max(1, math.ceil(hits.total / params.page_size)) if hits.total else 0
-    return SearchPage(params=params, total=hits.total, pages=pages, items=items)
+    return SearchPage(
+        params=params, total=hits.total, pages=pages, items=items, by_story=params.by_story
+    )
 
 
 def search_slice(

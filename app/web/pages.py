@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
@@ -32,10 +33,12 @@ from app.services.searching import (
     highlight_paragraphs,
     search_articles,
 )
+from app.services.story_view import other_copies
 from app.services.suggest import as_plain_words, has_text_words
 from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
+from app.web import stories as web_stories
 from app.web.result_nav import result_href, result_nav, search_context
 from app.web.search import search_extras
 
@@ -44,6 +47,7 @@ _MARK = re.compile(r"<mark>")
 
 router = APIRouter(include_in_schema=False)
 router.include_router(web_feeds.router)
+router.include_router(web_stories.router)
 
 
 def _page_url(request: Request, page: int) -> str:
@@ -115,6 +119,8 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     ranks: dict[int, int] = {}
     try:
         params = search_params(args, archive.settings)
+        # "One result per story" (story=1, kept in the URL): the whole result set folded.
+        params = dataclasses.replace(params, by_story=args.first("story") == "1")
         found = search_articles(archive, params=params)
         # Each result links to its reading page with the search and its rank in it (before
         # near-duplicates fold), for the reading page's back, previous and next links.
@@ -123,7 +129,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
         for i, item in enumerate(found.items, offset + 1):
             ranks[item.article.id] = i
             links[item.article.id] = result_href(present.html_path(item.article), context, i)
-        result = collapse(found)
+        result = found if params.by_story else collapse(found)
         query = list(request.query_params.multi_items())
         extras = search_extras(archive, params=params, result=result, query=query)
     except (QuerySyntaxError, InvalidParameter) as exc:
@@ -140,6 +146,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
                 plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
     # echoed into the form: bounded even when refused for its length
     form = {k: (args.first(k) or "")[:MAX_QUERY_CHARS] for k in ("q", "from", "to", "sort")}
+    form["story"] = "1" if args.first("story") == "1" else ""
     form |= {k: ", ".join(args.all(k))[:MAX_QUERY_CHARS] for k in ("source", "author")}
     return render(
         request,
@@ -254,6 +261,7 @@ def article_page(
         json_ld=metadata.json_ld(metadata.news_article(article, base=base)),
         opengraph=metadata.opengraph(article, base=base),
         description=metadata.description(article),
+        also=other_copies(archive, article=article),
     )
 
 

@@ -31,6 +31,7 @@ def _pages(server: LiveServer) -> dict[str, str]:
         "authors": "/authors",
         "author": "/authors/Ada%20Park",
         "related": f"/related/{server.seed_id}",
+        "story": f"/stories/{server.seed_id}",
         "imports": "/imports",
         "article-from-search": f"/articles/{server.seed_id}?q=russia&n=1",
         "not-found": "/no/such/page",

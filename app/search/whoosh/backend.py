@@ -55,6 +55,7 @@ from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
+from app.search.whoosh.folding import fold_dated, fold_scored
 from app.search.whoosh.integrity import Verifier, generation_files, record
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, WordClauses, score_matches
@@ -107,6 +108,9 @@ def make_schema() -> Schema:
         person_key=KEYWORD(commas=True, lowercase=True),
         language_key=ID(),
         date=NUMERIC(int, bits=32, sortable=True, signed=False),
+        # The story id (app.services.stories), a column read per segment (docvalues.py) to
+        # fold copies; 0 for an article without one.
+        story=NUMERIC(int, bits=32, sortable=True, signed=False),
     )
 
 
@@ -155,6 +159,7 @@ class WhooshBackend:
         self._damage: str | None = None
         self._held: str | None = None
         self._names: list[str] = []  # the files of the generation verified last
+        self._story_field: bool | None = None  # whether the index has the `story` field
 
     # -- opening -----------------------------------------------------------------------------
     def _index(self) -> Any:
@@ -287,6 +292,13 @@ class WhooshBackend:
             self._record(self._index())
 
     # -- writing -----------------------------------------------------------------------------
+    @property
+    def _has_story(self) -> bool:
+        # An index made before story ids has no `story` field until it is rebuilt (`reindex`).
+        if self._story_field is None:
+            self._story_field = "story" in self._index().schema
+        return self._story_field
+
     def _fields(self, doc: IndexDoc) -> dict[str, Any]:
         people = [p for p in doc.people if p]
         return {
@@ -306,7 +318,7 @@ class WhooshBackend:
             # scores like a few body words, not like a headline.
             "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
             "_title_exact_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
-        }
+        } | ({"story": doc.story_id or 0} if self._has_story else {})
 
     def upsert(self, docs: list[IndexDoc]) -> None:
         if not docs:
@@ -384,6 +396,9 @@ class WhooshBackend:
         """Replace the whole index in one commit: searches see the old index until it is done."""
         ix = self._index_or_new()
         writer = ix.writer(timeout=self.writer_timeout, delay=0.05, limitmb=256)
+        if "story" not in writer.schema:
+            writer.add_field("story", self.schema["story"])
+            self._story_field = True
         count = 0
         try:
             for batch in batches:
@@ -475,11 +490,13 @@ class WhooshBackend:
                 request.limit,
                 request.after,
                 self.ranking,
+                request.fold_stories,
             )
             cached = values.cached(key)
             if cached is not None and (cached.exact or not request.exact_total):
                 hits = cast(_CachedHits, cached).hits
-                return SearchHits(list(hits.ids), list(hits.scores), hits.total)
+                copies = None if hits.copies is None else list(hits.copies)
+                return SearchHits(list(hits.ids), list(hits.scores), hits.total, copies)
             hits, exact = self._search(s, values, wquery, request, sort)
             values.remember(key, _CachedHits(hits, exact))
         return hits
@@ -492,6 +509,8 @@ class WhooshBackend:
         if allowed is not None and not len(allowed):
             # whoosh3 treats an empty filter like no filter at all: never pass one.
             return SearchHits(ids=[], scores=[], total=0), True
+        if request.fold_stories:
+            return self._folded(s, values, wquery, request, sort, allowed), True
         if sort != "relevance":
             # Date order from the in-memory dates: one pass over the matches, no scoring.
             matches = _matches(s, values, wquery, allowed, request.filters, self._postings)
@@ -523,6 +542,51 @@ class WhooshBackend:
         ids = [int(hit["id"]) for hit in page]
         scores: list[float | None] = [float(hit.score) if hit.score else None for hit in page]
         return SearchHits(ids=ids, scores=scores, total=results.scored_length()), False
+
+    def _folded(
+        self,
+        s: Searcher,
+        values: DocValues,
+        wquery: Any,
+        request: SearchRequest,
+        sort: str,
+        allowed: IntArray | None,
+    ) -> SearchHits:
+        """One result per story across every match: stories are picked over the whole match
+        set first, then paged (offset, cursor) like plain results."""
+        keys = values.story_keys()
+        reader = s.reader()
+
+        def article_id(docnum: int) -> int:
+            return int(reader.stored_fields(docnum)["id"])
+
+        if sort != "relevance":
+            matches = _matches(s, values, wquery, allowed, request.filters, self._postings)
+            chosen, copies = fold_dated(
+                matches, values.date_array(), keys, article_id, newest=sort == "newest"
+            )
+            ids = _date_page(s, values, chosen, request, newest=sort == "newest")
+            hits = SearchHits(ids=ids, scores=[None] * len(ids), total=len(chosen))
+        else:
+            scored = score_matches(s, wquery, values.field_norms, self.ranking, self._postings)
+            if scored is None:
+                found = sorted((hit.docnum, hit.score) for hit in s.search(wquery, limit=None))
+                scored = Scored(
+                    np.array([d for d, _ in found], np.int64),
+                    np.array([score for _, score in found], np.float64),
+                )
+            if allowed is not None:
+                keep = np.isin(scored.docs, allowed, assume_unique=True)
+                scored = Scored(scored.docs[keep], scored.scores[keep])
+            folded, copies = fold_scored(scored, keys, article_id)
+            # The folded set is remembered under its own key: the plain match set (facets,
+            # timeline) is another.
+            hits = _page_of(
+                s, values, folded, None, request, ("folded", repr(wquery), request.filters)
+            )
+        docnums = [s.document_number(id=str(i)) for i in hits.ids]
+        hits.copies = [copies.get(int(d), 0) if d is not None else 0 for d in docnums]
+        return hits
 
     def facet_counts(
         self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[FacetField, ...]

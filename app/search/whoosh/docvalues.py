@@ -44,6 +44,8 @@ class SegmentValues:
     lengths: dict[str, FloatArray] = field(default_factory=dict)
     norms: dict[str, tuple[tuple[float, float, float], FloatArray]] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)  # ISO 639-1 code, "" when unknown
+    # Story ids (0: none, or an index made before story ids).
+    stories: array = field(default_factory=lambda: array("I"))
 
 
 def read_segment(reader: Any) -> SegmentValues:
@@ -74,7 +76,11 @@ def read_segment(reader: Any) -> SegmentValues:
         code = term.decode("utf-8")
         for docnum in reader.postings("language_key", term).all_ids():
             languages[docnum] = code
-    return SegmentValues(dates, sources, people, languages=languages)
+    stories = array("I", bytes(4 * size))
+    if reader.has_column("story"):
+        for docnum, value in enumerate(reader.column_reader("story", translate=True)):
+            stories[docnum] = int(value or 0)
+    return SegmentValues(dates, sources, people, languages=languages, stories=stories)
 
 
 @dataclass
@@ -101,13 +107,18 @@ class DocValues:
     languages: list[str] = field(default_factory=list)
     _by_language: dict[str, list[int]] | None = None
     _languages_np: tuple[NDArray[np.int32], list[str]] | None = None
+    stories: array = field(default_factory=lambda: array("I"))
+    _story_keys: IntArray | None = None
 
     @classmethod
     def concat(cls, segments: Sequence[SegmentValues], cache_size: int) -> DocValues:
         dates = array("I")
+        stories = array("I")
         for seg in segments:
             dates.extend(seg.dates)
+            stories.extend(seg.stories or array("I", bytes(4 * len(seg.dates))))
         return cls(
+            stories=stories,
             dates=dates,
             sources=list(chain.from_iterable(s.sources for s in segments)),
             people=list(chain.from_iterable(s.people for s in segments)),
@@ -142,6 +153,17 @@ class DocValues:
         segment.norms[name] = (params, norms)
         return norms
 
+    def story_keys(self) -> IntArray:
+        """What folds documents by story: the story id, or for a document without one a key of
+        its own (minus its document number), so it is never folded with another."""
+        with self._lock:
+            if self._story_keys is None:
+                keys = np.asarray(self.stories, dtype=np.int64)
+                alone = np.flatnonzero(keys == 0)
+                keys[alone] = -(alone + 1)
+                self._story_keys = keys
+            return self._story_keys
+
     # -- filters ------------------------------------------------------------------------------
     def date_array(self) -> NDArray[np.uint32]:
         """The dates as a NumPy view (no copy)."""
@@ -158,7 +180,7 @@ class DocValues:
                 self._by_date = order
             return self._by_date, self._sorted_dates
 
-    def _ranks(self) -> IntArray:
+    def ranks(self) -> IntArray:
         order, _ = self._date_order()
         with self._lock:
             if self._rank is None:
@@ -273,7 +295,7 @@ class DocValues:
         the same day in the order they were indexed (reversed for newest first)."""
         if not len(docnums) or n <= 0:
             return []
-        rank = self._ranks()[docnums]
+        rank = self.ranks()[docnums]
         key = -rank if newest else rank
         if n < len(key):
             chosen = np.argpartition(key, n - 1)[:n]
