@@ -46,6 +46,9 @@ REBUILD_BATCH = 1000
 # Candidates compared per candidate story: copies of one story are alike, so when the few
 # sharing the most bands are not copies of the new text, the rest are not either.
 TRIES_PER_STORY = 5
+# Copies of one story counted per band when ranking candidates (its lowest ids): a wire text
+# re-sent thousands of times would otherwise make every import of it quadratic in its copies.
+SAMPLE_PER_STORY = 16
 
 
 def _shingle_bytes(text: str) -> list[bytes]:
@@ -117,21 +120,27 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
     sigs = {i: signature(body) for i, body in todo}
     keys = {i: band_keys(sig) for i, sig in sigs.items()}
     bodies = dict(todo)
-    buckets: dict[int, set[int]] = defaultdict(set)
+    stored_bands: dict[int, list[int]] = defaultdict(list)
     wanted = sorted({k for ks in keys.values() for k in ks})
     for chunk in _chunks(wanted):
         for key, article_id in session.execute(
             select(StoryBand.key, StoryBand.article_id).where(StoryBand.key.in_(chunk))
         ):
             if article_id not in bodies:
-                buckets[key].add(article_id)
+                stored_bands[key].append(article_id)
     known: dict[int, _Known] = {}
-    stored = sorted({a for ids in buckets.values() for a in ids})
+    stored = sorted({a for ids in stored_bands.values() for a in ids})
     for chunk in _chunks(stored):
         for article_id, story in session.execute(
             select(Article.id, Article.story_id).where(Article.id.in_(chunk))
         ):
             known[article_id] = _Known(story=story if story is not None else article_id)
+    # Band key -> story -> its articles with that key, in id order.
+    buckets: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for key, ids in stored_bands.items():
+        for c in sorted(ids):
+            if c in known:
+                buckets[key][known[c].story].append(c)
 
     def shingled(candidate: int) -> frozenset[int]:
         # Texts are read only for the candidates actually compared (a story with thousands
@@ -151,8 +160,8 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
     for article_id, body in todo:
         shared: dict[int, int] = defaultdict(int)  # candidate -> bands shared
         for key in keys[article_id]:
-            for c in buckets.get(key, ()):
-                if c in known:
+            for copies in buckets[key].values() if key in buckets else ():
+                for c in copies[:SAMPLE_PER_STORY]:
                     shared[c] += 1
         mine = _Known(story=article_id, body=body)
         found: set[int] = set()
@@ -171,7 +180,7 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
             merged[story] = mine.story
         known[article_id] = mine
         for key in keys[article_id]:
-            buckets[key].add(article_id)
+            buckets[key][mine.story].append(article_id)
     stories = {i: resolve(known[i].story) for i, _ in todo}
     moved: list[int] = []
     for old in sorted(merged):
