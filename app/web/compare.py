@@ -113,7 +113,7 @@ def compare_view(
             *filters,
             ("interval", interval),
             ("format", "csv"),
-            ("count", count),
+            *_counting(count),
         ]
     )
     shares = [s for series in result.series for s in series.shares if s is not None]
@@ -169,6 +169,11 @@ def _column_label(view: CompareView, j: int) -> str:
     return f"{period}: " + "; ".join(values) + f" of {_counted(row.articles, view.unit)}"
 
 
+def _counting(unit: str) -> list[tuple[str, str]]:
+    """`count` for a link: only when not the default, so default links stay as they were."""
+    return [] if unit == "articles" else [("count", unit)]
+
+
 def _counted(n: int, unit: str) -> str:
     if unit == "stories":
         return f"{n:,} {'story' if n == 1 else 'stories'}"
@@ -206,7 +211,7 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
     form = {k: request.query_params.get(k, "")[:MAX_FILTER_CHARS] for k in FILTERS}
     queries = [text[:MAX_QUERY_CHARS] for text in queries]  # echoed in the form, bounded
     api = "/api/v1/search/histogram?" + urlencode(
-        [*(("q", q) for q in queries), *filters, ("interval", chosen), ("count", unit)]
+        [*(("q", q) for q in queries), *filters, ("interval", chosen), *_counting(unit)]
     )
     return render(
         request,

@@ -207,7 +207,8 @@ def search_extras(
     assert histogram is not None
     csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author", "lang")]
     extras.csv = "/api/v1/search/histogram?" + urlencode(
-        [*csv_query, ("interval", histogram.interval), ("format", "csv"), ("count", count)]
+        [*csv_query, ("interval", histogram.interval), ("format", "csv")]
+        + ([("count", count)] if count == "stories" else [])
     )
     archived = archive_counts(archive, params=params, histogram=histogram, count=count)
     extras.timeline = _timeline(histogram, archived, query, count)
