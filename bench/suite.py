@@ -40,6 +40,7 @@ from app.config import Settings
 from app.migrate import upgrade
 from bench import fts5, http_load, reuters
 from bench.reuters import BenchQuery, Conversion, latency_stats, machine_info, write_json
+from bench.story_timer import timed_story_ids
 
 CORPORA = reuters.REPO_ROOT.parent / "shared" / "corpora"
 RESULTS = reuters.REPO_ROOT / "bench" / "results"
@@ -142,7 +143,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     archive = open_archive(settings)
     try:
         log(f"importing {len(conv.files):,} files")
-        imported = reuters.run_import(archive, conv, quiet=args.quiet)
+        with timed_story_ids() as story_seconds:
+            imported = reuters.run_import(archive, conv, quiet=args.quiet)
+        # What story ids (issue 20) cost each imported article, inside the import above.
+        imported["story_ids_ms_per_article"] = (
+            round(story_seconds[0] * 1000 / imported["added"], 3) if imported["added"] else None
+        )
         log(f"in-process search: {len(mix)} queries, 1 warm-up + {args.runs} runs")
         searched = reuters.run_searches(archive, mix, args.runs)
     finally:
@@ -246,6 +252,8 @@ def print_table(r: dict[str, Any]) -> None:
         f"{imp['seconds']:.1f} s, {imp['failed']:,} refused), peak RSS "
         f"{imp['peak_rss_mb_after_import']:.0f} MB"
     )
+    if imp.get("story_ids_ms_per_article") is not None:
+        print(f"  of which story ids  {imp['story_ids_ms_per_article']:.2f} ms per article")
     print(
         f"  FTS5     {fi['articles_per_s']:>9,.1f} articles/s  ({fi['articles']:,} in "
         f"{fi['seconds']:.2f} s; inserts + indexing only, no file parsing)   "

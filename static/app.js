@@ -89,8 +89,9 @@
     if (fromHash >= 0) window.addEventListener("load", function () { show(fromHash); });
   }
 
-  // Instant result counts: while typing in the header box, say how many articles match
-  // (the JSON API's exact total; the search page then reuses the server's cached match set).
+  // Instant result counts: while typing in the header box, say how many stories match
+  // (the JSON API's exact total, folded by story as the search page is by default; the page
+  // then reuses the server's cached match set).
   var box = document.getElementById("site-q");
   if (box && window.fetch && window.AbortController) {
     var hint = document.createElement("p");
@@ -107,7 +108,7 @@
     // Ask the API for a count; `done([ok, body])` with its answer.
     var ask = function (q, done) {
       pending = new AbortController();
-      fetch("/api/v1/search?page_size=1&fields=id&q=" + encodeURIComponent(q),
+      fetch("/api/v1/search?page_size=1&fields=id&collapse=story&q=" + encodeURIComponent(q),
             { signal: pending.signal, headers: { Accept: "application/json" } })
         .then(function (r) {
           // Reads that need a token (NEWSARCHIVE_READ_REQUIRES_TOKEN): no counts, no noise.
@@ -118,7 +119,7 @@
         .catch(function () { /* aborted or offline: the form still works */ });
     };
     var plural = function (n) {
-      return n.toLocaleString("en") + (n === 1 ? " article" : " articles");
+      return n.toLocaleString("en") + (n === 1 ? " story" : " stories");
     };
     var count = function () {
       var q = box.value.trim();

@@ -74,8 +74,13 @@ def search(
         body["suggestion"] = suggestion
     if query.facets or query.interval is not None:
         summary = search_summary(
-            archive, params=params, facets=query.facets, interval=query.interval
+            archive,
+            params=params,
+            facets=query.facets,
+            interval=query.interval,
+            count=query.count,
         )
+        body["count"] = query.count
         if query.facets:
             body["facets"] = counts.facets_json(summary.facets)
         if summary.missing:
@@ -111,18 +116,22 @@ def search_histogram_compare(
     a share of all articles in the period (`share`), plus the articles per period."""
     limit(request, "search", cost=float(len(query.queries) or 1))
     result = compare_histograms(
-        archive, params=query.params, queries=query.queries, interval=query.interval
+        archive,
+        params=query.params,
+        queries=query.queries,
+        interval=query.interval,
+        count=query.count,
     )
     if query.format == "csv":
         return Response(
-            counts.comparison_csv(result),
+            counts.comparison_csv(result, query.count),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": content_disposition("histogram.csv"),
                 "X-Queries": header_text(counts.comparison_legend(result)),
             },
         )
-    return json_response(counts.comparison_json(result))
+    return json_response(counts.comparison_json(result, query.count))
 
 
 @router.get(

@@ -30,7 +30,7 @@ from app.api.common import (
     parse_fields,
 )
 from app.http.params import QueryArgs, check_length, page_params, search_params
-from app.services.facets import parse_facets, parse_interval
+from app.services.facets import Count, parse_count, parse_facets, parse_interval
 from app.services.searching import InvalidParameter, SearchParams
 
 SUMMARY_FIELDS = ("id", "title", "date", "source", "authors", "url", "links", "language")
@@ -64,6 +64,15 @@ Collapse = Annotated[
         "count stories). `true`: fold near-duplicates on this page only under their "
         "best-ranked copy (`similar`). `false` (the default): no folding.",
         examples=["story"],
+    ),
+]
+CountParam = Annotated[
+    str | None,
+    Query(
+        description="What `facets` and `histogram` count: `articles` (the default: every "
+        "matching copy) or `stories` (each story once per value or period, however many "
+        "copies match). The response says which in `count`.",
+        examples=["stories"],
     ),
 ]
 _COLLAPSE_TRUE = {"true", "1", "yes", "on"}
@@ -110,6 +119,7 @@ class SearchQuery:
     interval: str | None
     collapse: bool
     by_story: bool = False
+    count: Count = "articles"
 
 
 def parse_collapse(value: str | None) -> tuple[bool, bool]:
@@ -144,6 +154,7 @@ def search_query(
     facets: Facets = None,
     histogram: HistogramParam = None,
     collapse: Collapse = None,
+    count: CountParam = None,
     from_snake: FromSnake = None,
     to_snake: ToSnake = None,
     order_snake: OrderSnake = None,
@@ -153,6 +164,7 @@ def search_query(
     selected = parse_fields(fields, SEARCH_FIELDS)
     facet_names = parse_facets(facets)
     interval = parse_interval(histogram) if histogram is not None else None
+    unit = parse_count(count)
     args = _args(
         ("q", q),
         ("from", from_),
@@ -178,7 +190,9 @@ def search_query(
     page_fold, by_story = parse_collapse(collapse)
     if by_story:
         params = dataclasses.replace(params, by_story=True)
-    return SearchQuery(params, cursor, selected, facet_names, interval, page_fold, by_story)
+    return SearchQuery(
+        params, cursor, selected, facet_names, interval, page_fold, by_story, count=unit
+    )
 
 
 @dataclass(frozen=True)
@@ -304,6 +318,7 @@ class CompareQuery:
     queries: list[str]
     interval: str
     format: str
+    count: Count = "articles"
 
 
 def compare_query(
@@ -316,6 +331,7 @@ def compare_query(
     lang: Lang = None,
     interval: Interval = "auto",
     format: HistogramFormat = "json",
+    count: CountParam = None,
     from_dashed: FromDashed = None,
     from_snake: FromSnake = None,
     begin_date: BeginHidden = None,
@@ -338,7 +354,8 @@ def compare_query(
     args = _args(*_filters(from_, to, source, author, lang, *hidden))
     params = search_params(args, request.app.state.settings)
     queries = [check_length("q", v.strip()) or "" for v in q or [] if v.strip()]
-    return CompareQuery(params, queries, parse_interval(interval, param="interval"), fmt)
+    chosen = parse_interval(interval, param="interval")
+    return CompareQuery(params, queries, chosen, fmt, count=parse_count(count))
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,11 @@ class SearchResponse(Envelope):
         description="Only when the query found few or no articles and a spelling from the "
         'archive\'s own vocabulary finds more: the corrected query ("did you mean").',
     )
+    count: Literal["articles", "stories"] | None = Field(
+        None,
+        description="Only with `facets` or `histogram`: what they counted, `articles` (every "
+        "matching copy) or `stories` (each story once per value or period; `count=stories`).",
+    )
     folded_by_story: bool | None = Field(
         None,
         description="Only with collapse=story: true; results are stories (one copy each) and "

@@ -27,12 +27,13 @@ def histogram_json(histogram: Histogram) -> dict[str, Any]:
     }
 
 
-def comparison_json(result: Comparison) -> dict[str, Any]:
+def comparison_json(result: Comparison, unit: str = "articles") -> dict[str, Any]:
+    """`unit` (articles or stories) names each period's total: what was counted."""
     return {
         "interval": result.interval,
+        "count": unit,
         "periods": [
-            {"key": b.key, "start": b.start, "end": b.end, "articles": b.count}
-            for b in result.buckets
+            {"key": b.key, "start": b.start, "end": b.end, unit: b.count} for b in result.buckets
         ],
         "series": [
             {"q": s.q, "total": s.total, "counts": s.counts, "shares": s.shares}
@@ -41,9 +42,9 @@ def comparison_json(result: Comparison) -> dict[str, Any]:
     }
 
 
-def comparison_csv(result: Comparison) -> str:
-    """period, start, end, articles, then qN_count and qN_share for each query."""
-    header = ["period", "start", "end", "articles"]
+def comparison_csv(result: Comparison, unit: str = "articles") -> str:
+    """period, start, end, articles (or stories), then qN_count and qN_share for each query."""
+    header = ["period", "start", "end", unit]
     for i in range(len(result.series)):
         header += [f"q{i + 1}_count", f"q{i + 1}_share"]
     rows: list[list[Any]] = [header]

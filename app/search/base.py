@@ -23,6 +23,11 @@ Sort = Literal["relevance", "newest", "oldest"]
 # "no_source" and "no_author" count the matches without a source / without any person, as
 # {"": n}: "(no source)" and "(no author)" beside those facets, so their counts add up.
 FacetField = Literal["source", "author", "day", "no_source", "no_author", "language"]
+# What stories can be counted by (count=stories): the facet fields plus months and years, since
+# a story's copies on two days of one month are one story in that month, not two.
+StoryField = Literal[
+    "source", "author", "day", "month", "year", "no_source", "no_author", "language"
+]
 
 
 def bm25_idf(total: int, n: int) -> float:
@@ -169,6 +174,14 @@ class SearchBackend(Protocol):
         """For each field, the number of matches per value (an article with two authors counts
         for both); articles without a value are left out, and counted by "no_source" /
         "no_author"."""
+        ...
+
+    def story_counts(
+        self, query: Node | None, filters: SearchFilters, *, fields: tuple[StoryField, ...]
+    ) -> dict[StoryField, dict[str, int]]:
+        """As `facet_counts`, but each value counts the distinct stories among its matches (a
+        story's copies once; an article without a story id is a story of its own); months as
+        YYYY-MM, years as YYYY."""
         ...
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:

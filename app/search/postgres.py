@@ -46,7 +46,9 @@ from app.search.base import (
     SearchFilters,
     SearchHits,
     SearchRequest,
+    StoryField,
 )
+from app.search.postgres_story_counts import count_stories
 from app.search.query import QuerySyntaxError
 
 # Constants, never user input: the configurations created by the migration.
@@ -327,6 +329,15 @@ class PostgresBackend:
                 else:
                     out[field] = {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
         return out
+
+    def story_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[StoryField, ...]
+    ) -> dict[StoryField, dict[str, int]]:
+        if not fields:
+            return {}
+        condition = self._condition(query) if query is not None else true()
+        with self._searching() as conn:
+            return count_stories(conn, and_(condition, *self._filters(filters)), fields)
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
         out = {word: 0 for word in words}

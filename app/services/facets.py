@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.archive import Archive
 from app.models import Article, ArticlePerson
-from app.search.base import FacetField, SearchFilters
-from app.search.query import QuerySyntaxError
+from app.search.base import FacetField, SearchFilters, SearchRequest, StoryField
+from app.search.query import Node, QuerySyntaxError
 from app.search.stopwords import parse_search
 from app.services.counts import remembered
 from app.services.searching import InvalidParameter, SearchParams
@@ -25,6 +25,9 @@ MAX_FACET_VALUES = 50
 # "auto" picks the finest interval that keeps the chart readable.
 MAX_AUTO_BUCKETS = 120
 MAX_BUCKETS = 5000
+# What counts count (`count=`): every matching article, or each story once (its copies folded).
+COUNTS = ("articles", "stories")
+Count = Literal["articles", "stories"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,14 @@ def parse_interval(value: str, *, param: str = "histogram") -> str:
             param, f"{param} must be one of {', '.join(INTERVALS)}, not {value!r}"
         )
     return name
+
+
+def parse_count(value: str | None) -> Count:
+    """`count=`: articles (the default) or stories."""
+    name = (value or "articles").strip().lower()
+    if name not in COUNTS:
+        raise InvalidParameter("count", f"count must be articles or stories, not {value!r}")
+    return name  # type: ignore[return-value]
 
 
 def _filters(params: SearchParams) -> SearchFilters:
@@ -125,9 +136,11 @@ def search_summary(
     facets: Sequence[str] = (),
     interval: str | None = None,
     limit: int = MAX_FACET_VALUES,
+    count: Count = "articles",
 ) -> SearchSummary:
     """Facet counts over all the search's matches (sources and authors most first, years and
-    months in date order) and its histogram, from one pass of the backend."""
+    months in date order) and its histogram, from one pass of the backend; with
+    count="stories" each value counts stories (a story's copies once per value)."""
     fields: list[FacetField] = []
     if "source" in facets:
         fields += ["source", "no_source"]
@@ -137,32 +150,42 @@ def search_summary(
         fields.append("language")
     if interval is not None or "year" in facets or "month" in facets:
         fields.append("day")
-    raw = (
-        archive.search.facet_counts(parse_search(params.q), _filters(params), fields=tuple(fields))
-        if fields
-        else {}
-    )
+    node, filters = parse_search(params.q), _filters(params)
+    raw: dict[StoryField, dict[str, int]]
+    if count == "stories":
+        wanted: tuple[StoryField, ...] = tuple(fields)
+        wanted += _story_periods(facets, interval)
+        raw = archive.search.story_counts(node, filters, fields=wanted) if wanted else {}
+    else:
+        raw = archive.search.facet_counts(node, filters, fields=tuple(fields)) if fields else {}  # type: ignore[assignment]
     days = _days(raw.get("day", {}))
     named = _labels(archive) if {"source", "author"} & set(facets) else {}
     out: dict[str, list[FacetValue]] = {}
     for facet in facets:
         if facet in ("source", "author"):
             merged: Counter[str] = Counter()
-            for key, count in raw.get(facet, {}).items():  # type: ignore[call-overload]
-                merged[" ".join(key.split()).casefold()] += count
+            for key, n in raw.get(facet, {}).items():  # type: ignore[call-overload]
+                merged[" ".join(key.split()).casefold()] += n
             top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             out[facet] = [FacetValue(named[facet].get(k, k), n) for k, n in top]
         elif facet == "language":
             counted = raw.get("language", {})
             ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             out[facet] = [FacetValue(k, n) for k, n in ranked]
+        elif count == "stories":  # a story in two days of one month is one story that month
+            per_period = raw.get(facet, {})  # type: ignore[call-overload]
+            out[facet] = [FacetValue(k, per_period[k]) for k in sorted(per_period)]
         else:
             width = 4 if facet == "year" else 7
             per: Counter[str] = Counter()
-            for day, count in days.items():
-                per[day.isoformat()[:width]] += count
+            for day, n in days.items():
+                per[day.isoformat()[:width]] += n
             out[facet] = [FacetValue(k, per[k]) for k in sorted(per)]
-    histogram = _histogram(days, interval) if interval is not None else None
+    histogram = None
+    if interval is not None:
+        histogram = (
+            _story_histogram(raw, interval) if count == "stories" else _histogram(days, interval)
+        )
     missing = {}
     if "source" in facets:
         missing["source"] = raw.get("no_source", {}).get("", 0)
@@ -172,15 +195,22 @@ def search_summary(
 
 
 def search_facets(
-    archive: Archive, *, params: SearchParams, facets: Sequence[str], limit: int = MAX_FACET_VALUES
+    archive: Archive,
+    *,
+    params: SearchParams,
+    facets: Sequence[str],
+    limit: int = MAX_FACET_VALUES,
+    count: Count = "articles",
 ) -> dict[str, list[FacetValue]]:
     """Counts of the search's matches per value of each facet asked for."""
-    return search_summary(archive, params=params, facets=facets, limit=limit).facets
+    return search_summary(archive, params=params, facets=facets, limit=limit, count=count).facets
 
 
-def search_histogram(archive: Archive, *, params: SearchParams, interval: str) -> Histogram:
+def search_histogram(
+    archive: Archive, *, params: SearchParams, interval: str, count: Count = "articles"
+) -> Histogram:
     """Matches per day, month or year ("auto": chosen from the span), gaps filled with zeros."""
-    histogram = search_summary(archive, params=params, interval=interval).histogram
+    histogram = search_summary(archive, params=params, interval=interval, count=count).histogram
     assert histogram is not None
     return histogram
 
@@ -235,20 +265,23 @@ def _histogram(
     return Histogram(chosen, buckets)
 
 
-def archive_counts(archive: Archive, *, params: SearchParams, histogram: Histogram) -> list[int]:
-    """All the archive's articles (under `params`' filters, whatever the query) in each of
-    `histogram`'s periods: says whether an empty stretch had nothing to match."""
+def archive_counts(
+    archive: Archive, *, params: SearchParams, histogram: Histogram, count: Count = "articles"
+) -> list[int]:
+    """All the archive's articles (or stories) (under `params`' filters, whatever the query) in
+    each of `histogram`'s periods: says whether an empty stretch had nothing to match."""
     if not histogram.buckets:
         return []
     filters = _filters(params)
     span = (histogram.buckets[0].start, histogram.buckets[-1].end)
 
-    def count() -> list[int]:
-        days = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
-        return [b.count for b in _histogram(days, histogram.interval, span).buckets]
+    def counted() -> list[int]:
+        per = _period_counts(archive, None, filters, histogram.interval, count)
+        return [b.count for b in _histogram(per, histogram.interval, span).buckets]
 
     # Remembered per filters and axis until the next write: most searches share one axis.
-    return remembered(archive, ("archive-counts", filters, histogram.interval, span), count)
+    key = ("archive-counts", filters, histogram.interval, span, count)
+    return remembered(archive, key, counted)
 
 
 @dataclass(frozen=True)
@@ -271,10 +304,16 @@ MAX_COMPARED = 3
 
 
 def compare_histograms(
-    archive: Archive, *, params: SearchParams, queries: Sequence[str], interval: str
+    archive: Archive,
+    *,
+    params: SearchParams,
+    queries: Sequence[str],
+    interval: str,
+    count: Count = "articles",
 ) -> Comparison:
     """Matches per period for up to three queries on one time axis, each also as a share of all
-    articles in that period (so a busy month does not look like more attention)."""
+    articles in that period (so a busy month does not look like more attention); with
+    count="stories", stories matched as a share of all stories."""
     if not 1 <= len(queries) <= MAX_COMPARED:
         raise InvalidParameter("q", f"compare 1 to {MAX_COMPARED} queries")
     nodes = []
@@ -287,20 +326,66 @@ def compare_histograms(
     per_query = [
         _days(archive.search.facet_counts(node, filters, fields=("day",))["day"]) for node in nodes
     ]
-    everything = _days(archive.search.facet_counts(None, filters, fields=("day",))["day"])
     matched = [day for days in per_query for day in days]
     if not matched:
         chosen = "month" if interval == "auto" else interval
         empty = [Series(q, 0, [], []) for q in queries]
         return Comparison(chosen, [], empty)  # type: ignore[arg-type]
     span = (min(matched), max(matched))
-    base = _histogram(everything, interval, span)
+    chosen = _histogram({}, interval, span).interval
+    if count == "stories":  # the days above give the axis; stories are counted per period
+        per_query = [_period_counts(archive, node, filters, chosen, count) for node in nodes]
+    everything = _period_counts(archive, None, filters, chosen, count)
+    base = _histogram(everything, chosen, span)
     series = []
-    for q, days in zip(queries, per_query, strict=True):
+    for q, node, days in zip(queries, nodes, per_query, strict=True):
         counts = [b.count for b in _histogram(days, base.interval, span).buckets]
         shares = [
             round(c / b.count, 6) if b.count else None
             for c, b in zip(counts, base.buckets, strict=True)
         ]
-        series.append(Series(q, sum(days.values()), counts, shares))
+        total = sum(days.values()) if count == "articles" else _stories(archive, node, filters)
+        series.append(Series(q, total, counts, shares))
     return Comparison(base.interval, base.buckets, series)
+
+
+def _story_periods(facets: Sequence[str], interval: str | None) -> tuple[StoryField, ...]:
+    """The periods stories must be counted per (not summed from days: a story on two days of a
+    month is one story in it) for these facets and this histogram ("auto": any of them)."""
+    wanted: list[StoryField] = [f for f in ("year", "month") if f in facets]
+    if interval in ("month", "year", "auto"):
+        wanted += ["month", "year"] if interval == "auto" else [interval]  # type: ignore[list-item]
+    return tuple(dict.fromkeys(wanted))
+
+
+def _period_starts(counted: dict[str, int], period: Interval) -> dict[dt.date, int]:
+    """YYYY, YYYY-MM or YYYY-MM-DD keys as the first day of their period."""
+    pad = {"year": "-01-01", "month": "-01", "day": ""}[period]
+    return {dt.date.fromisoformat(k + pad): n for k, n in counted.items()}
+
+
+def _story_histogram(raw: dict[StoryField, dict[str, int]], interval: str) -> Histogram:
+    """The histogram of stories: its axis from the matched days, each period's count the
+    backend's distinct stories in that period (keyed by the period's first day, which
+    `_histogram` puts in that same period)."""
+    days = _days(raw.get("day", {}))
+    if not days:
+        return _histogram({}, interval)
+    span = (min(days), max(days))
+    chosen = _histogram({}, interval, span).interval
+    return _histogram(_period_starts(raw.get(chosen, {}), chosen), chosen, span)
+
+
+def _period_counts(
+    archive: Archive, node: Node | None, filters: SearchFilters, period: Interval, count: Count
+) -> dict[dt.date, int]:
+    """Matching articles per day, or stories per `period` keyed by its first day."""
+    if count == "articles":
+        return _days(archive.search.facet_counts(node, filters, fields=("day",))["day"])
+    counted = archive.search.story_counts(node, filters, fields=(period,))[period]
+    return _period_starts(counted, period)
+
+
+def _stories(archive: Archive, node: Node | None, filters: SearchFilters) -> int:
+    """The number of stories matching (the folded search's exact total)."""
+    return archive.search.search(SearchRequest(node, filters, limit=0, fold_stories=True)).total

@@ -187,6 +187,7 @@ def search_slice(
         offset=offset,
         limit=limit,
         exact_total=True,
+        fold_stories=params.by_story,
     )
     hits = archive.search.search(request)
     found = {a.id: a for a in get_articles(archive, ids=hits.ids)}

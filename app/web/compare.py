@@ -24,7 +24,14 @@ from app.http.params import (
 )
 from app.http.templating import render
 from app.search.query import QuerySyntaxError
-from app.services.facets import MAX_COMPARED, Comparison, compare_histograms, parse_interval
+from app.services.facets import (
+    MAX_COMPARED,
+    Comparison,
+    Count,
+    compare_histograms,
+    parse_count,
+    parse_interval,
+)
 from app.services.searching import InvalidParameter, SearchParams
 from app.web import charts
 
@@ -32,6 +39,7 @@ router = APIRouter(tags=["pages"])
 
 FILTERS = ("from", "to", "source", "author")
 INTERVAL_CHOICES = (("auto", "Automatic"), ("day", "Days"), ("month", "Months"), ("year", "Years"))
+COUNT_CHOICES = (("articles", "Articles"), ("stories", "Stories (copies once)"))
 
 
 @dataclass
@@ -61,6 +69,7 @@ class Column:
 @dataclass
 class CompareView:
     interval: str = ""
+    unit: str = "articles"  # what is counted: articles, or stories (count=stories)
     lines: list[Line] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     top_percent: str = ""  # the chart's top edge
@@ -89,16 +98,23 @@ def compare_view(
     queries: list[str],
     interval: str,
     filters: list[tuple[str, str]],
+    count: Count = "articles",
 ) -> CompareView:
     """The chart, legend and table for `queries` under `params`' filters (raises
     InvalidParameter or QuerySyntaxError like the API). `filters` are the page's own filter
     parameters, kept in the legend's search links and the CSV link."""
     result: Comparison = compare_histograms(
-        archive, params=params, queries=queries, interval=interval
+        archive, params=params, queries=queries, interval=interval, count=count
     )
-    view = CompareView(interval=result.interval)
+    view = CompareView(interval=result.interval, unit=count)
     view.csv = "/api/v1/search/histogram?" + urlencode(
-        [*(("q", q) for q in queries), *filters, ("interval", interval), ("format", "csv")]
+        [
+            *(("q", q) for q in queries),
+            *filters,
+            ("interval", interval),
+            ("format", "csv"),
+            *_counting(count),
+        ]
     )
     shares = [s for series in result.series for s in series.shares if s is not None]
     top, step = charts.nice_top(max(shares, default=0.0), integer=False)
@@ -145,13 +161,23 @@ def _column_label(view: CompareView, j: int) -> str:
     row = view.rows[j]
     period = charts.period_label(row.period)
     if not row.articles:
-        return f"{period}: no articles in the archive"
+        return f"{period}: no {view.unit} in the archive"
     values = [
         f"{line.query} {percent or '0.00'} % ({count:,})"
         for line, (count, percent) in zip(view.lines, row.cells, strict=True)
     ]
-    articles = f"{row.articles:,} article{'' if row.articles == 1 else 's'}"
-    return f"{period}: " + "; ".join(values) + f" of {articles}"
+    return f"{period}: " + "; ".join(values) + f" of {_counted(row.articles, view.unit)}"
+
+
+def _counting(unit: str) -> list[tuple[str, str]]:
+    """`count` for a link: only when not the default, so default links stay as they were."""
+    return [] if unit == "articles" else [("count", unit)]
+
+
+def _counted(n: int, unit: str) -> str:
+    if unit == "stories":
+        return f"{n:,} {'story' if n == 1 else 'stories'}"
+    return f"{n:,} article{'' if n == 1 else 's'}"
 
 
 @router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
@@ -160,6 +186,7 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
     queries = [v.strip() for k, v in items if k == "q" and v.strip()]
     filters = [(k, v.strip()) for k, v in items if k in FILTERS and v.strip()]
     chosen = request.query_params.get("interval") or "auto"
+    unit = request.query_params.get("count") or "articles"
     error, view = None, None
     try:
         for text in queries:
@@ -168,7 +195,12 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         params = dataclasses.replace(search_params(QueryArgs(filters), archive.settings), q=None)
         if queries:
             view = compare_view(
-                archive, params=params, queries=queries, interval=interval, filters=filters
+                archive,
+                params=params,
+                queries=queries,
+                interval=interval,
+                filters=filters,
+                count=parse_count(unit),
             )
     except (QuerySyntaxError, InvalidParameter) as exc:
         error = (
@@ -179,7 +211,7 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
     form = {k: request.query_params.get(k, "")[:MAX_FILTER_CHARS] for k in FILTERS}
     queries = [text[:MAX_QUERY_CHARS] for text in queries]  # echoed in the form, bounded
     api = "/api/v1/search/histogram?" + urlencode(
-        [*(("q", q) for q in queries), *filters, ("interval", chosen)]
+        [*(("q", q) for q in queries), *filters, ("interval", chosen), *_counting(unit)]
     )
     return render(
         request,
@@ -193,6 +225,8 @@ def compare_page(request: Request, archive: ArchiveDep) -> Response:
         queries=[*queries, *[""] * MAX_COMPARED][:MAX_COMPARED],
         interval=chosen,
         intervals=INTERVAL_CHOICES,
+        unit=unit,
+        units=COUNT_CHOICES,
     )
 
 

@@ -25,6 +25,7 @@ from app.search.query import QuerySyntaxError
 from app.services import articles
 from app.services.counts import author_counts, date_counts, source_counts
 from app.services.dedup import collapse
+from app.services.facets import parse_count
 from app.services.listing import list_articles, neighbours
 from app.services.related import related_articles
 from app.services.searching import (
@@ -39,7 +40,7 @@ from app.textclean import display_paragraphs
 from app.web import citation, metadata
 from app.web import feeds as web_feeds
 from app.web import stories as web_stories
-from app.web.result_nav import result_href, result_nav, search_context
+from app.web.result_nav import folds_stories, result_href, result_nav, search_context
 from app.web.search import search_extras
 
 LIST_PAGE_SIZE = 30
@@ -119,8 +120,10 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
     ranks: dict[int, int] = {}
     try:
         params = search_params(args, archive.settings)
-        # "One result per story" (story=1, kept in the URL): the whole result set folded.
-        params = dataclasses.replace(params, by_story=args.first("story") == "1")
+        # "One result per story": on unless the URL says story=0 (kept in links).
+        params = dataclasses.replace(params, by_story=folds_stories(args))
+        # Facets and the timeline count what the results are, unless `count=` says otherwise.
+        unit = parse_count(args.first("count") or ("stories" if params.by_story else None))
         found = search_articles(archive, params=params)
         # Each result links to its reading page with the search and its rank in it (before
         # near-duplicates fold), for the reading page's back, previous and next links.
@@ -131,7 +134,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
             links[item.article.id] = result_href(present.html_path(item.article), context, i)
         result = found if params.by_story else collapse(found)
         query = list(request.query_params.multi_items())
-        extras = search_extras(archive, params=params, result=result, query=query)
+        extras = search_extras(archive, params=params, result=result, query=query, count=unit)
     except (QuerySyntaxError, InvalidParameter) as exc:
         error = (
             f"{exc}"
@@ -146,7 +149,7 @@ def search_page(request: Request, archive: ArchiveDep) -> Response:
                 plain_search = (plain, "/search?" + urlencode([("q", plain), *others]))
     # echoed into the form: bounded even when refused for its length
     form = {k: (args.first(k) or "")[:MAX_QUERY_CHARS] for k in ("q", "from", "to", "sort")}
-    form["story"] = "1" if args.first("story") == "1" else ""
+    form["story"] = "1" if folds_stories(args) else ""
     form |= {k: ", ".join(args.all(k))[:MAX_QUERY_CHARS] for k in ("source", "author")}
     return render(
         request,

@@ -4,6 +4,7 @@ rank `n`), so the links need no session and survive a reload, a bookmark or a ne
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from app.search.query import QuerySyntaxError
 from app.services.searching import InvalidParameter, search_slice
 
 # What a search is made of (page numbers excepted): what the reading page passes along.
-SEARCH_KEYS = ("q", "from", "to", "source", "author", "sort", "page_size")
+SEARCH_KEYS = ("q", "from", "to", "source", "author", "sort", "page_size", "story")
 RANK = "n"
 MAX_RANK = MAX_PAGE * 10  # as deep as the results pages go
 
@@ -33,6 +34,13 @@ class ResultNav:
     back: str  # the results page holding this result, scrolled to it
     prev: Neighbour | None = None
     next: Neighbour | None = None
+
+
+def folds_stories(args: QueryArgs) -> bool:
+    """The search page's "one result per story" switch: on by default; the form sends story=0
+    (a hidden field) and, when ticked, story=1 after it, so the last value is the choice."""
+    values = args.all("story")
+    return not values or values[-1].strip() != "0"
 
 
 def search_context(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -55,6 +63,8 @@ def result_nav(archive: Archive, *, items: list[tuple[str, str]]) -> ResultNav |
     rank = int(rank_text)
     try:
         params = search_params(QueryArgs(context), archive.settings)
+        # Ranks are positions in the results page's list: folded by story unless story=0.
+        params = dataclasses.replace(params, by_story=folds_stories(QueryArgs(context)))
         if not 1 <= rank <= MAX_RANK:
             return None
         # One backend call for the results either side (rank - 1 and rank + 1).

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from app.archive import Archive
 from app.ingest.language import display_name as language_name
 from app.ingest.names import display_name
-from app.services.facets import FACETS, Histogram, archive_counts, search_summary
+from app.services.facets import FACETS, Count, Histogram, archive_counts, search_summary
 from app.services.searching import SearchPage, SearchParams
 from app.services.suggest import did_you_mean
 from app.web import charts
@@ -54,6 +54,7 @@ class Timeline:
     first: str
     last: str
     inner_width: int
+    unit: str = "articles"  # what the bars count: articles, or stories (count=stories)
     height: int = charts.CHART_HEIGHT
     plot_top: int = charts.PLOT_TOP
     plot_height: int = charts.PLOT_HEIGHT
@@ -85,8 +86,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 'es' if word.endswith('h') else 's'}"
 
 
+def _matched(n: int, unit: str) -> str:
+    if unit == "stories":
+        return f"{n:,} {'story' if n == 1 else 'stories'}"
+    return _plural(n, "match")
+
+
+def result_unit(result: SearchPage) -> Count:
+    """What the page's results (and `total`) are: stories when folded by story."""
+    return "stories" if result.by_story else "articles"
+
+
 def _timeline(
-    histogram: Histogram, archived: list[int], items: list[tuple[str, str]]
+    histogram: Histogram, archived: list[int], items: list[tuple[str, str]], unit: str
 ) -> Timeline | None:
     buckets = histogram.buckets
     if not buckets:
@@ -98,7 +110,7 @@ def _timeline(
         height = charts.bar_height(bucket.count, top)
         period = charts.period_label(bucket.key)
         if archived[i]:
-            label = f"{period}: {_plural(bucket.count, 'match')} ({archived[i]:,} in the archive)"
+            label = f"{period}: {_matched(bucket.count, unit)} ({archived[i]:,} in the archive)"
         else:
             label = f"{period}: no articles in the archive"
         narrow = [*base, ("from", bucket.start.isoformat()), ("to", bucket.end.isoformat())]
@@ -123,6 +135,7 @@ def _timeline(
         first=charts.period_label(keys[0]),
         last=charts.period_label(keys[-1]),
         inner_width=len(keys) * charts.UNIT,
+        unit=unit,
     )
 
 
@@ -135,15 +148,22 @@ def _facet_order(name: str, values: list[Link]) -> list[Link]:
 
 
 def search_extras(
-    archive: Archive, *, params: SearchParams, result: SearchPage, query: list[tuple[str, str]]
+    archive: Archive,
+    *,
+    params: SearchParams,
+    result: SearchPage,
+    query: list[tuple[str, str]],
+    count: Count = "articles",
 ) -> SearchExtras:
-    """Everything around the results, for the current query string `query`."""
+    """Everything around the results, for the current query string `query`; facets and the
+    timeline count `count` (articles, or stories)."""
     extras = SearchExtras()
     extras.feed = "/feeds/search.atom?" + urlencode(
         [(k, v) for k, v in query if v and k not in ("page", "cursor", "sort")]
     )
     extras.compare = "/compare?" + urlencode(
         [(k, v) for k, v in query if v and k in ("q", "from", "to", "source", "author", "lang")]
+        + ([("count", count)] if count == "stories" else [])
     )
     suggestion = did_you_mean(archive, params=params, total=result.total)
     if suggestion:
@@ -151,7 +171,7 @@ def search_extras(
     if not result.total:
         return extras
     summary = search_summary(
-        archive, params=params, facets=FACETS, interval="auto", limit=FACET_LIMIT
+        archive, params=params, facets=FACETS, interval="auto", limit=FACET_LIMIT, count=count
     )
     for name, values in summary.facets.items():
         links = []
@@ -176,9 +196,11 @@ def search_extras(
             links.append(Link(label, _href(narrowed), v.count))
         links = _facet_order(name, links)
         extras.facets[name] = Facet(links[:PAGE_FACET_VALUES], links[PAGE_FACET_VALUES:])
-    for name, count in summary.missing.items():
-        extras.facets[name].missing = count
-    if "language" in extras.facets:  # one language an article: the rest have none
+    for name, n in summary.missing.items():
+        extras.facets[name].missing = n
+    if "language" in extras.facets and count == result_unit(result):
+        # One language an article: the rest have none (a story's copies may differ in
+        # language, so when counting stories over unfolded results it is not known).
         named = sum(v.count for v in summary.facets["language"])
         extras.facets["language"].missing = max(result.total - named, 0)
     histogram = summary.histogram
@@ -186,7 +208,8 @@ def search_extras(
     csv_query = [(k, v) for k, v in query if k in ("q", "from", "to", "source", "author", "lang")]
     extras.csv = "/api/v1/search/histogram?" + urlencode(
         [*csv_query, ("interval", histogram.interval), ("format", "csv")]
+        + ([("count", count)] if count == "stories" else [])
     )
-    archived = archive_counts(archive, params=params, histogram=histogram)
-    extras.timeline = _timeline(histogram, archived, query)
+    archived = archive_counts(archive, params=params, histogram=histogram, count=count)
+    extras.timeline = _timeline(histogram, archived, query, count)
     return extras

@@ -96,9 +96,87 @@ def test_search_collapse_story_counts_stories(client: TestClient, auth: dict[str
 
 def test_search_page_one_result_per_story(client: TestClient, auth: dict[str, str]) -> None:
     first, _, _ = post_story(client, auth)
-    page = client.get("/search", params={"q": "bank OR cat", "story": "1"}).text
-    assert "One result per story: 2 stories" in page
-    assert f'href="/stories/{first["id"]}">1 other copy of this story' in page
-    assert 'name="story" value="1" checked' in page
-    plain = client.get("/search", params={"q": "bank OR cat"}).text
+    # on by default: the header's search box sends only the words
+    for params in ({"q": "bank OR cat"}, {"q": "bank OR cat", "story": "1"}):
+        page = client.get("/search", params=params).text
+        assert "One result per story: 2 stories" in page, params
+        assert f'href="/stories/{first["id"]}">1 other copy of this story' in page
+        assert 'name="story" value="1" checked' in page
+    # the form sends story=0 from a hidden field, then story=1 when ticked: the last one wins
+    ticked = client.get("/search", params=[("q", "bank OR cat"), ("story", "0"), ("story", "1")])
+    assert "One result per story: 2 stories" in ticked.text
+    plain = client.get("/search", params=[("q", "bank OR cat"), ("story", "0")]).text
+    assert "3 results" in plain
     assert "One result per story:" not in plain and 'value="1" checked' not in plain
+    assert '<input type="hidden" name="story" value="0">' in plain
+    # the choice travels in the results' links (to the reading page and back)
+    assert "story=0" in plain and "story=0" not in page
+
+
+def test_reading_page_neighbours_follow_the_folded_results(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    post_story(client, auth)
+    folded = client.get("/search", params={"q": "bank OR cat", "sort": "oldest"}).text
+    plain = client.get("/search", params={"q": "bank OR cat", "sort": "oldest", "story": "0"})
+    assert "Result 1 of 2<" in _nav(client, folded)
+    assert "Result 1 of 3<" in _nav(client, plain.text)
+
+
+def _nav(client: TestClient, page: str) -> str:
+    """The reading page of the first result of a results page."""
+    start = page.index('<ol class="results"')
+    href = page[page.index('href="', start) + 6 :]
+    href = href[: href.index('"')].replace("&amp;", "&")
+    return client.get(href, follow_redirects=True).text
+
+
+def test_count_stories_in_facets_histogram_and_comparison(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    post_story(client, auth)  # the story's copies: 2021-03-04 (Wire) and 2021-03-05
+    params = {"q": "bank", "facets": "month,source", "histogram": "month"}
+    articles = client.get("/api/v1/search", params=params).json()
+    assert articles["count"] == "articles"
+    assert articles["facets"]["month"] == [{"value": "2021-03", "count": 2}]
+    r = client.get("/api/v1/search", params={**params, "count": "stories"})
+    assert r.status_code == 200, r.text
+    stories = r.json()
+    assert stories["count"] == "stories" and stories["total"] == 2  # results stay articles
+    assert stories["facets"]["month"] == [{"value": "2021-03", "count": 1}]
+    assert {f["value"]: f["count"] for f in stories["facets"]["source"]} == {
+        "Wire": 1,
+        "Daily Paper": 1,
+    }
+    assert [b["count"] for b in stories["histogram"]["buckets"]] == [1]
+    compared = client.get(
+        "/api/v1/search/histogram", params={"q": "bank", "interval": "day", "count": "stories"}
+    ).json()
+    assert compared["count"] == "stories" and compared["series"][0]["total"] == 1
+    # every story in the archive each day: the story and the cat on the 4th, a copy on the 5th
+    assert [p["stories"] for p in compared["periods"]] == [2, 1]
+    csv = client.get(
+        "/api/v1/search/histogram",
+        params={"q": "bank", "interval": "month", "count": "stories", "format": "csv"},
+    ).text
+    assert csv.splitlines()[0] == "period,start,end,stories,q1_count,q1_share"
+    assert csv.splitlines()[1].startswith("2021-03,2021-03-01,2021-03-31,2,1,")
+    for path in ("/api/v1/search", "/api/v1/search/histogram"):
+        bad = client.get(path, params={"q": "bank", "count": "copies"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_parameter"
+        assert "count" in bad.json()["error"]["message"]
+
+
+def test_pages_count_stories(client: TestClient, auth: dict[str, str]) -> None:
+    post_story(client, auth)
+    folded = client.get("/search", params={"q": "bank OR cat"}).text
+    assert "Stories matching (a story&#39;s copies counted once) per" in folded
+    assert "count=stories" in folded  # the CSV and compare links say what they count
+    plain = client.get("/search", params={"q": "bank OR cat", "story": "0"}).text
+    assert "Stories matching" not in plain and "Matches per" in plain
+    compare = client.get("/compare", params={"q": "bank", "count": "stories"})
+    assert compare.status_code == 200
+    assert "All stories" in compare.text and "1 story<" in compare.text
+    assert '<option value="stories" selected>' in compare.text
+    bad = client.get("/compare", params={"q": "bank", "count": "copies"})
+    assert bad.status_code == 400 and "count must be" in bad.text

@@ -17,9 +17,13 @@ def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> Non
     page.keyboard.type("bridge")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search\?q=bridge"))
+    # one result per story by default; every copy (story=0) for the rest of this journey
+    expect(page.locator("p.folded-note")).to_be_visible()
+    stories = int(page.locator("p.count").inner_text().split()[0].replace(",", ""))
+    page.goto("/search?q=bridge&story=0")
     count = page.locator("p.count").inner_text()
     total = int(count.split()[0].replace(",", ""))
-    assert total > 2, count
+    assert total > 2 and total > stories, count
     # Near-identical stories fold under one result ("N similar"); together they are all shown.
     shown = page.locator("ol.results > li")
     folded = page.locator("ol.results details.similar li")
@@ -60,7 +64,7 @@ def test_home_search_filter_read_back(page: Any, live_server: LiveServer) -> Non
     page.wait_for_url(filtered_url)
     assert int(page.locator("p.count").inner_text().split()[0]) == narrowed
     page.locator("ul.chips a.chip").first.click()
-    page.wait_for_url(re.compile(r"/search\?q=bridge$"))
+    page.wait_for_url(re.compile(r"/search\?q=bridge&story=0$"))
     assert int(page.locator("p.count").inner_text().split()[0]) == total
 
 
@@ -131,14 +135,19 @@ def test_everything_works_without_javascript(
     page.fill("#site-q", "storm")
     page.press("#site-q", "Enter")
     page.wait_for_url(re.compile(r"q=storm"))
+    stories = int(page.locator("p.count").inner_text().split()[0])  # folded by default
+    page.goto("/search?q=storm&story=0")
     total = int(page.locator("p.count").inner_text().split()[0])
+    assert total >= stories
     assert page.locator("#f-from").is_hidden()  # filters fold away until asked for
     page.locator("details.refine > summary").click()  # no script: folded on wide screens too
     page.locator("details.filterbox summary").click()
     page.fill("#f-from", "2022")
     page.select_option("#f-sort", "oldest")
+    # unticked, the form still says so without script (its hidden story=0)
+    assert not page.is_checked("form.filters input[type=checkbox][name=story]")
     page.locator("form.filters button[type=submit]").click()
-    page.wait_for_url(re.compile(r"from=2022"))
+    page.wait_for_url(re.compile(r"from=2022.*story=0$"))
     dates = page.locator("ol.results time").evaluate_all("els => els.map(e => e.dateTime)")
     assert dates and dates == sorted(dates) and all(d.startswith("2022") for d in dates)
     assert len(dates) < total

@@ -74,7 +74,8 @@ def test_charts_have_labelled_axes_gaps_and_values(
     # each bar says its value on hover and focus (title, and the readout under the chart)
     bar = chart.locator("a.period").first
     label = bar.get_attribute("aria-label")
-    assert re.fullmatch(r"May 2018: 1 match \(1 in the archive\)", label or ""), label
+    # folded by story (the default): the bars count stories
+    assert re.fullmatch(r"May 2018: 1 story \(1 in the archive\)", label or ""), label
     bar.focus()
     assert chart.locator(".readout").inner_text() == label
     # months in which the archive holds nothing are drawn as gaps, not as zero matches
@@ -130,7 +131,7 @@ def test_desktop_has_facets_beside_the_results(desktop: Any) -> None:
 
 # -- 4. facets that add up ----------------------------------------------------------------
 def test_facets_largest_first_show_all_and_no_source(desktop: Any) -> None:
-    desktop.goto("/search?q=story")  # every synthetic article
+    desktop.goto("/search?q=story&story=0")  # every synthetic article, every copy
     total = int(desktop.locator("p.count").inner_text().split()[0])
     months = desktop.locator("nav.facets section", has_text="Month")
     shown = [int(c) for c in _visible_texts(months, "li .count")]
@@ -149,7 +150,7 @@ def test_reading_page_leads_back_to_the_results_and_on(
     browser: Any, live_server: LiveServer, size: tuple[int, int]
 ) -> None:
     page = _open(browser, live_server, size)
-    page.goto("/search?q=story&sort=oldest&source=Harbour+Gazette&page=2")
+    page.goto("/search?q=story&story=0&sort=oldest&source=Harbour+Gazette&page=2")
     results = page.locator("ol.results > li")
     second = results.nth(1)
     rank = int((second.get_attribute("id") or "r0")[1:])
@@ -179,7 +180,7 @@ def test_reading_page_leads_back_to_the_results_and_on(
 
 
 def test_numbered_result_pages(desktop: Any) -> None:
-    desktop.goto("/search?q=story&page_size=5&page=4")
+    desktop.goto("/search?q=story&story=0&page_size=5&page=4")
     total = int(desktop.locator("p.count").inner_text().split()[0])
     pages = -(-total // 5)
     numbers = desktop.locator("nav.pager ul.pages li").all_inner_texts()
@@ -239,7 +240,7 @@ def test_instant_count_waits_for_a_pause_and_reads_a_half_word_as_a_prefix(deskt
     # a locator wait, not wait_for_function: the page's CSP forbids eval of a string predicate
     expect(desktop.locator("#site-q-count")).to_have_text(re.compile(r"^Still typing"))
     hint = desktop.locator("#site-q-count").inner_text()
-    assert re.fullmatch(r"Still typing\? \d+ articles? with a word starting “librar”", hint)
+    assert re.fullmatch(r"Still typing\? \d+ stor(y|ies) with a word starting “librar”", hint)
     assert "No articles match" not in desktop.evaluate("window.seen")
     # no count per keystroke: one exact question and one prefix question for the pause
     assert len([t for t in desktop.evaluate("window.seen") if t]) <= 2
@@ -283,3 +284,39 @@ def test_snippets_start_and_stop_at_boundaries(desktop: Any) -> None:
     for text in snippets:
         assert text[0].isupper() or text.startswith("… "), text
         assert text.endswith((".", " …")), text
+
+
+# -- one result per story: on by default, the choice kept in the URL ---------------------------
+def test_one_result_per_story_is_the_default_and_the_url_keeps_the_choice(desktop: Any) -> None:
+    def count() -> int:
+        return int(desktop.locator("p.count").inner_text().split()[0].replace(",", ""))
+
+    desktop.goto("/search?q=story")
+    box = desktop.get_by_label("One result per story")
+    expect(box).to_be_checked()
+    expect(desktop.locator("p.folded-note")).to_be_visible()
+    folded = count()
+    desktop.locator("details.filterbox > summary").click()
+    box.uncheck()
+    desktop.locator("form.filters button[type=submit]").click()
+    desktop.wait_for_url(re.compile(r"story=0$"))  # unticked: an explicit off in the URL
+    every = count()
+    assert every > folded
+    expect(box).not_to_be_checked()
+    expect(desktop.locator("p.folded-note")).to_have_count(0)
+    # back and forward keep each choice
+    desktop.go_back()
+    desktop.wait_for_url(re.compile(r"/search\?q=story$"))
+    assert count() == folded
+    desktop.go_forward()
+    desktop.wait_for_url(re.compile(r"story=0$"))
+    assert count() == every
+    expect(box).not_to_be_checked()
+    # ticked again: the hidden story=0, then story=1; the last one wins
+    if desktop.locator("details.filterbox").get_attribute("open") is None:  # kept open by history
+        desktop.locator("details.filterbox > summary").click()
+    box.check()
+    desktop.locator("form.filters button[type=submit]").click()
+    desktop.wait_for_url(re.compile(r"story=0&story=1$"))
+    assert count() == folded
+    expect(box).to_be_checked()

@@ -63,5 +63,8 @@ def test_search_folds_copies_on_the_page_and_in_the_api(
     assert [s["id"] for s in folded["results"][0]["similar"]] == [copy["id"]]
     assert "similar" not in folded["results"][1]
 
-    page = client.get("/search", params={"q": "blinken", "sort": "oldest"}).text
+    # every copy (story=0): the page folds its near-duplicates; by default it folds by story
+    page = client.get("/search", params={"q": "blinken", "sort": "oldest", "story": "0"}).text
     assert "1 similar" in page and "<details" in page
+    page = client.get("/search", params={"q": "blinken", "sort": "oldest"}).text
+    assert "1 similar" not in page and "1 other copy of this story" in page

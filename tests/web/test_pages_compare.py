@@ -68,7 +68,12 @@ def test_the_search_page_links_to_a_comparison_and_filters_carry_over(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     _load(client, auth)
+    # folded by story (the default), the search page counts stories, and so does its comparison
     html = client.get("/search", params={"q": "budget", "source": "BBC"}).text
+    assert "/compare?q=budget&source=BBC&count=stories" in [
+        unescape(h) for h in re.findall(r'href="([^"]+)"', html)
+    ]
+    html = client.get("/search", params={"q": "budget", "source": "BBC", "story": "0"}).text
     assert "/compare?q=budget&source=BBC" in [
         unescape(h) for h in re.findall(r'href="([^"]+)"', html)
     ]

@@ -29,17 +29,24 @@ def test_facets_timeline_and_filters_on_the_search_page(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     _load(client, auth)
-    r = client.get("/search", params={"q": "budget"})
+    # every copy (story=0): the counts are articles; folded (the default) they are stories
+    folded = client.get("/search", params={"q": "budget"}).text
+    assert "Stories matching (a story&#39;s copies counted once) per day" in folded
+    assert "/api/v1/search/histogram?q=budget&interval=day&format=csv&count=stories" in _hrefs(
+        folded
+    )
+    r = client.get("/search", params={"q": "budget", "story": "0"})
     assert r.status_code == 200
     html = r.text
     assert 'class="facets"' in html and "<svg" in html and "<rect" in html
     hrefs = _hrefs(html)
-    assert "/search?q=budget&source=Reuters" in hrefs  # a facet value filters
-    assert "/search?q=budget&from=2021-05&to=2021-05" in hrefs  # a month facet narrows the dates
+    assert "/search?q=budget&story=0&source=Reuters" in hrefs  # a facet value filters
+    # a month facet narrows the dates
+    assert "/search?q=budget&story=0&from=2021-05&to=2021-05" in hrefs
     # 101 days from first to last match, one period a day: a bar on each of the three days
     # with a match; the days on which the archive holds nothing are drawn as gaps, not as
     # zeros; a bar narrows the dates to its day.
-    assert "/feeds/search.atom?q=budget" in hrefs
+    assert "/feeds/search.atom?q=budget&story=0" in hrefs
     assert "/api/v1/search/histogram?q=budget&interval=day&format=csv" in hrefs
     assert "Matches per day, 1 May 2021 to 9 Aug 2021" in html
     assert html.count('<rect class="bar"') == 3
@@ -52,7 +59,7 @@ def test_facets_timeline_and_filters_on_the_search_page(
         "Aug",
     ]
     assert re.findall(r'<text class="ylabel"[^>]*>([^<]+)</text>', html) == ["1"]
-    assert "/search?q=budget&from=2021-05-03&to=2021-05-03" in hrefs
+    assert "/search?q=budget&story=0&from=2021-05-03&to=2021-05-03" in hrefs
     # Following the facet link filters the results and lists the filter with a remove link.
     narrowed = client.get("/search", params={"q": "budget", "source": "Reuters"}).text
     assert "2 results" in narrowed

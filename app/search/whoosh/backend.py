@@ -47,6 +47,7 @@ from app.search.base import (
     SearchHits,
     SearchRequest,
     SearchUnavailable,
+    StoryField,
 )
 from app.search.query import QuerySyntaxError
 from app.search.snippets import widen
@@ -60,6 +61,7 @@ from app.search.whoosh.integrity import Verifier, generation_files, record
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, WordClauses, score_matches
 from app.search.whoosh.segments import install as read_segments_without_mmap
+from app.search.whoosh.story_counts import count_stories
 
 log = logging.getLogger(__name__)
 
@@ -620,6 +622,20 @@ class WhooshBackend:
                         for k, n in values.count_days(matches).items()
                     }
         return out
+
+    def story_counts(
+        self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[StoryField, ...]
+    ) -> dict[StoryField, dict[str, int]]:
+        if not fields:
+            return {}
+        wquery = self._translate(query) if query is not None else wq.Every()
+        with self._searcher() as s:
+            values = self._values.for_searcher(s)
+            allowed = _allowed(values, filters)
+            if allowed is not None and not len(allowed):
+                return {field: {} for field in fields}
+            matches = _matches(s, values, wquery, allowed, filters, self._postings)
+            return count_stories(values, matches, fields)
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
         with self._searcher() as s:

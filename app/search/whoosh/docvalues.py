@@ -254,7 +254,7 @@ class DocValues:
         counts = np.bincount(codes[docnums], minlength=len(names))
         return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
 
-    def count_languages(self, docnums: IntArray) -> Counter[str]:
+    def _language_codes(self) -> tuple[NDArray[np.int32], list[str]]:
         with self._lock:
             if self._languages_np is None:
                 names = sorted(set(self.languages))
@@ -263,7 +263,10 @@ class DocValues:
                     map(code.__getitem__, self.languages), np.int32, len(self.languages)
                 )
                 self._languages_np = (codes, names)
-            codes, names = self._languages_np
+            return self._languages_np
+
+    def count_languages(self, docnums: IntArray) -> Counter[str]:
+        codes, names = self._language_codes()
         counts = np.bincount(codes[docnums], minlength=len(names))
         found = Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
         found.pop("", None)
@@ -276,13 +279,17 @@ class DocValues:
         counts = np.bincount(codes[chosen[docs]], minlength=len(names))
         return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
 
-    def count_unattributed(self, docnums: IntArray) -> int:
-        """How many of `docnums` have no person at all (the "(no author)" count)."""
+    def unattributed(self) -> NDArray[np.bool_]:
+        """For each document, whether it has no person at all."""
         with self._lock:
             if self._unattributed is None:
                 counts = np.fromiter(map(len, self.people), np.int64, len(self.people))
                 self._unattributed = counts == 0
-            return int(np.count_nonzero(self._unattributed[docnums]))
+            return self._unattributed
+
+    def count_unattributed(self, docnums: IntArray) -> int:
+        """How many of `docnums` have no person at all (the "(no author)" count)."""
+        return int(np.count_nonzero(self.unattributed()[docnums]))
 
     def count_days(self, docnums: IntArray) -> Counter[int]:
         days, counts = np.unique(self.date_array()[docnums], return_counts=True)
