@@ -3,8 +3,10 @@
 Builds an index the way an import and API writes do: parallel batches (`--batch` articles each,
 `--processes` index workers, as `newsarchive import` commits them), each followed by one
 single-article commit (an API write). For every commit: seconds, segments before and after,
-and the documents in segments that were merged away. `--profile` runs cProfile over the slowest
-single-article commit kind (the last one) and prints its top functions.
+and the documents in segments that were merged away. `--profile` runs cProfile over the
+single-article commits and prints its top functions. `--background-merge` runs
+`WhooshBackend.merge_segments` in a thread meanwhile, as `serve`'s indexer does when idle, and
+reports each background merge (it holds the write lock only to swap its segment in).
 
     .venv/bin/python -m bench.merge_holds --batches 20 --batch 1000 --processes 2
 """
@@ -15,6 +17,7 @@ import argparse
 import cProfile
 import pstats
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -80,10 +83,26 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="cProfile the single writes")
+    parser.add_argument("--background-merge", action="store_true")
     args = parser.parse_args()
+    final: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         backend = WhooshBackend(Path(tmp) / "index", processes=args.processes)
         profile = cProfile.Profile() if args.profile else None
+        stop = threading.Event()
+        merges: list[tuple[float, int]] = []
+
+        def merge_when_idle() -> None:
+            while not stop.wait(1.0):
+                started = time.perf_counter()
+                merged = backend.merge_segments(stop)
+                if merged:
+                    merges.append((time.perf_counter() - started, merged))
+                    print(f" merge: {merges[-1][0]:7.2f} s, {merged} segments", flush=True)
+
+        merger = threading.Thread(target=merge_when_idle)
+        if args.background_merge:
+            merger.start()
         next_id = 0
         singles: list[float] = []
         batch_times: list[float] = []
@@ -96,7 +115,14 @@ def main() -> None:
             next_id += 1
             singles.append(r["seconds"])
             print(line("single", n, r), flush=True)
+        stop.set()
+        if merger.is_alive():
+            merger.join()
+        final = segments(backend)
         backend.close()
+    print(f"at the end: {len(final)} segments, largest {max(final.values())} documents")
+    if merges:
+        print(f"background merges: {len(merges)}, {sum(t for t, _ in merges):.1f} s in all")
     print(
         f"single writes: max {max(singles):.2f} s, total {sum(singles):.1f} s; "
         f"batches: max {max(batch_times):.2f} s, total {sum(batch_times):.1f} s"

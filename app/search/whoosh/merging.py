@@ -12,7 +12,7 @@ every writer waited. So:
   written from the committed segments into a folder of its own while writers go on, then
   swapped in by a commit that only renames one file and writes the table of contents.
   Documents deleted (or replaced) meanwhile are deleted from the merged segment at the swap;
-  if a segment it read is gone by then, the merge is dropped.
+  if a segment it read is gone by then (merged by another process), the merge is dropped.
 
 Imported by the Whoosh backend only.
 """
@@ -84,9 +84,12 @@ def tier_of(segment: Any) -> int:
 
 def plan_merge(segments: list[Any]) -> list[Any]:
     """The segments the background merge should merge next (none: nothing to do): the
-    smallest tier holding TIER_WIDTH segments or more."""
+    smallest tier holding TIER_WIDTH segments or more. Small segments are left to the commits
+    (bounded_merge), so the two never merge the same segment."""
     tiers: dict[int, list[Any]] = {}
     for segment in segments:
+        if _docs(segment) <= SMALL_SEGMENT_DOCS:
+            continue
         tiers.setdefault(tier_of(segment), []).append(segment)
     for tier in sorted(tiers):
         if len(tiers[tier]) >= TIER_WIDTH:
@@ -118,10 +121,6 @@ class _Source:
         return self.docmap[docnum] if self.docmap is not None else self.base + docnum
 
 
-class MergeStale(Exception):
-    """A segment the merge read was merged or removed meanwhile: the merge is dropped."""
-
-
 def _write_merged(ix: Any, toc: Any, chosen: list[Any], folder: Path) -> tuple[Any, list[_Source]]:
     """Write one segment holding the live documents of `chosen` into `folder` (no lock)."""
     writer = SegmentWriter(_Snapshot(toc, FileStorage(str(folder)), ix.indexname), _lk=False)
@@ -148,13 +147,19 @@ def _write_merged(ix: Any, toc: Any, chosen: list[Any], folder: Path) -> tuple[A
     return merged, sources
 
 
-def _swap_in(merged: Any, sources: list[_Source], folder: Path, index_path: Path) -> Callable:
-    """A merge policy for a commit under the write lock: replace the sources by `merged`."""
+def _swap_in(
+    merged: Any, sources: list[_Source], folder: Path, index_path: Path, stale: threading.Event
+) -> Callable[[Any, list[Any]], list[Any]]:
+    """A merge policy for a commit under the write lock: replace the sources by `merged`, or
+    set `stale` if one of them is gone."""
 
     def policy(writer: Any, segments: list[Any]) -> list[Any]:
         current = {s.segment_id(): s for s in segments}
         if any(src.segment_id not in current for src in sources):
-            raise MergeStale()
+            # Commit the segments as they are (raising here would leave the writer's files
+            # open); the caller then drops the merge.
+            stale.set()
+            return segments
         for src in sources:
             for docnum in set(current[src.segment_id].deleted_docs()) - src.deleted:
                 merged.delete_document(src.new_number(docnum))
@@ -176,10 +181,10 @@ def merge_once(ix: Any, index_path: Path, *, timeout: float) -> int:
     folder.mkdir(parents=True)
     try:
         merged, sources = _write_merged(ix, toc, chosen, folder)
+        stale = threading.Event()
         writer = ix.writer(timeout=timeout, delay=0.05)
-        try:
-            writer.commit(mergetype=_swap_in(merged, sources, folder, index_path))
-        except MergeStale:
+        writer.commit(mergetype=_swap_in(merged, sources, folder, index_path, stale))
+        if stale.is_set():
             return 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
