@@ -23,6 +23,7 @@ import logging
 import math
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,16 +165,29 @@ def _swap_in(
             for docnum in set(current[src.segment_id].deleted_docs()) - src.deleted:
                 merged.delete_document(src.new_number(docnum))
         for path in folder.iterdir():  # the compound segment file: a rename, no copy
-            path.replace(index_path / path.name)
+            if path.is_file():
+                path.replace(index_path / path.name)
         gone = {src.segment_id for src in sources}
         return [s for s in segments if s.segment_id() not in gone] + [merged]
 
     return policy
 
 
+def _read_toc(ix: Any, attempts: int = 5) -> Any:
+    """The latest table of contents; a commit replacing it meanwhile makes a retry succeed."""
+    for attempt in range(attempts):
+        try:
+            return ix._read_toc()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    return None
+
+
 def merge_once(ix: Any, index_path: Path, *, timeout: float) -> int:
     """One background merge, if one is due: segments merged away (0: nothing to do)."""
-    toc = ix._read_toc()
+    toc = _read_toc(ix)
     chosen = plan_merge(toc.segments)
     if not chosen:
         return 0
