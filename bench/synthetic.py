@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import re
 from collections.abc import Iterator
@@ -17,7 +18,11 @@ from pathlib import Path
 
 from app.ingest.record import ArticleIn
 
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+# A checkout outside /work (a worktree in /tmp) names the corpora with NEWSARCHIVE_CORPORA.
+CORPORA = Path(
+    os.environ.get("NEWSARCHIVE_CORPORA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+)
 SOURCES = [
     ("Reuters", 30),
     ("BBC", 20),

@@ -292,8 +292,24 @@ def import_cmd(
     prefix = "dry run, nothing written: would have " if dry_run else ""
     run = f" (import #{run_id})" if run_id is not None else ""
     click.echo(f"{prefix}{summary.line()} in {elapsed:.1f} s ({rate:,.0f} items/s){run}{note}")
+    if not dry_run:
+        _merge_index(archive, quiet=quiet)
     if summary.failed:
         sys.exit(1)
+
+
+def _merge_index(archive: Archive, *, quiet: bool) -> None:
+    """Merge the segments the batches left, outside the write lock: commits only fold small
+    segments (app.search.whoosh.merging); a running server's indexer does the same when idle."""
+    started = time.perf_counter()
+    try:
+        merged = archive.search.merge_segments()
+    except Exception as exc:  # the import stands; the next run or the server merges
+        click.echo(f"warning: merging index segments failed: {exc}", err=True)
+        return
+    if merged and not quiet:
+        took = time.perf_counter() - started
+        click.echo(f"merged {merged} index segments in {took:.1f} s", err=True)
 
 
 def _index_behind(archive: Archive, *, wait: bool, quiet: bool, progress: bool) -> str:
@@ -347,6 +363,7 @@ def catch_up_cmd(ctx: click.Context, batch_size: int | None, quiet: bool) -> Non
     ) as bar:
         done = catch_up(archive, batch_size=batch_size or CATCH_UP_BATCH, on_batch=bar.update)
     click.echo(f"{done:,} index updates applied in {time.perf_counter() - started:.1f} s")
+    _merge_index(archive, quiet=quiet)
 
 
 @main.command("imports")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,6 +234,11 @@ class SearchBackend(Protocol):
     def hold(self, reason: str | None) -> None:
         """Answer every search with SearchUnavailable(reason) until called with None (while the
         index is rebuilt because it disagrees with the database)."""
+        ...
+
+    def merge_segments(self, stop: threading.Event | None = None) -> int:
+        """Housekeeping outside any write lock (Whoosh: merge index segments) until done or
+        `stop` is set; returns the units of work done (0: nothing was due)."""
         ...
 
     def close(self) -> None:

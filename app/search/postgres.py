@@ -12,6 +12,7 @@ snippets come from `ts_headline`.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -177,6 +178,9 @@ class PostgresBackend:
 
     def hold(self, reason: str | None) -> None:
         """Nothing to hold: the index is part of the rows, so it never disagrees with them."""
+
+    def merge_segments(self, stop: threading.Event | None = None) -> int:
+        return 0  # PostgreSQL maintains its indexes itself (autovacuum)
 
     def search(self, request: SearchRequest) -> SearchHits:
         condition = self._condition(request.query) if request.query is not None else true()

@@ -1,6 +1,7 @@
 """The server's indexer: a daemon thread that drains the index outbox at start-up (what a killed
 run or an import with `--no-wait` left behind) and whenever work appears later (bulk requests
-answered before indexing), one large batch at a time. Health says "behind" meanwhile."""
+answered before indexing), one large batch at a time. Health says "behind" meanwhile. When
+there is nothing to index, it merges index segments (app.search.whoosh.merging)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ class BackgroundIndexer:
         except WriteBusy:
             return 0
 
+    def merge(self) -> int:
+        """When idle: merge index segments (outside every lock; another process merging
+        already makes this a no-op)."""
+        try:
+            return self.archive.search.merge_segments(self._stop)
+        except Exception:
+            log.exception("merging index segments failed; retrying when idle again")
+            return 0
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -59,5 +69,7 @@ class BackgroundIndexer:
                 applied = 0
             if applied:
                 log.info("indexed %d pending updates", applied)
+            else:
+                self.merge()
             if self._stop.wait(YIELD_SECONDS if applied else self.interval):
                 return

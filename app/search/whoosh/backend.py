@@ -58,6 +58,7 @@ from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
 from app.search.whoosh.folding import fold_dated, fold_scored
 from app.search.whoosh.integrity import Verifier, generation_files, record
+from app.search.whoosh.merging import bounded_merge, merge_segments
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, WordClauses, score_matches
 from app.search.whoosh.segments import install as read_segments_without_mmap
@@ -290,7 +291,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         else:
-            writer.commit()
+            writer.commit(mergetype=bounded_merge)  # never a long merge under the lock
             self._record(self._index())
 
     # -- writing -----------------------------------------------------------------------------
@@ -336,8 +337,8 @@ class WhooshBackend:
         # Analysis is most of the cost of indexing and pure Python: worker processes share it.
         # forkserver, not fork: forking a threaded process (the web server) is unsafe, and
         # Python 3.12+ warns about it. multisegment: the workers' segments are kept as they are
-        # instead of being merged again in this process; the usual merge policy folds them
-        # into bigger segments at later commits.
+        # instead of being merged again in this process; `merge_segments` folds them into
+        # bigger segments later, outside the write lock (app.search.whoosh.merging).
         writer = FastMpWriter(
             self._index(),
             procs=self.processes,
@@ -353,7 +354,7 @@ class WhooshBackend:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=bounded_merge)
         self._record(self._index())
         # MpWriter drops a worker's documents without a word if the worker dies; the outbox
         # entry is cleared after this returns, so check, and index what is missing here.
@@ -375,6 +376,19 @@ class WhooshBackend:
         with self._writer() as writer:
             for doc_id in ids:
                 writer.delete_by_term("id", str(doc_id))
+
+    def merge_segments(self, stop: threading.Event | None = None) -> int:
+        """Merge segments in the background, outside the write lock (a commit takes it only
+        to swap a merged segment in); segments merged away."""
+        if self._held:
+            return 0
+        return merge_segments(
+            self._index(),
+            self.path,
+            timeout=self.writer_timeout,
+            after_commit=lambda: self._record(self._index()),
+            stop=stop,
+        )
 
     def _index_or_new(self) -> Any:
         """The index, or a new empty one when the folder cannot be read or its files are
