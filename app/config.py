@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     write_lock_timeout: float = Field(
         120.0, description="Seconds a writer waits for another writer before giving up."
     )
+    own_index_wait: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a single API write waits for the index (an import may hold it for a "
+        "batch) to make its article searchable at once; then it answers and the background "
+        "indexer applies the entry when the index is free.",
+    )
     server_header_timeout: float = Field(
         10.0,
         gt=0,

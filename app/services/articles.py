@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.archive import Archive
+from app.archive import Archive, WriteBusy
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.language import language_of, normalise
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
@@ -244,9 +244,15 @@ def _restory(archive: Archive, session: Session, article: Article) -> list[int]:
 
 def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> None:
     """Apply the outbox (only these articles' entries, if given); a failure is logged, not
-    raised: the rows are stored and their entries wait for the next drain or `check`."""
+    raised: the rows are stored and their entries wait for the next drain or `check`.
+    A single write's own entries wait at most `own_index_wait` for the index: an import holding
+    it for a whole batch must not make the client time out (the server's background indexer
+    applies them once the index is free)."""
+    wait = archive.settings.own_index_wait if article_ids is not None else None
     try:
-        drain_outbox(archive, article_ids=article_ids)
+        drain_outbox(archive, article_ids=article_ids, wait=wait)
+    except WriteBusy:
+        log.info("index busy: %d entries left to the background indexer", len(article_ids or ()))
     except Exception:
         log.exception("indexing failed; the index will catch up on the next write")
 

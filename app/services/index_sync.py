@@ -51,13 +51,18 @@ def _chunks(values: Sequence[int], size: int = _IN_CHUNK) -> Iterator[Sequence[i
 
 
 def drain_outbox(
-    archive: Archive, *, article_ids: Sequence[int] | None = None, limit: int | None = None
+    archive: Archive,
+    *,
+    article_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    wait: float | None = None,
 ) -> int:
     """Apply pending index work, oldest first: all of it, only the entries of `article_ids`
     (a single write making its own article searchable), or at most `limit` entries. Returns
     entries applied. Holds the index lock: rows are read, written to the index, and exactly
-    the entries read are cleared, so a row changed meanwhile keeps its newer entry."""
-    with archive.index_lock():
+    the entries read are cleared, so a row changed meanwhile keeps its newer entry. `wait`:
+    seconds to wait for the index lock (default: the write-lock timeout), then WriteBusy."""
+    with archive.index_lock(timeout=wait):
         chained = sync_watermark.chain_holds(archive)
         with archive.sessions() as session:
             query = select(IndexOutbox.id, IndexOutbox.article_id).order_by(IndexOutbox.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -350,3 +351,38 @@ def test_bulk_api_answers_before_indexing_when_asked_and_says_so(
         # Waiting indexes the whole outbox before the first batch: the earlier rows too.
         assert client.get("/api/v1/search", params={"q": "harbour"}).json()["total"] == 12
         assert client.get("/api/v1/health").json()["in_sync"]
+
+
+def test_a_single_write_does_not_wait_for_a_busy_index(settings: Settings) -> None:
+    """An import holding the index for a batch: a single write is stored and answered after
+    `own_index_wait`, its entry left pending (not an error), and applied once the index is free.
+    (Without the bounded wait it would wait the write-lock timeout, until the holder let go,
+    and then index its own entry: nothing would be pending.)"""
+    archive = open_archive(
+        settings.model_copy(update={"own_index_wait": 0.2, "write_lock_timeout": 600})
+    )
+    importer = open_archive(settings)  # another process's lock: its own file handle
+    held, answered = threading.Event(), threading.Event()
+
+    def hold_index() -> None:  # what an import's indexing batch does
+        with importer.index_lock():
+            held.set()
+            answered.wait(timeout=60)
+
+    holder = threading.Thread(target=hold_index)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        added = add_article(archive, item=make_item("The harbour reopened after the storm."))
+        assert added.status == "added"
+        assert pending(archive) == 1
+        answered.set()
+        holder.join()
+        assert hits(archive, "harbour") == 0
+        assert catch_up(archive) == 1
+        assert hits(archive, "harbour") == 1
+    finally:
+        answered.set()
+        holder.join()
+        importer.close()
+        archive.close()
