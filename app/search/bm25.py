@@ -93,6 +93,9 @@ class Leaf:
     body: bool
     # One word, not a phrase or prefix: also scored in the exact-form fields, by these forms.
     exact: tuple[str, ...] = ()
+    # The leaf's analyses when its languages analyse it differently (German and English
+    # stems of one word): it matches where any does and scores as the best of them.
+    alternatives: tuple[Leaf, ...] = ()
 
 
 def title_tf(doc: DocTerms, tf: int) -> float:
@@ -179,6 +182,11 @@ def _evaluate(
     if leaf is None:
         # Not scored (source:, author:); whether it matches was asked of the database.
         return any(doc.matches.get(node, (True, True))), 0.0
+    if leaf.alternatives:
+        found = [alt for alt in leaf.alternatives if _matches(doc, node, alt)]
+        if not found:
+            return False, 0.0
+        return True, max(leaf_score(stats, doc, node, alt) for alt in found)
     if not _matches(doc, node, leaf):
         return False, 0.0
     return True, leaf_score(stats, doc, node, leaf)

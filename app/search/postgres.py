@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from sqlalchemy.sql import ColumnElement, column
 
 from app.models import Article, ArticlePerson
 from app.search import postgres_fold as folding
+from app.search import postgres_lang as languages
 from app.search import postgres_rank as ranking
 from app.search import query as q
 from app.search.base import (
@@ -103,6 +105,11 @@ def _tsquery(config: ColumnElement[Any], text: str) -> ColumnElement[Any]:
     # phraseto_tsquery keeps word order for phrases and hyphenated words and is a plain AND-free
     # lexeme for one word; the text is a bound parameter, never spliced into SQL.
     return func.phraseto_tsquery(config, _normalize(text))
+
+
+def _stemmed(langs: tuple[str, ...], text: str) -> ColumnElement[Any]:
+    """A text leaf as a tsquery over the stemmed vectors: one phrase per analysis, OR-ed."""
+    return languages.tsquery(langs, _normalize(text))
 
 
 class PostgresBackend:
@@ -182,14 +189,22 @@ class PostgresBackend:
     def merge_segments(self, stop: threading.Event | None = None) -> int:
         return 0  # PostgreSQL maintains its indexes itself (autovacuum)
 
+    def _languages(self, filters: SearchFilters) -> tuple[str, ...]:
+        """The analyses a query is built with (app.search.postgres_lang)."""
+        if filters.languages:
+            return languages.analyses(filters.languages)
+        with self.engine.connect() as conn:
+            return languages.query_languages(conn, ())
+
     def search(self, request: SearchRequest) -> SearchHits:
-        condition = self._condition(request.query) if request.query is not None else true()
+        langs = self._languages(request.filters) if request.query is not None else ()
+        condition = self._condition(request.query, langs) if request.query is not None else true()
         where = and_(condition, *self._filters(request.filters))
         sort = request.sort
         if request.query is None and sort == "relevance":
             sort = "newest"
         if sort == "relevance" and request.query is not None:
-            return self._ranked(request, request.query, where)
+            return self._ranked(request, request.query, where, langs)
         if request.fold_stories:
             with self._searching() as conn:
                 return folding.dated(conn, where, request, newest=sort == "newest")
@@ -233,7 +248,9 @@ class PostgresBackend:
     def _count(self, conn: Connection, where: ColumnElement[bool]) -> int:
         return int(conn.scalar(select(func.count(Article.id)).where(where)) or 0)
 
-    def _ranked(self, request: SearchRequest, query: q.Node, where: Any) -> SearchHits:
+    def _ranked(
+        self, request: SearchRequest, query: q.Node, where: Any, langs: tuple[str, ...]
+    ) -> SearchHits:
         """Relevance order: BM25 over the matches (app.search.postgres_rank), then the page."""
         page_end = request.offset + request.limit
         with self._searching() as conn:
@@ -252,9 +269,10 @@ class PostgresBackend:
                 conn,
                 query,
                 normalize=_normalize,
-                tsquery=self._leaf_tsquery,
+                tsquery=partial(self._leaf_tsquery, langs=langs),
                 prefix_words=_prefix_words,
-                condition=self._node,
+                condition=partial(self._node, langs=langs),
+                languages=langs,
             )
             need = max(page_end, total or 0) if request.fold_stories else page_end
             while True:
@@ -288,7 +306,8 @@ class PostgresBackend:
     ) -> dict[FacetField, dict[str, int]]:
         if not fields:
             return {}
-        condition = self._condition(query) if query is not None else true()
+        langs = self._languages(filters) if query is not None else ()
+        condition = self._condition(query, langs) if query is not None else true()
         where = and_(condition, *self._filters(filters))
         out: dict[FacetField, dict[str, int]] = {}
         with self._searching() as conn:
@@ -382,21 +401,22 @@ class PostgresBackend:
             )
         return parts
 
-    def _condition(self, node: q.Node) -> ColumnElement[bool]:
-        translated = self._node(node)
+    def _condition(self, node: q.Node, langs: tuple[str, ...]) -> ColumnElement[bool]:
+        translated = self._node(node, langs=langs)
         if translated is None:
             raise QuerySyntaxError("the query has no searchable words")
         return translated
 
-    def _node(self, node: q.Node) -> ColumnElement[bool] | None:
+    def _node(self, node: q.Node, *, langs: tuple[str, ...]) -> ColumnElement[bool] | None:
         if isinstance(node, q.Term | q.Phrase):
-            return self._words(node)
+            return self._words(node, langs)
         if isinstance(node, q.Prefix):
             return self._prefix(node)
         if isinstance(node, q.Not):
-            child = self._node(node.child)
+            child = self._node(node.child, langs=langs)
             return None if child is None else not_(child)
-        children = [c for c in (self._node(c) for c in node.children) if c is not None]
+        found = (self._node(c, langs=langs) for c in node.children)
+        children = [c for c in found if c is not None]
         if not children:
             return None
         return or_(*children) if isinstance(node, q.Or) else and_(*children)
@@ -418,12 +438,12 @@ class PostgresBackend:
             func.to_tsvector(SIMPLE, ArticlePerson.name).op("@@")(tsquery),
         )
 
-    def _words(self, node: q.Term | q.Phrase) -> ColumnElement[bool] | None:
+    def _words(self, node: q.Term | q.Phrase, langs: tuple[str, ...]) -> ColumnElement[bool] | None:
         if not _WORD.search(node.text):
             return None
         if node.field in ("source", "author"):
             return self._meta(node.field, _tsquery(SIMPLE, node.text))
-        return self._match(node.field, _tsquery(STEMMED, node.text))
+        return self._match(node.field, _stemmed(langs, node.text))
 
     def _prefix_query(self, text: str) -> ColumnElement[Any] | None:
         words = _prefix_words(text)
@@ -441,13 +461,15 @@ class PostgresBackend:
             return self._meta(node.field, tsquery)
         return self._match(node.field, tsquery)
 
-    def _leaf_tsquery(self, leaf: q.Term | q.Phrase | q.Prefix) -> ColumnElement[Any] | None:
+    def _leaf_tsquery(
+        self, leaf: q.Term | q.Phrase | q.Prefix, *, langs: tuple[str, ...]
+    ) -> ColumnElement[Any] | None:
         """What a text leaf matches, as a tsquery over the stemmed vectors."""
         if not _WORD.search(leaf.text):
             return None
         if isinstance(leaf, q.Prefix):
             return self._prefix_query(leaf.text)
-        return _tsquery(STEMMED, leaf.text)
+        return _stemmed(langs, leaf.text)
 
     def _rank_query(self, node: q.Node | None) -> ColumnElement[Any] | None:
         """All positive text terms ORed together: what snippets look for."""

@@ -38,6 +38,7 @@ from sqlalchemy.sql import ColumnElement, column
 from app.models import Article
 from app.search import query as q
 from app.search.bm25 import Collection, DocTerms, Leaf, score_tree
+from app.search.postgres_lang import ENGLISH
 
 # Candidates scored by BM25 when more articles match (the page's end, if deeper, instead).
 CANDIDATES = 1000
@@ -87,57 +88,88 @@ def plan(
     tsquery: Callable[[q.Term | q.Phrase | q.Prefix], ColumnElement[Any] | None],
     prefix_words: Callable[[str], list[str]],
     condition: Callable[[q.Node], ColumnElement[bool] | None],
+    languages: Sequence[str] = (ENGLISH,),
 ) -> Plan:
-    """Look up the lexemes of the query's text leaves and their statistics (two round trips)."""
+    """Look up the lexemes of the query's text leaves and their statistics (two round trips).
+    A word analysed differently by the `languages` (app.search.postgres_lang) scores as the
+    best of its analyses in each article."""
     text_leaves = [
         leaf
         for leaf in dict.fromkeys(q.positive_leaves(node))
         if leaf.field in (None, "title", "body") and tsquery(leaf) is not None
     ]
     words = [leaf for leaf in text_leaves if not isinstance(leaf, q.Prefix)]
-    lexemes_of: dict[q.Term | q.Phrase | q.Prefix, tuple[str, ...]] = {}
+    # leaf -> its distinct analyses' lexemes, in `languages` order (English first)
+    lexemes_of: dict[q.Term | q.Phrase | q.Prefix, list[tuple[str, ...]]] = {}
     exact_of: dict[q.Node, tuple[str, ...]] = {}
     if words:
-        stmt = text(
-            "SELECT t.ord, array(SELECT u.lexeme FROM unnest(to_tsvector("
-            "'na_english'::regconfig, t.txt)) AS u), array(SELECT u.lexeme FROM unnest("
-            "to_tsvector('na_simple'::regconfig, t.txt)) AS u) "
-            "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(txt, ord)"
-        )
         texts = [_as_whoosh_words(normalize(leaf.text)) for leaf in words]
-        rows = conn.execute(stmt, {"texts": texts})
+        rows = conn.execute(_LEXEMES, {"texts": texts, "langs": list(languages or (ENGLISH,))})
         for ordinal, found, exact in rows:
-            lexemes_of[words[int(ordinal) - 1]] = tuple(found or ())
-            exact_of[words[int(ordinal) - 1]] = tuple(exact or ())
+            word = words[int(ordinal) - 1]
+            analysed = lexemes_of.setdefault(word, [])
+            if found and tuple(found) not in analysed:
+                analysed.append(tuple(found))
+            exact_of[word] = tuple(exact or ())
     for leaf in text_leaves:
         if isinstance(leaf, q.Prefix):
-            lexemes_of[leaf] = _expand_prefix(conn, prefix_words(leaf.text))
+            lexemes_of[leaf] = [_expand_prefix(conn, prefix_words(leaf.text))]
     leaves: dict[q.Node, Leaf] = {}
     checks: dict[q.Node, ColumnElement[Any]] = {}
-    for text_leaf, found in lexemes_of.items():
+    for text_leaf, analysed in lexemes_of.items():
         leaf = text_leaf
-        if not found:
+        found_leaves = [_leaf(leaf, found, exact_of.get(leaf, ())) for found in analysed if found]
+        if not found_leaves:
             continue
-        # One word, quoted or not, scores as the Whoosh backend's four-field term.
-        single = not isinstance(leaf, q.Prefix) and len(found) == 1
-        leaves[leaf] = Leaf(
-            lexemes=found,
-            title=leaf.field in (None, "title"),
-            body=leaf.field in (None, "body"),
-            exact=exact_of.get(leaf, ()) if single else (),
-        )
-        if not single:  # a phrase (or a prefix) may have its words without matching
+        if len(found_leaves) == 1:
+            leaves[leaf] = found_leaves[0]
+        else:
+            leaves[leaf] = Leaf(
+                lexemes=tuple(dict.fromkeys(x for f in found_leaves for x in f.lexemes)),
+                title=leaf.field in (None, "title"),
+                body=leaf.field in (None, "body"),
+                alternatives=tuple(found_leaves),
+            )
+        # A phrase (or a prefix) may have its words without matching: ask the database.
+        if isinstance(leaf, q.Prefix) or any(len(f.lexemes) != 1 for f in found_leaves):
             query = tsquery(leaf)
             if query is not None:
                 checks[leaf] = query
-    lexemes = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.lexemes})
-    exact = sorted({lexeme for leaf in leaves.values() for lexeme in leaf.exact})
+    every = [f for leaf in leaves.values() for f in (leaf.alternatives or (leaf,))]
+    lexemes = sorted({lexeme for leaf in every for lexeme in leaf.lexemes})
+    exact = sorted({lexeme for leaf in every for lexeme in leaf.exact})
     conditions: dict[q.Node, ColumnElement[bool]] = {}
     for other in dict.fromkeys(_leaves(node)):
         if other not in leaves and (found_condition := condition(other)) is not None:
             conditions[other] = found_condition
     stats = _collection(conn, lexemes, exact)
     return Plan(leaves, checks, conditions, lexemes, exact, stats)
+
+
+# Each text's lexemes per analysis (English exactly as before languages), and its exact forms.
+_LEXEMES = text(
+    "SELECT t.ord, array(SELECT u.lexeme FROM unnest(CASE WHEN k.lang = 'en' "
+    "THEN to_tsvector('na_english'::regconfig, t.txt) "
+    "ELSE to_tsvector(na_config(k.lang), na_text(k.lang, t.txt)) END) AS u), "
+    "array(SELECT u.lexeme FROM unnest(to_tsvector('na_simple'::regconfig, t.txt)) AS u) "
+    "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(txt, ord), "
+    "unnest(CAST(:langs AS text[])) WITH ORDINALITY AS k(lang, kord) "
+    "ORDER BY t.ord, k.kord"
+)
+
+
+def _leaf(
+    leaf: q.Term | q.Phrase | q.Prefix, found: tuple[str, ...], exact: tuple[str, ...]
+) -> Leaf:
+    """One analysis of a text leaf: one word, quoted or not, scores as the Whoosh backend's
+    four-field term; a phrase or a prefix by its lexemes."""
+    single = not isinstance(leaf, q.Prefix) and len(found) == 1
+    return Leaf(
+        lexemes=found,
+        title=leaf.field in (None, "title"),
+        body=leaf.field in (None, "body"),
+        exact=exact if single else (),
+    )
 
 
 # The Whoosh backend's tokens (app/search/whoosh/analysis.py TOKEN_PATTERN): acronyms with
