@@ -358,7 +358,8 @@ class PostgresBackend:
     ) -> dict[StoryField, dict[str, int]]:
         if not fields:
             return {}
-        condition = self._condition(query) if query is not None else true()
+        langs = self._languages(filters) if query is not None else ()
+        condition = self._condition(query, langs) if query is not None else true()
         with self._searching() as conn:
             return count_stories(conn, and_(condition, *self._filters(filters)), fields)
 
