@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import (
@@ -116,10 +116,20 @@ class MarkMatchesFilter(Filter):
 
     MARK = "\x00match"
 
-    def __init__(self, exact: frozenset[str], stems: frozenset[str], prefixes: tuple[str, ...]):
+    def __init__(
+        self,
+        exact: frozenset[str],
+        stems: frozenset[str],
+        prefixes: tuple[str, ...],
+        others: tuple[tuple[Callable[[str], str], frozenset[str]], ...] = (),
+        inside: tuple[str, ...] = (),
+    ):
         self.exact = exact
         self.stems = stems
         self.prefixes = prefixes
+        # Other languages' (stem function, stems), and words found inside a token (CJK runs).
+        self.others = others
+        self.inside = inside
 
     def matches(self, text: str) -> bool:
         """Whether a folded token (as the exact analyzer yields it) is one the query marks."""
@@ -127,6 +137,8 @@ class MarkMatchesFilter(Filter):
             text in self.exact
             or bool(self.prefixes and text.startswith(self.prefixes))
             or bool(self.stems and _stem_word(text) in self.stems)
+            or any(stem(strip_possessive(text)) in stems for stem, stems in self.others)
+            or any(word in text for word in self.inside)
         )
 
     def locate(self, text: str) -> int | None:
@@ -134,7 +146,9 @@ class MarkMatchesFilter(Filter):
 
         A regular expression finds the places where such a token can start (see `probe`), and
         only the token there is analysed, instead of every token of the text."""
-        for found in probe(self.exact, self.stems, self.prefixes).finditer(text):
+        leads = frozenset(s[:3] for _, stems in self.others for s in stems)
+        pattern = probe(self.exact, self.stems | leads, self.prefixes, self.inside)
+        for found in pattern.finditer(text):
             token = _TOKEN.match(text, found.start())
             if token and self.matches(fold_word(token.group())):
                 return found.start()
@@ -182,12 +196,19 @@ def _letters(lead: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def probe(
-    exact: frozenset[str], stems: frozenset[str], prefixes: tuple[str, ...]
+    exact: frozenset[str],
+    stems: frozenset[str],
+    prefixes: tuple[str, ...],
+    inside: tuple[str, ...] = (),
 ) -> re.Pattern[str]:
     """A pattern matching, case-blind, at the start of every token that MarkMatchesFilter(exact,
-    stems, prefixes) marks, and at some others (a candidate is checked before it counts)."""
+    stems, prefixes) marks, and at some others (a candidate is checked before it counts); with
+    `inside`, also at the start of every token holding one of those words."""
     leads = {w[:5] for w in exact} | {p[:5] for p in prefixes} | {stem_lead(s) for s in stems}
     if "" in leads:  # a stem shorter than its rewritten end: any word may match
         return re.compile(r"\b\w", re.IGNORECASE)
     alternatives = "|".join(_letters(lead) for lead in sorted(leads, key=len, reverse=True))
+    if inside:
+        words = "|".join(re.escape(w) for w in inside)
+        alternatives += rf"|(?=\w*?(?:{words}))"
     return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)

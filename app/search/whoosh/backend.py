@@ -57,7 +57,14 @@ from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
 from app.search.whoosh.folding import fold_dated, fold_scored
 from app.search.whoosh.integrity import Verifier, generation_files, record
-from app.search.whoosh.languages import FAMILIES, family, language_analyzer
+from app.search.whoosh.languages import (
+    CJK,
+    FAMILIES,
+    family,
+    has_cjk,
+    language_analyzer,
+    stem_function,
+)
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, score_matches
 from app.search.whoosh.segments import install as read_segments_without_mmap
@@ -158,6 +165,7 @@ class WhooshBackend:
         self._stem = stem_analyzer()
         self._exact = exact_analyzer()
         self._forms = Forms()
+        self._families: tuple[str, ...] = ("",)  # the language families of the last search
         self._ix: Any = None
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
@@ -664,6 +672,8 @@ class WhooshBackend:
         in the index, or for the `lang=` languages' families."""
         if node is None:
             return wq.Every()
+        # Highlighting, which follows a search, marks the words of every family present.
+        self._families = values.families()
         families = values.families(filters.languages or None)
         return self._translate(node, families)
 
@@ -730,6 +740,8 @@ class WhooshBackend:
         exact: set[str] = set()
         stems: set[str] = set()
         prefixes: list[str] = []
+        others: dict[str, set[str]] = {}
+        inside: set[str] = set()
         for leaf in q.positive_leaves(query):
             if leaf.field not in (None, "body", "title"):
                 continue
@@ -740,9 +752,20 @@ class WhooshBackend:
             else:
                 exact.update(words)
                 stems.update(self._tokens(self._stem, leaf.text))
+                for fam in self._families:  # the archive's other languages, if any
+                    if fam == CJK:
+                        inside.update(w for w in words if has_cjk(w))
+                    elif fam:
+                        others.setdefault(fam, set()).update(self._forms.stems(fam, leaf.text))
         if not (exact or stems or prefixes):
             return None
-        return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        return MarkMatchesFilter(
+            frozenset(exact),
+            frozenset(stems),
+            tuple(prefixes),
+            tuple((stem_function(fam), frozenset(found)) for fam, found in others.items()),
+            tuple(sorted(inside)),
+        )
 
     def locate(self, query: q.Node | None, text: str) -> int | None:
         marker = self._marker(query)

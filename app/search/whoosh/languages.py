@@ -19,6 +19,7 @@ The classes are pickled into the index schema: renaming or moving them needs a r
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -218,6 +219,12 @@ class CJKBigramFilter(Filter):
                     token.endchar = start + offset + len(piece)
                 pos += 1
                 yield token
+
+
+@functools.lru_cache(maxsize=64)
+def stem_function(name: str) -> Callable[[str], str]:
+    """Family `name`'s stemmer with a word cache (highlighting stems every token it shows)."""
+    return functools.lru_cache(maxsize=50_000)(SnowballStem(name))
 
 
 def cjk_analyzer() -> Any:
