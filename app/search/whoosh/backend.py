@@ -658,8 +658,10 @@ class WhooshBackend:
                 for fam in families:
                     stems = self._forms.stems(fam, word)
                     field = f"body_{fam}" if fam else "body"
-                    if stems:
+                    if len(stems) > 1 and fam == CJK:  # the bigrams of one word: its rarest
                         count += min(int(reader.doc_frequency(field, t)) for t in stems)
+                    elif stems:
+                        count += int(reader.doc_frequency(field, stems[0]))
                 out[word] = count
         return out
 
