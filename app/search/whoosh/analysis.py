@@ -116,20 +116,10 @@ class MarkMatchesFilter(Filter):
 
     MARK = "\x00match"
 
-    def __init__(
-        self,
-        exact: frozenset[str],
-        stems: frozenset[str],
-        prefixes: tuple[str, ...],
-        others: tuple[tuple[Callable[[str], str], frozenset[str]], ...] = (),
-        inside: tuple[str, ...] = (),
-    ):
+    def __init__(self, exact: frozenset[str], stems: frozenset[str], prefixes: tuple[str, ...]):
         self.exact = exact
         self.stems = stems
         self.prefixes = prefixes
-        # Other languages' (stem function, stems), and words found inside a token (CJK runs).
-        self.others = others
-        self.inside = inside
 
     def matches(self, text: str) -> bool:
         """Whether a folded token (as the exact analyzer yields it) is one the query marks."""
@@ -137,8 +127,6 @@ class MarkMatchesFilter(Filter):
             text in self.exact
             or bool(self.prefixes and text.startswith(self.prefixes))
             or bool(self.stems and _stem_word(text) in self.stems)
-            or any(stem(strip_possessive(text)) in stems for stem, stems in self.others)
-            or any(word in text for word in self.inside)
         )
 
     def locate(self, text: str) -> int | None:
@@ -146,19 +134,52 @@ class MarkMatchesFilter(Filter):
 
         A regular expression finds the places where such a token can start (see `probe`), and
         only the token there is analysed, instead of every token of the text."""
-        leads = frozenset(s[:3] for _, stems in self.others for s in stems)
-        pattern = probe(self.exact, self.stems | leads, self.prefixes, self.inside)
-        for found in pattern.finditer(text):
+        for found in self.probe().finditer(text):
             token = _TOKEN.match(text, found.start())
             if token and self.matches(fold_word(token.group())):
                 return found.start()
         return None
+
+    def probe(self) -> re.Pattern[str]:
+        return probe(self.exact, self.stems, self.prefixes)
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             if self.matches(token.text):
                 token.text = self.MARK
             yield token
+
+
+class LanguagesMarkFilter(MarkMatchesFilter):
+    """MarkMatchesFilter in an archive of several languages: also marks the words whose stem in
+    another language is one of the query's stems in it, and the tokens that hold a query word
+    (a CJK word inside a run of characters). A subclass, so that an English archive's
+    highlighting (every token of every snippet) runs exactly the code it always ran."""
+
+    def __init__(
+        self,
+        exact: frozenset[str],
+        stems: frozenset[str],
+        prefixes: tuple[str, ...],
+        others: tuple[tuple[Callable[[str], str], frozenset[str]], ...],
+        inside: tuple[str, ...],
+    ):
+        super().__init__(exact, stems, prefixes)
+        self.others = others  # (stem function, the query's stems) per other language
+        self.inside = inside
+
+    def matches(self, text: str) -> bool:
+        if super().matches(text):
+            return True
+        word = strip_possessive(text)
+        return any(stem(word) in stems for stem, stems in self.others) or any(
+            w in text for w in self.inside
+        )
+
+    def probe(self) -> re.Pattern[str]:
+        # Other languages' stems, loosely: their first three letters (candidates are checked).
+        leads = frozenset(s[:3] for _, found in self.others for s in found)
+        return probe(self.exact, self.stems | leads, self.prefixes, self.inside)
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)

@@ -50,7 +50,12 @@ from app.search.base import (
 )
 from app.search.query import QuerySyntaxError
 from app.search.snippets import widen
-from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+from app.search.whoosh.analysis import (
+    LanguagesMarkFilter,
+    MarkMatchesFilter,
+    exact_analyzer,
+    stem_analyzer,
+)
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
@@ -761,7 +766,9 @@ class WhooshBackend:
                         others.setdefault(fam, set()).update(self._forms.stems(fam, leaf.text))
         if not (exact or stems or prefixes):
             return None
-        return MarkMatchesFilter(
+        if not (others or inside):
+            return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        return LanguagesMarkFilter(
             frozenset(exact),
             frozenset(stems),
             tuple(prefixes),
