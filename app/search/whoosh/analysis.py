@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import (
@@ -134,17 +134,52 @@ class MarkMatchesFilter(Filter):
 
         A regular expression finds the places where such a token can start (see `probe`), and
         only the token there is analysed, instead of every token of the text."""
-        for found in probe(self.exact, self.stems, self.prefixes).finditer(text):
+        for found in self.probe().finditer(text):
             token = _TOKEN.match(text, found.start())
             if token and self.matches(fold_word(token.group())):
                 return found.start()
         return None
+
+    def probe(self) -> re.Pattern[str]:
+        return probe(self.exact, self.stems, self.prefixes)
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             if self.matches(token.text):
                 token.text = self.MARK
             yield token
+
+
+class LanguagesMarkFilter(MarkMatchesFilter):
+    """MarkMatchesFilter in an archive of several languages: also marks the words whose stem in
+    another language is one of the query's stems in it, and the tokens that hold a query word
+    (a CJK word inside a run of characters). A subclass, so that an English archive's
+    highlighting (every token of every snippet) runs exactly the code it always ran."""
+
+    def __init__(
+        self,
+        exact: frozenset[str],
+        stems: frozenset[str],
+        prefixes: tuple[str, ...],
+        others: tuple[tuple[Callable[[str], str], frozenset[str]], ...],
+        inside: tuple[str, ...],
+    ):
+        super().__init__(exact, stems, prefixes)
+        self.others = others  # (stem function, the query's stems) per other language
+        self.inside = inside
+
+    def matches(self, text: str) -> bool:
+        if super().matches(text):
+            return True
+        word = strip_possessive(text)
+        return any(stem(word) in stems for stem, stems in self.others) or any(
+            w in text for w in self.inside
+        )
+
+    def probe(self) -> re.Pattern[str]:
+        # Other languages' stems, loosely: their first three letters (candidates are checked).
+        leads = frozenset(s[:3] for _, found in self.others for s in found)
+        return probe(self.exact, self.stems | leads, self.prefixes, self.inside)
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -182,12 +217,19 @@ def _letters(lead: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def probe(
-    exact: frozenset[str], stems: frozenset[str], prefixes: tuple[str, ...]
+    exact: frozenset[str],
+    stems: frozenset[str],
+    prefixes: tuple[str, ...],
+    inside: tuple[str, ...] = (),
 ) -> re.Pattern[str]:
     """A pattern matching, case-blind, at the start of every token that MarkMatchesFilter(exact,
-    stems, prefixes) marks, and at some others (a candidate is checked before it counts)."""
+    stems, prefixes) marks, and at some others (a candidate is checked before it counts); with
+    `inside`, also at the start of every token holding one of those words."""
     leads = {w[:5] for w in exact} | {p[:5] for p in prefixes} | {stem_lead(s) for s in stems}
     if "" in leads:  # a stem shorter than its rewritten end: any word may match
         return re.compile(r"\b\w", re.IGNORECASE)
     alternatives = "|".join(_letters(lead) for lead in sorted(leads, key=len, reverse=True))
+    if inside:
+        words = "|".join(re.escape(w) for w in inside)
+        alternatives += rf"|(?=\w*?(?:{words}))"
     return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)

@@ -51,23 +51,37 @@ from app.search.base import (
 )
 from app.search.query import QuerySyntaxError
 from app.search.snippets import widen
-from app.search.whoosh.analysis import MarkMatchesFilter, exact_analyzer, stem_analyzer
+from app.search.whoosh.analysis import (
+    LanguagesMarkFilter,
+    MarkMatchesFilter,
+    exact_analyzer,
+    stem_analyzer,
+)
 from app.search.whoosh.buffers import install as read_segments_in_place
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
 from app.search.whoosh.folding import fold_dated, fold_scored
 from app.search.whoosh.integrity import Verifier, generation_files, record
+from app.search.whoosh.languages import (
+    CJK,
+    FAMILIES,
+    family,
+    has_cjk,
+    language_analyzer,
+    stem_function,
+)
 from app.search.whoosh.merging import bounded_merge, merge_segments
 from app.search.whoosh.postings import IntArray, PostingCache
-from app.search.whoosh.scoring import Scored, WordClauses, score_matches
+from app.search.whoosh.scoring import Scored, score_matches
 from app.search.whoosh.segments import install as read_segments_without_mmap
 from app.search.whoosh.story_counts import count_stories
+from app.search.whoosh.wordquery import Forms, words_query
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analyzers change: an index with another name is rebuilt by `reindex`.
-INDEX_NAME = "articles_v2"  # v2: language_key (the `lang=` filter)
+INDEX_NAME = "articles_v3"  # v2: language_key (the `lang=` filter); v3: fields per language
 SNIPPET_CHARS = 240
 # Searchers open at once. Each maps the index files anew, so each one in use adds about the
 # index's size to the process's RSS (measured: ~110 MB per request in flight at 19k articles);
@@ -114,6 +128,13 @@ def make_schema() -> Schema:
         # The story id (app.services.stories), a column read per segment (docvalues.py) to
         # fold copies; 0 for an article without one.
         story=NUMERIC(int, bits=32, sortable=True, signed=False),
+        # Stemmed text of articles in other languages, a pair of fields per language family
+        # (app.search.whoosh.languages); English and unknown-language articles use title/body.
+        **{
+            f"{name}_{fam}": TEXT(analyzer=language_analyzer(fam), phrase=True)
+            for fam in FAMILIES
+            for name in ("title", "body")
+        },
     )
 
 
@@ -151,6 +172,8 @@ class WhooshBackend:
         self.schema = make_schema()
         self._stem = stem_analyzer()
         self._exact = exact_analyzer()
+        self._forms = Forms()
+        self._families: tuple[str, ...] = ("",)  # the language families of the last search
         self._ix: Any = None
         self._pool: list[Searcher] = []
         self._lock = threading.Lock()
@@ -304,12 +327,15 @@ class WhooshBackend:
 
     def _fields(self, doc: IndexDoc) -> dict[str, Any]:
         people = [p for p in doc.people if p]
+        # The stemmed fields of the article's language family ("": title and body, as always).
+        fam = family(doc.language)
+        title, body = ("title", "body") if not fam else (f"title_{fam}", f"body_{fam}")
         return {
             "id": str(doc.id),
             "hash": doc.content_hash,
-            "title": doc.title,
+            title: doc.title,
             "title_exact": doc.title,
-            "body": doc.body,
+            body: doc.body,
             "body_exact": doc.body,
             "source": doc.source or "",
             "people": "\n".join(people),
@@ -319,7 +345,7 @@ class WhooshBackend:
             "language_key": doc.language or "",
             # Index-time field boosts: a derived title still matches `title:` searches but
             # scores like a few body words, not like a headline.
-            "_title_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
+            f"_{title}_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
             "_title_exact_boost": DERIVED_TITLE_BOOST if doc.title_derived else 1.0,
         } | ({"story": doc.story_id or 0} if self._has_story else {})
 
@@ -489,12 +515,12 @@ class WhooshBackend:
         raise SearchUnavailable("the index changed too often to be copied; try again")
 
     def search(self, request: SearchRequest) -> SearchHits:
-        wquery = self._translate(request.query) if request.query is not None else wq.Every()
         sort = request.sort
         if request.query is None and sort == "relevance":
             sort = "newest"
         with self._searcher() as s:
             values = self._values.for_searcher(s)
+            wquery = self._query(request.query, values, request.filters)
             # The same page asked again (the API after the page, back and forward, a facet
             # removed) is answered from memory until the next write.
             key = (
@@ -541,7 +567,9 @@ class WhooshBackend:
             # timeline, and the page in (score, article id) order, the one order a cursor
             # (`after`) continues, whichever way the scores were computed. The term-at-a-time
             # scorer takes nearly every query; Whoosh scores the rest (a lone NOT).
-            scored = score_matches(s, wquery, values.field_norms, self.ranking, self._postings)
+            scored = score_matches(
+                s, wquery, values.field_norms, self.ranking, self._postings, values.average_length
+            )
             if scored is None:
                 hits = sorted((hit.docnum, hit.score) for hit in s.search(wquery, limit=None))
                 scored = Scored(
@@ -584,7 +612,9 @@ class WhooshBackend:
             ids = _date_page(s, values, chosen, request, newest=sort == "newest")
             hits = SearchHits(ids=ids, scores=[None] * len(ids), total=len(chosen))
         else:
-            scored = score_matches(s, wquery, values.field_norms, self.ranking, self._postings)
+            scored = score_matches(
+                s, wquery, values.field_norms, self.ranking, self._postings, values.average_length
+            )
             if scored is None:
                 found = sorted((hit.docnum, hit.score) for hit in s.search(wquery, limit=None))
                 scored = Scored(
@@ -609,9 +639,9 @@ class WhooshBackend:
     ) -> dict[FacetField, dict[str, int]]:
         if not fields:
             return {}
-        wquery = self._translate(query) if query is not None else wq.Every()
         with self._searcher() as s:
             values = self._values.for_searcher(s)
+            wquery = self._query(query, values, filters)
             allowed = _allowed(values, filters)
             if allowed is not None and not len(allowed):
                 return {field: {} for field in fields}
@@ -655,31 +685,50 @@ class WhooshBackend:
         with self._searcher() as s:
             out = {}
             reader = s.reader()
+            families = self._values.for_searcher(s).families()
             for word in words:
-                stems = self._tokens(self._stem, word)
-                # Deleted documents still count until a merge: close enough for weighting.
-                out[word] = int(reader.doc_frequency("body", stems[0])) if stems else 0
+                # Each article is in one family's fields: the counts add up. Deleted documents
+                # still count until a merge: close enough for weighting.
+                count = 0
+                for fam in families:
+                    stems = self._forms.stems(fam, word)
+                    field = f"body_{fam}" if fam else "body"
+                    if len(stems) > 1 and fam == CJK:  # the bigrams of one word: its rarest
+                        count += min(int(reader.doc_frequency(field, t)) for t in stems)
+                    elif stems:
+                        count += int(reader.doc_frequency(field, stems[0]))
+                out[word] = count
         return out
 
     # -- query translation -------------------------------------------------------------------
     def _tokens(self, analyzer: Any, text: str) -> list[str]:
         return [t.text for t in analyzer(text)]
 
-    def _translate(self, node: q.Node) -> Any:
-        translated = self._node(node)
+    def _query(self, node: q.Node | None, values: DocValues, filters: SearchFilters) -> Any:
+        """The Whoosh query for `node`, its words analysed for the language families present
+        in the index, or for the `lang=` languages' families."""
+        if node is None:
+            return wq.Every()
+        # Highlighting, which follows a search, marks the words of every family present.
+        self._families = values.families()
+        families = values.families(filters.languages or None)
+        return self._translate(node, families)
+
+    def _translate(self, node: q.Node, families: tuple[str, ...] = ("",)) -> Any:
+        translated = self._node(node, families)
         if translated is None:
             raise QuerySyntaxError("the query has no searchable words")
         return translated
 
-    def _node(self, node: q.Node) -> Any:
+    def _node(self, node: q.Node, families: tuple[str, ...]) -> Any:
         if isinstance(node, q.Term | q.Phrase):
-            return self._words(node)
+            return self._words(node, families)
         if isinstance(node, q.Prefix):
             return self._prefix(node)
         if isinstance(node, q.Not):
-            child = self._node(node.child)
+            child = self._node(node.child, families)
             return None if child is None else wq.Not(child)
-        children = [c for c in (self._node(c) for c in node.children) if c is not None]
+        children = [c for c in (self._node(c, families) for c in node.children) if c is not None]
         if not children:
             return None
         if isinstance(node, q.Or):
@@ -688,38 +737,21 @@ class WhooshBackend:
             children.insert(0, wq.Every())
         return children[0] if len(children) == 1 else wq.And(children)
 
-    def _words(self, node: q.Term | q.Phrase) -> Any:
-        exact = self._tokens(self._exact, node.text)
-        if not exact:
-            return None
+    def _words(self, node: q.Term | q.Phrase, families: tuple[str, ...]) -> Any:
         if node.field in ("source", "author"):
+            exact = self._tokens(self._exact, node.text)
+            if not exact:
+                return None
             field = "source" if node.field == "source" else "people"
             return wq.Term(field, exact[0]) if len(exact) == 1 else wq.Phrase(field, exact)
-        stems = self._tokens(self._stem, node.text)
-        want_title = node.field in (None, "title")
-        want_body = node.field in (None, "body")
-        title_weight, exact_weight = self.ranking.title_weight, self.ranking.exact_weight
-        if len(exact) == 1:
-            # One word, scored by BM25F over its forms and fields (see WordClauses). The
-            # field's weight rides on each Term's boost.
-            terms: list[wq.Term] = []
-            if want_body:
-                terms += [
-                    wq.Term("body", stems[0]),
-                    wq.Term("body_exact", exact[0], boost=exact_weight),
-                ]
-            if want_title:
-                terms += [
-                    wq.Term("title", stems[0], boost=title_weight),
-                    wq.Term("title_exact", exact[0], boost=title_weight * exact_weight),
-                ]
-            return WordClauses([t for t in terms if t.boost > 0])
-        parts: list[Any] = []
-        if want_body:
-            parts.append(wq.Phrase("body", stems))
-        if want_title:
-            parts.append(wq.Phrase("title", stems, boost=title_weight))
-        return parts[0] if len(parts) == 1 else wq.Or(parts)
+        return words_query(
+            self._forms,
+            node.text,
+            body=node.field in (None, "body"),
+            title=node.field in (None, "title"),
+            families=families,
+            ranking=self.ranking,
+        )
 
     def _prefix(self, node: q.Prefix) -> Any:
         exact = self._tokens(self._exact, node.text)
@@ -745,6 +777,8 @@ class WhooshBackend:
         exact: set[str] = set()
         stems: set[str] = set()
         prefixes: list[str] = []
+        others: dict[str, set[str]] = {}
+        inside: set[str] = set()
         for leaf in q.positive_leaves(query):
             if leaf.field not in (None, "body", "title"):
                 continue
@@ -755,9 +789,22 @@ class WhooshBackend:
             else:
                 exact.update(words)
                 stems.update(self._tokens(self._stem, leaf.text))
+                for fam in self._families:  # the archive's other languages, if any
+                    if fam == CJK:
+                        inside.update(w for w in words if has_cjk(w))
+                    elif fam:
+                        others.setdefault(fam, set()).update(self._forms.stems(fam, leaf.text))
         if not (exact or stems or prefixes):
             return None
-        return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        if not (others or inside):
+            return MarkMatchesFilter(frozenset(exact), frozenset(stems), tuple(prefixes))
+        return LanguagesMarkFilter(
+            frozenset(exact),
+            frozenset(stems),
+            tuple(prefixes),
+            tuple((stem_function(fam), frozenset(found)) for fam, found in others.items()),
+            tuple(sorted(inside)),
+        )
 
     def locate(self, query: q.Node | None, text: str) -> int | None:
         marker = self._marker(query)
@@ -975,7 +1022,9 @@ def _matches(
     cached = values.cached(key)
     if cached is not None:
         return cast(IntArray, cached)
-    scored = score_matches(searcher, wquery, values.field_norms, RANKING, cache)  # scores unused
+    scored = score_matches(  # scores unused
+        searcher, wquery, values.field_norms, RANKING, cache, values.average_length
+    )
     if scored is not None:
         docs = scored.docs.astype(np.uint32)
     else:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from app.search.whoosh.languages import families, family, field_family
 from app.search.whoosh.postings import FloatArray, IntArray
 from app.search.whoosh.scoring import field_lengths
 
@@ -107,6 +108,7 @@ class DocValues:
     languages: list[str] = field(default_factory=list)
     _by_language: dict[str, list[int]] | None = None
     _languages_np: tuple[NDArray[np.int32], list[str]] | None = None
+    _family_docs: Counter[str] | None = None
     stories: array = field(default_factory=lambda: array("I"))
     _story_keys: IntArray | None = None
 
@@ -152,6 +154,37 @@ class DocValues:
         norms = k1 * ((1 - b) + b * lengths / avgfl)
         segment.norms[name] = (params, norms)
         return norms
+
+    def family_docs(self) -> Counter[str]:
+        """Documents (deleted ones until a merge, as Whoosh counts them) per language family
+        (app.search.whoosh.languages.family)."""
+        with self._lock:
+            if self._family_docs is None:
+                found: Counter[str] = Counter()
+                for code, n in Counter(self.languages).items():
+                    found[family(code)] += n
+                self._family_docs = found
+            return self._family_docs
+
+    def families(self, codes: Iterable[str] | None = None) -> tuple[str, ...]:
+        """The families a query is analysed for: those of `codes` (a `lang=` filter), else
+        those present in the index; ("",) for an empty one."""
+        if codes:
+            return families(codes)
+        return tuple(sorted(self.family_docs())) or ("",)
+
+    def average_length(self, searcher: Any, field: str) -> float | None:
+        """A stemmed field's average length over its own family's documents (scoring.Averages);
+        None for other fields and for title/body in an index of one family, where Whoosh's
+        average (over every document) is the same and stays bit for bit what it was."""
+        fam = field_family(field)
+        if fam is None:
+            return None
+        docs = self.family_docs()
+        if fam == "" and set(docs) <= {""}:
+            return None
+        n = docs.get(fam, 0)
+        return float(searcher.field_length(field)) / n if n else None
 
     def story_keys(self) -> IntArray:
         """What folds documents by story: the story id, or for a document without one a key of

@@ -12,7 +12,10 @@ tests/search/test_whoosh_fastindex.py compares the two on real text.
 Imported by the Whoosh backend only.
 
 A stemmer swap stays one line in analysis.stem_analyzer(): the stemming (language or function)
-is read from the analyzer's StemFilter, and each gets its own cache of raw word -> term.
+is read from the analyzer's StemFilter, and each gets its own cache of raw word -> term. The
+per-language fields (languages.py) take this path the same way: their StemFilter holds a
+SnowballStem, equal per language, so each language has one word cache. The CJK bigram fields
+keep Whoosh's own path.
 """
 
 from __future__ import annotations

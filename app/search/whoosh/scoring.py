@@ -38,6 +38,9 @@ _NOT_SCORE = 1.0
 # (segment reader, segment index, field, (1.0, b, average length)) -> per document
 # (1 - b) + b * length / average length, the length part of BM25's denominator.
 Norms = Callable[[Any, int, str, tuple[float, float, float]], FloatArray]
+# (searcher, field) -> the field's average length over the documents that can have it (a
+# language's own fields: that language's articles); None: Whoosh's, over every document.
+Averages = Callable[[Any, str], float | None]
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def score_matches(
     norms: Norms,
     ranking: Ranking,
     cache: PostingCache | None = None,
+    averages: Averages | None = None,
 ) -> Scored | None:
     """Every document matching `wquery` with its score, by global document number; None when
     the query is not `supported`. `norms` gives a segment's length parts (see Norms); `cache`
@@ -135,7 +139,8 @@ def score_matches(
     for index, (reader, offset) in enumerate(searcher.reader().leaf_readers()):
         if reader.segment() is None:  # the reader of an empty index
             continue
-        found = _Segment(searcher, reader, index, norms, ranking, cache).score(wquery, None)
+        segment = _Segment(searcher, reader, index, norms, ranking, cache, averages)
+        found = segment.score(wquery, None)
         docs.append(found.docs + offset)
         scores.append(found.scores)
     if not docs:
@@ -152,8 +157,10 @@ class _Segment:
         norms: Norms,
         ranking: Ranking,
         cache: PostingCache,
+        averages: Averages | None = None,
     ) -> None:
         self.searcher = searcher
+        self.averages = averages
         self.reader = reader
         self.index = index
         self.norms = norms
@@ -234,16 +241,21 @@ class _Segment:
     def idf(self, terms: list[tuple[str, str]]) -> float:
         """`Ranking.idf` of a word over the whole index, counting the articles that have it as
         the commonest of its (field, form) `terms` (a stemmed field holds every article the
-        exact form is in)."""
+        exact form is in). The stemmed fields of different languages ("body", "body_de") hold
+        different articles: their counts add up."""
         parent = self.searcher.get_parent()
-        n = max(parent.doc_frequency(field, text) for field, text in terms)
-        return self.ranking.idf(parent.doc_count_all(), n)
+        counts: dict[str, int] = {}
+        for field, text in terms:
+            group = field if field.endswith("_exact") else field.partition("_")[0]
+            counts[group] = counts.get(group, 0) + parent.doc_frequency(field, text)
+        return self.ranking.idf(parent.doc_count_all(), max(counts.values()))
 
     def length_parts(self, field: str) -> FloatArray:
         """(1 - b) + b * length / average length of `field`, per document of the segment."""
         ranking = self.ranking
         b = ranking.b_title if field.startswith("title") else ranking.b_body
-        avgfl = self.searcher.avg_field_length(field) or 1
+        own = self.averages(self.searcher, field) if self.averages else None
+        avgfl = own or self.searcher.avg_field_length(field) or 1
         return self.norms(self.reader, self.index, field, (1.0, b, avgfl))
 
     def _live(self, ids: IntArray) -> IntArray | None:
