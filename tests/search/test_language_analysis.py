@@ -3,8 +3,8 @@ stores its terms. Inflected forms per language (Snowball), words inside Chinese 
 runs of characters (bigrams), accents folded, a mixed archive with and without `lang=`, and real
 German and Japanese pages from ../shared/corpora.
 
-Runs on the backends listed in ANALYSING (the contract fixture's names); PostgreSQL joins when
-its per-language `tsvector` lands (issue 19, item 3).
+Runs on every backend of the contract fixture: Whoosh, PostgreSQL, and PostgreSQL partitioned
+(tests/search/test_language_analysis_postgres.py adds the PostgreSQL-only cases).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.factories import add, make_item
 from tests.multilingual import fixtures, items
 from tests.search.test_search_contract import backend_archive  # noqa: F401  (the fixture)
 
-ANALYSING = ["whoosh"]
+ANALYSING = ["whoosh", "postgres", "postgres-partitioned"]
 pytestmark = pytest.mark.parametrize("backend_archive", ANALYSING, indirect=True)
 
 TITLES = {f.title: f for f in fixtures()}
