@@ -196,8 +196,15 @@ def index_disagreement(archive: Archive) -> str | None:
     return None
 
 
+_REBUILDING = "the search index is being rebuilt from the database"
+
+
 def _rebuild_message(reason: str) -> str:
-    return f"the search index is being rebuilt from the database ({reason}); try again shortly"
+    # A process already holding its searches sees its own message as the index's state: say
+    # it once, not nested inside itself.
+    if reason.startswith(_REBUILDING):
+        return reason
+    return f"{_REBUILDING} ({reason}); try again shortly"
 
 
 def hold_if_disagreeing(archive: Archive) -> str | None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.archive import open_archive
 from app.config import Settings
 from app.main import create_app
-from app.services.index_sync import index_disagreement
+from app.services.index_sync import hold_if_disagreeing, index_disagreement
 from tests.factories import add, make_item
 
 
@@ -71,3 +71,20 @@ def test_searches_answer_503_while_held(settings: Settings) -> None:
         health = client.get("/api/v1/health")
         assert health.status_code == 503
         assert health.json()["problems"][0]["code"] == "index_rebuilding"
+
+
+def test_a_held_archive_states_its_reason_once(settings: Settings) -> None:
+    """The server holds searches at start-up and checks again before rebuilding: the second look
+    sees its own hold, and the message must not nest inside itself."""
+    fill(settings)
+    archive = open_archive(settings)
+    try:
+        archive.search.clear()
+        hold_if_disagreeing(archive)
+        hold_if_disagreeing(archive)
+        detail = archive.search.health().detail or ""
+        assert detail.count("being rebuilt") == 1, detail
+        assert "holds 0 of the database's 40 articles" in detail
+    finally:
+        archive.search.hold(None)
+        archive.close()
