@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from app.archive import Archive, open_archive
+from app.archive import Archive, WriteBusy, open_archive
 from app.config import Settings
 from app.ingest.undated import UndatedFiles
 
@@ -54,7 +54,18 @@ def _open(ctx: click.Context) -> Archive:
     return archive
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command: an archive another writer holds past the timeout is one error line naming
+    the reason (exit 1), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except WriteBusy as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from app.archive import open_archive
 from app.cli.commands import main
 from app.config import Settings
 from tests.conftest import SEED
@@ -353,3 +354,17 @@ def test_retitle_rederives_derived_headlines_only(settings: Settings) -> None:
         archive.close()
     assert "changed 0 derived" in run(settings, "retitle").output
     assert run(settings, "check").exit_code == 0
+
+
+def test_a_busy_archive_is_one_error_line_not_a_traceback(settings: Settings) -> None:
+    holder = open_archive(settings)  # another writer: its own lock handle
+    try:
+        with holder.write_lock():
+            result = CliRunner(env={"NEWSARCHIVE_WRITE_LOCK_TIMEOUT": "0.2"}).invoke(
+                main, ["--data-dir", str(settings.data_dir), "reindex"]
+            )
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "Error: another writer has held the archive" in result.output
+    assert "Traceback" not in result.output
