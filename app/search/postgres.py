@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 from sqlalchemy import (
@@ -51,7 +51,7 @@ from app.search.base import (
     SearchRequest,
     StoryField,
 )
-from app.search.postgres_story_counts import count_stories
+from app.search.postgres_counts import count_values
 from app.search.query import QuerySyntaxError
 
 # Constants, never user input: the configurations created by the migration.
@@ -309,49 +309,9 @@ class PostgresBackend:
         langs = self._languages(filters) if query is not None else ()
         condition = self._condition(query, langs) if query is not None else true()
         where = and_(condition, *self._filters(filters))
-        out: dict[FacetField, dict[str, int]] = {}
         with self._searching() as conn:
-            for field in fields:
-                key: Any
-                if field == "source":
-                    key = func.lower(Article.source)
-                    stmt = select(key, func.count(Article.id)).where(
-                        where, Article.source.is_not(None)
-                    )
-                elif field == "author":
-                    key = func.lower(ArticlePerson.name)
-                    # An article counts once per distinct name, whatever its roles.
-                    stmt = (
-                        select(key, func.count(func.distinct(Article.id)))
-                        .join(ArticlePerson, ArticlePerson.article_id == Article.id)
-                        .where(where)
-                    )
-                elif field == "language":
-                    key = Article.language
-                    stmt = select(key, func.count(Article.id)).where(
-                        where, Article.language.is_not(None)
-                    )
-                elif field in ("no_source", "no_author"):
-                    # An empty source is none, as in Whoosh (which stores a missing one as "").
-                    none = (
-                        or_(Article.source.is_(None), Article.source == "")
-                        if field == "no_source"
-                        else ~select(ArticlePerson.article_id)
-                        .where(ArticlePerson.article_id == Article.id)
-                        .exists()
-                    )
-                    count = conn.execute(select(func.count(Article.id)).where(where, none))
-                    out[field] = {"": int(count.scalar_one())}
-                    continue
-                else:
-                    key = Article.published
-                    stmt = select(key, func.count(Article.id)).where(where)
-                rows = conn.execute(stmt.group_by(key)).all()
-                if field == "day":
-                    out[field] = {r[0].isoformat(): int(r[1]) for r in rows}
-                else:
-                    out[field] = {" ".join(str(r[0]).split()): int(r[1]) for r in rows if r[0]}
-        return out
+            counts = count_values(conn, where, fields, stories=False)
+        return cast(dict[FacetField, dict[str, int]], counts)
 
     def story_counts(
         self, query: q.Node | None, filters: SearchFilters, *, fields: tuple[StoryField, ...]
@@ -361,7 +321,9 @@ class PostgresBackend:
         langs = self._languages(filters) if query is not None else ()
         condition = self._condition(query, langs) if query is not None else true()
         with self._searching() as conn:
-            return count_stories(conn, and_(condition, *self._filters(filters)), fields)
+            return count_values(
+                conn, and_(condition, *self._filters(filters)), fields, stories=True
+            )
 
     def doc_frequencies(self, words: list[str]) -> dict[str, int]:
         out = {word: 0 for word in words}

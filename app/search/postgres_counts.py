@@ -1,9 +1,11 @@
-"""Counts by story (count=stories) on PostgreSQL: COUNT(DISTINCT story) per value, the story
-being the story id or, for an article without one, the article's own id (postgres_fold.story_key,
-the key search results fold by)."""
+"""Counts per facet value and date bucket on PostgreSQL, of articles (facets) or of stories
+(count=stories: the story id or, for an article without one, the article's own id,
+postgres_fold.story_key, the key search results fold by). One grouping for both units, so the
+two can never disagree about what a value is."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
@@ -18,11 +20,16 @@ from app.search.postgres_fold import story_key
 _DATE_FORMAT = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 
 
-def count_stories(
-    conn: Connection, where: ColumnElement[bool], fields: tuple[StoryField, ...]
+def count_values(
+    conn: Connection,
+    where: ColumnElement[bool],
+    fields: Sequence[StoryField],
+    *,
+    stories: bool,
 ) -> dict[StoryField, dict[str, int]]:
-    """For each field, distinct stories of the matches (`where`) per value."""
-    stories = func.count(func.distinct(story_key()))
+    """For each field, the matches (`where`) per value: distinct articles (an author counted
+    once per article whatever their roles), or distinct stories."""
+    counted = func.count(func.distinct(story_key() if stories else Article.id))
     out: dict[StoryField, dict[str, int]] = {}
     for field in fields:
         key: Any
@@ -34,24 +41,24 @@ def count_stories(
                 .where(ArticlePerson.article_id == Article.id)
                 .exists()
             )
-            out[field] = {"": int(conn.execute(select(stories).where(where, none)).scalar_one())}
+            out[field] = {"": int(conn.execute(select(counted).where(where, none)).scalar_one())}
             continue
         if field == "source":
             key = func.lower(Article.source)
-            stmt = select(key, stories).where(where, Article.source.is_not(None))
+            stmt = select(key, counted).where(where, Article.source.is_not(None))
         elif field == "author":
             key = func.lower(ArticlePerson.name)
             stmt = (
-                select(key, stories)
+                select(key, counted)
                 .join(ArticlePerson, ArticlePerson.article_id == Article.id)
                 .where(where)
             )
         elif field == "language":
             key = Article.language
-            stmt = select(key, stories).where(where, Article.language.is_not(None))
+            stmt = select(key, counted).where(where, Article.language.is_not(None))
         else:
             key = cast(func.to_char(Article.published, _DATE_FORMAT[field]), String)
-            stmt = select(key, stories).where(where, Article.published.is_not(None))
+            stmt = select(key, counted).where(where, Article.published.is_not(None))
         rows = conn.execute(stmt.group_by(key)).all()
         if field in _DATE_FORMAT:
             out[field] = {str(r[0]): int(r[1]) for r in rows}
