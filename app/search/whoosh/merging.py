@@ -98,6 +98,11 @@ def plan_merge(segments: list[Any]) -> list[Any]:
     return []
 
 
+def merge_due(ix: Any) -> bool:
+    """Whether the background merge has work (cheap: reads the table of contents)."""
+    return bool(plan_merge(_read_toc(ix).segments))
+
+
 class _Snapshot:
     """What SegmentWriter asks of an index, with another storage: the merged segment is
     written into a folder of its own, where no commit's clean-up deletes it half-written."""
