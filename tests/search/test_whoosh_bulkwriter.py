@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from app.search.base import IndexDoc
 from app.search.whoosh import bulkwriter
@@ -64,7 +64,13 @@ def _docs(count: int | None = None) -> list[IndexDoc]:
 
 
 def _build(
-    path: Path, make: Callable[..., Any], docs: list[IndexDoc], before: Sequence[IndexDoc] = ()
+    path: Path,
+    make: Callable[..., Any],
+    docs: list[IndexDoc],
+    before: Sequence[IndexDoc] = (),
+    deleted: Sequence[int] = (),
+    *,
+    pool_ok: bool = True,
 ) -> dict[str, bytes]:
     """One segment written by `make` (non-compound, so its files can be compared), after an
     optional first segment of `before` that it merges in; {extension: file bytes}."""
@@ -76,9 +82,6 @@ def _build(
         for doc in before:
             first.add_document(**backend._fields(doc))
         first.commit()
-    writer = make(ix, compound=False)
-    for doc in docs:
-        writer.add_document(**backend._fields(doc))
 
     def merge_all(w: Any, segments: list[Any]) -> list[Any]:
         for segment in segments:
@@ -87,7 +90,16 @@ def _build(
             reader.close()
         return []
 
-    writer.commit(mergetype=merge_all if before else None)
+    with pytest.MonkeyPatch.context() as m:
+        if not pool_ok:  # the bulk path must not fall back to Whoosh's pool unnoticed
+            m.setattr(PostingPool, "add", _no_pool)
+        writer = make(ix, compound=False)
+        for docnum in deleted:  # in the first segment: left out of the merged one
+            writer.delete_document(docnum)
+        for doc in docs:
+            writer.add_document(**backend._fields(doc))
+        writer.commit(mergetype=merge_all if before else None)
+
     segment = ix._read_toc().segments[-1]
     backend.close()
     prefix = segment.segment_id()
@@ -96,9 +108,20 @@ def _build(
     }
 
 
-def _same_files(tmp_path: Path, docs: list[IndexDoc], before: Sequence[IndexDoc] = ()) -> None:
-    expected = _build(tmp_path / "whoosh", SegmentWriter, docs, before)
-    got = _build(tmp_path / "bulk", BulkSegmentWriter, docs, before)
+def _no_pool(self: Any, item: Any) -> None:
+    raise AssertionError(f"posting sent to Whoosh's pool: {item!r}")
+
+
+def _same_files(
+    tmp_path: Path,
+    docs: list[IndexDoc],
+    before: Sequence[IndexDoc] = (),
+    deleted: Sequence[int] = (),
+    *,
+    pool_ok: bool = False,
+) -> None:
+    expected = _build(tmp_path / "whoosh", SegmentWriter, docs, before, deleted)
+    got = _build(tmp_path / "bulk", BulkSegmentWriter, docs, before, deleted, pool_ok=pool_ok)
     assert {".trm", ".pst"} <= expected.keys()
     assert got.keys() == expected.keys()
     for ext in expected:
@@ -113,12 +136,23 @@ def test_a_batch_spilled_into_whooshs_pool_writes_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulkwriter, "MAX_POSTINGS", 2_000)  # spills after a few documents
-    _same_files(tmp_path, _docs())
+    _same_files(tmp_path, _docs(), pool_ok=True)
 
 
-def test_merged_segments_take_whooshs_path_with_the_same_result(tmp_path: Path) -> None:
+def test_a_merged_segment_is_written_the_same(tmp_path: Path) -> None:
     docs = _docs()
     _same_files(tmp_path, docs[40:], before=docs[:40])
+
+
+def test_a_merged_segment_with_deletions_is_written_the_same(tmp_path: Path) -> None:
+    docs = _docs()
+    # Document 0 is the only one holding some terms: they must vanish, not stay empty.
+    _same_files(tmp_path, docs[40:], before=docs[:40], deleted=[0, 3, 4, 39])
+
+
+def test_a_merge_alone_is_written_the_same(tmp_path: Path) -> None:
+    docs = _docs()
+    _same_files(tmp_path, [], before=docs, deleted=[1, 2])
 
 
 def test_a_document_that_fails_leaves_no_postings(tmp_path: Path) -> None:

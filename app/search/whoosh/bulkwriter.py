@@ -11,10 +11,14 @@ postings; at the commit each term's blocks go straight to whoosh3's block writer
 (`W3PostingsWriter._write_block`), so the files are those Whoosh writes itself, byte for
 byte (tests/search/test_whoosh_bulkwriter.py compares them).
 
-Anything else takes Whoosh's own path: postings from merged segments (`add_reader` fills the
-pool), a batch too big to hold in memory (then spilled into the pool, which sorts on disk),
-another codec, or fields with spelling words or term vectors. Imported by the Whoosh backend
-only.
+Segments merged into the writer (`add_reader`: a commit's small merge, the background merge)
+are not poured into the pool either: their postings are read a term at a time at the commit
+(segment_postings.py) and written the same way, and their field lengths are read once per
+field rather than through a file-existence check per document and field.
+
+Anything else takes Whoosh's own path: a reader of another kind, a batch too big to hold in
+memory (then spilled into the pool, which sorts on disk), another codec, or fields with
+spelling words or term vectors. Imported by the Whoosh backend only.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+from app.search.whoosh.segment_postings import Posting, SourceSegment
 
 # Postings held in memory before the rest of a batch goes through Whoosh's pool: a Reuters
 # article has ~190, so about 8,000 articles (~150 MB of small tuples), more than a catch-up
 # batch (5,000); a rebuild's bigger batches spill the rest.
 MAX_POSTINGS = 1_500_000
 
-# One posting as gathered: (document number, weight, encoded value or None).
-Gathered = tuple[int, float, bytes | None]
+Gathered = Posting  # (document number, weight, encoded value or None)
 
 
 def _stored_length(length: int) -> int | None:
@@ -54,6 +60,7 @@ class BulkSegmentWriter(SegmentWriter):
         # field -> document number -> field length as stored (None: none stored)
         self._lengths: dict[str, dict[int, int | None]] = {}
         self._count = 0
+        self._sources: list[SourceSegment] = []  # segments added by add_reader
         self._bulk = (
             type(self.codec) is W3Codec
             and self.codec._inlinelimit <= 1  # postings are never inlined in the term table
@@ -135,6 +142,52 @@ class BulkSegmentWriter(SegmentWriter):
         for lengths in self._lengths.values():
             lengths.pop(docnum, None)
 
+    def write_per_doc(self, fieldnames: Any, reader: Any) -> Any:
+        perdoc = getattr(reader, "_perdoc", reader)  # a PerDocumentReader itself (multiproc)
+        if not self._bulk or not hasattr(perdoc, "doc_field_length_reader"):
+            return super().write_per_doc(fieldnames, reader)
+        # SegmentWriter.write_per_doc, with each field's length reader looked up once (Whoosh
+        # checks the column file exists per document and field: a quarter of a merge).
+        schema = self.schema
+        docmap: dict[int, int] | None = {} if reader.has_deletions() else None
+        pdw = self.perdocwriter
+        cols = {}
+        for fieldname in fieldnames:
+            coltype = schema[fieldname].column_type
+            if coltype and reader.has_column(fieldname):
+                creader = reader.column_reader(fieldname, coltype)
+                if isinstance(creader, columns.TranslatingColumnReader):
+                    creader = creader.raw_column()
+                cols[fieldname] = creader
+        length_of: dict[str, Any] = {}
+        for docnum, stored in reader.iter_docs():
+            if docmap is not None:
+                docmap[docnum] = self.docnum
+            pdw.start_doc(self.docnum)
+            for fieldname in fieldnames | {s for s in stored if s in schema}:
+                fieldobj = schema[fieldname]
+                get = length_of.get(fieldname)
+                if get is None:
+                    get = length_of[fieldname] = perdoc.doc_field_length_reader(fieldname)
+                length = get(docnum)
+                pdw.add_field(fieldname, fieldobj, stored.get(fieldname), length)
+                if length:
+                    self._lengths.setdefault(fieldname, {})[self.docnum] = _stored_length(length)
+                if fieldobj.vector and reader.has_vector(docnum, fieldname):
+                    v = reader.vector(docnum, fieldname, fieldobj.vector)
+                    pdw.add_vector_matcher(fieldname, fieldobj, v)
+                if fieldname in cols:
+                    pdw.add_column_value(fieldname, fieldobj.column_type, cols[fieldname][docnum])
+            pdw.finish_doc()
+            self.docnum += 1
+        return docmap
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        if self._bulk and SourceSegment.readable(reader):
+            self._sources.append(SourceSegment(reader, startdoc, docmap))
+        else:
+            super().add_postings_to_pool(reader, startdoc, docmap)
+
     def _spill(self) -> None:
         """Hand everything gathered to Whoosh's pool; its path does the rest of the batch."""
         add = self.pool.add
@@ -142,21 +195,40 @@ class BulkSegmentWriter(SegmentWriter):
             for tbytes, posts in terms.items():
                 for docnum, weight, vbytes in posts:
                     add((fieldname, tbytes, docnum, weight, vbytes))
+        for source in self._sources:
+            reader = source.reader
+            if reader is None:
+                source.open()
+            try:
+                super().add_postings_to_pool(source.reader, source.startdoc, source.docmap)
+            finally:
+                source.close()
         self._gathered.clear()
         self._lengths.clear()
+        self._sources.clear()
         self._bulk = False
 
     def _flush_segment(self) -> None:
-        if self.pool.current or self.pool.runs:  # merged segments' postings: Whoosh sorts all
-            self._spill()
-        if not self._bulk or type(self.fieldwriter) is not W3FieldWriter:
-            super()._flush_segment()
-            return
-        self.perdocwriter.close()
-        write_fields(self.fieldwriter, self.schema, self._gathered, self._lengths)
-        self.fieldwriter.close()
+        try:
+            if not all(source.open() for source in self._sources):
+                self._spill()
+            if self.pool.current or self.pool.runs:  # postings of other readers: Whoosh's path
+                self._spill()
+            if not self._bulk or type(self.fieldwriter) is not W3FieldWriter:
+                self._spill()
+                super()._flush_segment()
+                return
+            self.perdocwriter.close()
+            write_fields(
+                self.fieldwriter, self.schema, self._gathered, self._lengths, self._sources
+            )
+            self.fieldwriter.close()
+        finally:
+            for source in self._sources:
+                source.close()
         self._gathered.clear()
         self._lengths.clear()
+        self._sources.clear()
 
 
 def write_fields(
@@ -164,26 +236,42 @@ def write_fields(
     schema: Any,
     gathered: dict[str, dict[bytes, list[Gathered]]],
     lengths: dict[str, dict[int, int | None]],
+    sources: list[SourceSegment] = (),  # type: ignore[assignment]
 ) -> None:
     """Write every field's terms and posting blocks through a W3FieldWriter, in the order
-    Whoosh's sorted pool gives them (field name, then term bytes)."""
-    for fieldname in sorted(gathered):
-        terms = gathered[fieldname]
-        if not terms:
-            continue
-        fw.start_field(fieldname, schema[fieldname])
-        pw = fw._postwriter
-        limit = pw._blocklimit
+    Whoosh's sorted pool gives them (field name, then term bytes); a term's postings from the
+    added documents and from each merged segment are joined in document order."""
+    names = set(gathered) | {name for s in sources for name in s.terms if name in schema}
+    for fieldname in sorted(names):
+        own = gathered.get(fieldname, {})
+        theirs = [(s, s.terms[fieldname]) for s in sources if s.terms.get(fieldname)]
+        keys = set(own).union(*(table for _, table in theirs))
+        pw: Any = None
         field_lengths = lengths.get(fieldname, {})
-        for tbytes in sorted(terms):
-            posts = terms[tbytes]
+        for tbytes in sorted(keys):
+            chunks = [own[tbytes]] if tbytes in own else []
+            for source, table in theirs:
+                valbytes = table.get(tbytes)
+                if valbytes is not None and (found := source.postings(fieldname, valbytes)):
+                    chunks.append(found)
+            if not chunks:  # every posting of a merged segment's term was deleted
+                continue
+            if len(chunks) == 1:
+                posts = chunks[0]
+            else:  # each chunk is one source's documents: a range of its own
+                chunks.sort(key=lambda c: c[0][0])
+                posts = [p for chunk in chunks for p in chunk]
+            if pw is None:
+                fw.start_field(fieldname, schema[fieldname])
+                pw = fw._postwriter
+            limit = pw._blocklimit
             fw.start_term(tbytes)
             for start in range(0, len(posts), limit):
-                block = posts[start : start + limit]
-                _fill_block(pw, block, field_lengths)
+                _fill_block(pw, posts[start : start + limit], field_lengths)
                 pw._write_block(last=start + limit >= len(posts))
             fw.finish_term()
-        fw.finish_field()
+        if pw is not None:
+            fw.finish_field()
 
 
 def _fill_block(pw: Any, block: list[Gathered], lengths: dict[int, int | None]) -> None:
