@@ -7,9 +7,9 @@ posting; `add_posting`'s assertions again): ~60 % of indexing a Reuters batch (c
 docs/performance.md, "Issue 14, import profile"). Here a batch's postings are gathered per
 field and term in memory as the documents come (document numbers arrive in order, so each
 term's list is already sorted), with each document's field length known from its own
-postings; at the commit each term's blocks go straight to whoosh3's block writer
-(`W3PostingsWriter._write_block`), so the files are those Whoosh writes itself, byte for
-byte (tests/search/test_whoosh_bulkwriter.py compares them).
+postings; at the commit each term's blocks are encoded as whoosh3's block writer encodes
+them (postblocks.py), so the files are those Whoosh writes itself, byte for byte
+(tests/search/test_whoosh_bulkwriter.py compares them).
 
 Segments merged into the writer (`add_reader`: a commit's small merge, the background merge)
 are not poured into the pool either: their postings are read a term at a time at the commit
@@ -23,7 +23,6 @@ spelling words or term vectors. Imported by the Whoosh backend only.
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
 from whoosh import columns
@@ -31,6 +30,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from app.search.whoosh.postblocks import write_term
 from app.search.whoosh.segment_postings import Posting, SourceSegment
 
 # Postings held in memory before the rest of a batch goes through Whoosh's pool: a Reuters
@@ -246,7 +246,7 @@ def write_fields(
         own = gathered.get(fieldname, {})
         theirs = [(s, s.terms[fieldname]) for s in sources if s.terms.get(fieldname)]
         keys = set(own).union(*(table for _, table in theirs))
-        pw: Any = None
+        started = False
         field_lengths = lengths.get(fieldname, {})
         for tbytes in sorted(keys):
             chunks = [own[tbytes]] if tbytes in own else []
@@ -261,28 +261,9 @@ def write_fields(
             else:  # each chunk is one source's documents: a range of its own
                 chunks.sort(key=lambda c: c[0][0])
                 posts = [p for chunk in chunks for p in chunk]
-            if pw is None:
+            if not started:
                 fw.start_field(fieldname, schema[fieldname])
-                pw = fw._postwriter
-            limit = pw._blocklimit
-            fw.start_term(tbytes)
-            for start in range(0, len(posts), limit):
-                _fill_block(pw, posts[start : start + limit], field_lengths)
-                pw._write_block(last=start + limit >= len(posts))
-            fw.finish_term()
-        if pw is not None:
+                started = True
+            write_term(fw, tbytes, posts, field_lengths)
+        if started:
             fw.finish_field()
-
-
-def _fill_block(pw: Any, block: list[Gathered], lengths: dict[int, int | None]) -> None:
-    """Set a W3PostingsWriter's block buffer as `add_posting` would have, one call per block."""
-    ids = [p[0] for p in block]
-    weights = [p[1] for p in block]
-    pw._ids = array("I", ids)
-    pw._weights = array("f", weights)
-    pw._values = [p[2] for p in block if p[2]]
-    # add_posting keeps the largest weight as given (not as the float32 stored), from 0.
-    pw._maxweight = max(0, max(weights))
-    known = [n for n in map(lengths.get, ids) if n]
-    pw._minlength = min(known) if known else None
-    pw._maxlength = max(known) if known else 0
