@@ -15,7 +15,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import PostingPool, SegmentWriter
 
 from app.search.base import IndexDoc
-from app.search.whoosh import bulkwriter
+from app.search.whoosh import bulkwriter, fastindex
 from app.search.whoosh.backend import WhooshBackend, make_schema
 from app.search.whoosh.bulkwriter import BulkSegmentWriter
 from app.search.whoosh.fastindex import install
@@ -75,6 +75,11 @@ def _build(
     """One segment written by `make` (non-compound, so its files can be compared), after an
     optional first segment of `before` that it merges in; {extension: file bytes}."""
     install()
+    # Fresh analysis plans, so that none is dropped half way (fastindex keeps 1,024; a whole
+    # test run makes more): a plan shares the encoded value of a lone position between
+    # postings, and pickle writes a shared object once, so the bytes (not what they decode
+    # to) depend on it, in Whoosh's writer as in ours.
+    fastindex._plans.clear()
     backend = WhooshBackend(path)  # creates the index, gives the field values
     ix = backend._index()
     if before:
