@@ -58,6 +58,7 @@ from app.search.whoosh.analysis import (
     stem_analyzer,
 )
 from app.search.whoosh.buffers import install as read_segments_in_place
+from app.search.whoosh.bulkwriter import BulkSegmentWriter
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
@@ -308,7 +309,7 @@ class WhooshBackend:
 
     @contextmanager
     def _writer(self) -> Iterator[IndexWriter]:
-        writer = self._index().writer(timeout=self.writer_timeout, delay=0.05)
+        writer = BulkSegmentWriter(self._index(), timeout=self.writer_timeout, delay=0.05)
         try:
             yield writer
         except BaseException:
