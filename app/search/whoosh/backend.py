@@ -148,6 +148,15 @@ def source_key(source: str | None) -> str:
     return " ".join((source or "").split()).casefold()
 
 
+def _merge_here(path: Path, timeout: float) -> int:
+    """The background merge, in the process that calls it (a merge process's work)."""
+    backend = WhooshBackend(path, writer_timeout=timeout)
+    try:
+        return backend.merge_segments()
+    finally:
+        backend.close()
+
+
 class WhooshBackend:
     """SearchBackend over a Whoosh index folder."""
 
@@ -416,7 +425,7 @@ class WhooshBackend:
         if separate_process:
             if not merge_due(self._index()):
                 return 0
-            return merge_in_child(self.path, timeout=self.writer_timeout, stop=stop)
+            return merge_in_child(_merge_here, self.path, timeout=self.writer_timeout, stop=stop)
         return merge_segments(
             self._index(),
             self.path,

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -25,14 +26,22 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 
 
-def merge_in_child(index_path: Path, *, timeout: float, stop: threading.Event | None) -> int:
-    """Run the background merge of the index at `index_path` in a new process and wait for it
-    (or stop it when `stop` is set); the segments it merged away."""
+# What the child runs: merge the index at the path (write lock timeout given), return the
+# segments merged away. The backend passes its own, so this module never imports it.
+Merge = Callable[[Path, float], int]
+
+
+def merge_in_child(
+    merge: Merge, index_path: Path, *, timeout: float, stop: threading.Event | None
+) -> int:
+    """Run `merge` on the index at `index_path` in a new process and wait for it (or stop it
+    when `stop` is set); the segments it merged away. `merge` must be a module-level function
+    (the child imports it by name)."""
     context = multiprocessing.get_context("spawn")  # never fork a threaded server worker
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
         target=_merge_main,
-        args=(str(index_path), timeout, os.getpid(), send),
+        args=(merge, str(index_path), timeout, os.getpid(), send),
         name="index-merge",
         daemon=True,
     )
@@ -54,13 +63,11 @@ def merge_in_child(index_path: Path, *, timeout: float, stop: threading.Event | 
         receive.close()
 
 
-def _merge_main(index_path: str, timeout: float, parent_pid: int, send: Connection) -> None:
+def _merge_main(
+    merge: Merge, index_path: str, timeout: float, parent_pid: int, send: Connection
+) -> None:
     exit_with_parent(parent_pid)
-    from app.search.whoosh.backend import WhooshBackend  # the backend imports this module
-
-    backend = WhooshBackend(Path(index_path), writer_timeout=timeout)
     try:
-        send.send(backend.merge_segments())
+        send.send(merge(Path(index_path), timeout))
     finally:
-        backend.close()
         send.close()
