@@ -15,6 +15,7 @@ are not copies of each other), so it does not depend on the order articles came 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -31,6 +32,7 @@ from app.archive import Archive
 from app.models import Article, IndexOutbox, StoryBand
 from app.services.index_sync import drain_outbox
 from app.services.near_copies import SHINGLE_WORDS, near_duplicates, shingles
+from app.services.pg_bulk import copy_rows
 
 # 32 bands of 3 rows: a pair with Jaccard s becomes a candidate with probability
 # 1 - (1 - s^3)^32: 0.99 at s = 0.5, 0.93 at 0.43 (a 0.9-contained copy half the other's
@@ -62,9 +64,16 @@ def _shingle_bytes(text: str) -> list[bytes]:
     ]
 
 
+@functools.cache
+def _empty() -> MinHash:
+    # Its permutations are drawn from the fixed seed once per process and shared by its copies:
+    # drawing them for every MinHash was 15 % of a signature's time (same values, same sketch).
+    return MinHash(num_perm=NUM_PERM, seed=_SEED)
+
+
 def signature(text: str) -> bytes:
     """The text's MinHash signature (NUM_PERM uint32 values, little-endian)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    minhash = _empty().copy()
     runs = _shingle_bytes(text)
     if runs:
         minhash.update_batch(runs)
@@ -111,11 +120,29 @@ class Assigned:
     moved: list[int]
 
 
+@dataclass
+class Plan:
+    """Story ids decided for new articles before anything is written: their signatures and
+    band keys, and the older stories they join into one (old story id -> the one it joins)."""
+
+    stories: dict[int, int]
+    signatures: dict[int, bytes]
+    keys: dict[int, list[int]]
+    merged: dict[int, int]
+
+
 def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
     """Give these stored articles (id, body) signatures, band keys and story ids, in id order.
     A story is a connected group: an article that is a copy of articles in two stories joins
     them into the older one (a wire text and two differently cut copies of it). Runs in the
     caller's transaction."""
+    decided = plan(session, articles)
+    return Assigned(decided.stories, write(session, decided, rows=True))
+
+
+def plan(session: Session, articles: Sequence[tuple[int, str]]) -> Plan:
+    """Decide the story ids of articles (id, body) with their ids given, reading only: the
+    articles need not be stored yet (the bulk import writes their story ids with the rows)."""
     todo = sorted(articles)
     sigs = {i: signature(body) for i, body in todo}
     keys = {i: band_keys(sig) for i, sig in sigs.items()}
@@ -181,23 +208,35 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
         known[article_id] = mine
         for key in keys[article_id]:
             buckets[key][mine.story].append(article_id)
-    stories = {i: resolve(known[i].story) for i, _ in todo}
+    return Plan(
+        stories={i: resolve(known[i].story) for i, _ in todo},
+        signatures=sigs,
+        keys=keys,
+        merged={old: resolve(old) for old in merged},
+    )
+
+
+def write(session: Session, decided: Plan, *, rows: bool) -> list[int]:
+    """Store a plan: the older articles of merged stories moved, the new articles' band keys
+    and, with `rows`, their story ids and signatures (without: the rows were stored with
+    them). Returns the older articles whose story id changed (to re-index)."""
+    new = sorted(decided.stories)
     moved: list[int] = []
-    for old in sorted(merged):
+    for old, into in sorted(decided.merged.items()):
         ids = [
             i
             for i in session.scalars(select(Article.id).where(Article.story_id == old))
-            if i not in bodies
+            if i not in decided.stories
         ]
         if ids:
             session.execute(
                 update(Article)
-                .where(Article.story_id == old, Article.id.not_in(list(bodies)))
-                .values(story_id=resolve(old), updated_at=Article.updated_at)
+                .where(Article.story_id == old, Article.id.not_in(new))
+                .values(story_id=into, updated_at=Article.updated_at)
                 .execution_options(synchronize_session=False)
             )
             moved += ids
-    if todo:
+    if rows and new:
         table = cast(Table, Article.__table__)
         session.execute(
             table.update()
@@ -207,13 +246,17 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
                 story_signature=bindparam("sig"),
                 updated_at=table.c.updated_at,  # a story id is derived, not an edit
             ),
-            [{"aid": i, "sid": stories[i], "sig": sigs[i]} for i, _ in todo],
+            [{"aid": i, "sid": decided.stories[i], "sig": decided.signatures[i]} for i in new],
         )
+    bands = [(k, i) for i in new for k in decided.keys[i]]
+    if bands and session.get_bind().dialect.name == "postgresql":
+        copy_rows(session, "story_bands", ("key", "article_id"), bands)
+    elif bands:
         session.execute(
             cast(Table, StoryBand.__table__).insert(),
-            [{"key": k, "article_id": i} for i, _ in todo for k in keys[i]],
+            [{"key": k, "article_id": i} for k, i in bands],
         )
-    return Assigned(stories, sorted(moved))
+    return sorted(moved)
 
 
 def release(session: Session, article_id: int) -> list[int]:
