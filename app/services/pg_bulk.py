@@ -5,7 +5,9 @@ The per-row path flushes each article and each of its people through the ORM's u
 here a batch is three statements whatever its size. (What remains is mostly the server's: the
 generated tsvector columns, their GIN indexes and the statistics trigger; docs/scaling.md.) The
 statistics triggers of migration e3a91c5d7b20 are statement-level, so the one INSERT updates
-`search_terms` and `search_totals` once per batch, for exactly the rows it inserted.
+`search_terms` and `search_totals` once per batch, for exactly the rows it inserted. The rows
+carry their story ids (decided before the COPY, with ids from `allocate_ids`), so no row is
+written twice (docs/scaling.md measured the UPDATE that did so).
 
 Duplicates are recognised as before: a record whose content hash or URL is already stored, or
 appears earlier in the same batch, is reported as a duplicate of that article and not inserted.
