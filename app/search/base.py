@@ -236,9 +236,12 @@ class SearchBackend(Protocol):
         index is rebuilt because it disagrees with the database)."""
         ...
 
-    def merge_segments(self, stop: threading.Event | None = None) -> int:
+    def merge_segments(
+        self, stop: threading.Event | None = None, *, separate_process: bool = False
+    ) -> int:
         """Housekeeping outside any write lock (Whoosh: merge index segments) until done or
-        `stop` is set; returns the units of work done (0: nothing was due)."""
+        `stop` is set; returns the units of work done (0: nothing was due). A long-running
+        server asks for `separate_process`, so the work's memory leaves with that process."""
         ...
 
     def close(self) -> None:

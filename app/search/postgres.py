@@ -186,7 +186,9 @@ class PostgresBackend:
     def hold(self, reason: str | None) -> None:
         """Nothing to hold: the index is part of the rows, so it never disagrees with them."""
 
-    def merge_segments(self, stop: threading.Event | None = None) -> int:
+    def merge_segments(
+        self, stop: threading.Event | None = None, *, separate_process: bool = False
+    ) -> int:
         return 0  # PostgreSQL maintains its indexes itself (autovacuum)
 
     def _languages(self, filters: SearchFilters) -> tuple[str, ...]:

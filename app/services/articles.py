@@ -19,6 +19,7 @@ from app.archive import Archive, WriteBusy
 from app.ingest.headline import derive_title, pick_lead
 from app.ingest.language import language_of, normalise
 from app.ingest.record import ArticleIn, InvalidArticle, content_hash, count_words
+from app.memory import release_free_memory
 from app.models import Article, ArticlePerson, IndexOutbox, utcnow
 from app.services import pg_bulk, stories
 from app.services.index_sync import drain_outbox
@@ -253,6 +254,8 @@ def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> No
         log.info("index busy: %d entries left to the background indexer", len(article_ids or ()))
     except Exception:
         log.exception("indexing failed; the index will catch up on the next write")
+    finally:
+        release_free_memory()  # a long-running server's RSS must not keep the batch's buffers
 
 
 def _copy_into_postgres(

@@ -11,6 +11,7 @@ import threading
 from sqlalchemy import select
 
 from app.archive import Archive, WriteBusy
+from app.memory import release_free_memory
 from app.models import IndexOutbox
 from app.services.index_sync import CATCH_UP_BATCH, drain_outbox
 
@@ -52,10 +53,10 @@ class BackgroundIndexer:
             return 0
 
     def merge(self) -> int:
-        """When idle: merge index segments (outside every lock; another process merging
-        already makes this a no-op)."""
+        """When idle: merge index segments, in a child process (outside every lock; another
+        process merging already makes this a no-op)."""
         try:
-            return self.archive.search.merge_segments(self._stop)
+            return self.archive.search.merge_segments(self._stop, separate_process=True)
         except Exception:
             log.exception("merging index segments failed; retrying when idle again")
             return 0
@@ -69,6 +70,7 @@ class BackgroundIndexer:
                 applied = 0
             if applied:
                 log.info("indexed %d pending updates", applied)
+                release_free_memory()
             else:
                 self.merge()
             if self._stop.wait(YIELD_SECONDS if applied else self.interval):

@@ -5,6 +5,7 @@ and replacements made while it ran included."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from app.search import query as q
 from app.search.base import IndexDoc, SearchRequest
 from app.search.whoosh import merging
+from app.search.whoosh import segments as segment_files
 from app.search.whoosh.backend import WhooshBackend
 
 WORDS = "harbour storm calm market tide ferry quay lantern".split()
@@ -158,3 +160,68 @@ def test_one_merge_at_a_time(backend: WhooshBackend) -> None:
     assert len(segments(backend)) == 4
     assert backend.merge_segments() == 4
     assert len(segments(backend)) == 1
+
+
+def test_bytes_of_merged_away_segments_leave_the_process_cache(backend: WhooshBackend) -> None:
+    # Searchers keep a segment's small files (term dictionaries, columns) in a process-wide
+    # cache; a merge removes those files, and their bytes must not stay until the cache's
+    # byte limit evicts them (a writing server grew by that much, issue 17 E21).
+    size = merging.SMALL_SEGMENT_DOCS + 10
+    for start in range(0, 4 * size, size):
+        backend.upsert(batch(start, size))
+    assert len(ids_for(backend, "harbour")) > 0
+
+    def mine() -> set[tuple[str, int]]:
+        return {f for f in segment_files.cached_files() if Path(f[0]).parent == backend.path}
+
+    before = mine()
+    assert before, "the searcher read no segment file whole"
+    assert backend.merge_segments() == 4
+    assert len(ids_for(backend, "harbour")) > 0  # opens the merged segment's files
+    after = mine()
+    assert after and not (after & before), "files merged away are still cached"
+    for path, inode in after:
+        assert Path(path).stat().st_ino == inode
+
+
+def test_a_server_merges_in_a_child_process(backend: WhooshBackend, monkeypatch: Any) -> None:
+    # The worker's memory must not keep a merge's pools (issue 17 E21): the merge runs in a
+    # spawned process, so failing it in this one changes nothing.
+    size = merging.SMALL_SEGMENT_DOCS + 10
+    for start in range(0, 4 * size, size):
+        backend.upsert(batch(start, size))
+    expected = ids_for(backend, "harbour")
+
+    def not_here(*args: Any, **kwargs: Any) -> int:
+        raise AssertionError("merged inside the server's own process")
+
+    monkeypatch.setattr("app.search.whoosh.backend.merge_segments", not_here)
+    assert backend.merge_segments(separate_process=True) == 4
+    assert len(segments(backend)) == 1
+    assert ids_for(backend, "harbour") == expected
+    assert backend.health().ok
+
+
+def test_no_process_is_started_when_no_merge_is_due(
+    backend: WhooshBackend, monkeypatch: Any
+) -> None:
+    backend.upsert(batch(0, merging.SMALL_SEGMENT_DOCS + 10))
+
+    def no_child(*args: Any, **kwargs: Any) -> int:
+        raise AssertionError("a merge process was started with nothing to merge")
+
+    monkeypatch.setattr("app.search.whoosh.backend.merge_in_child", no_child)
+    assert backend.merge_segments(separate_process=True) == 0
+
+
+def test_a_stopped_merge_process_leaves_the_index_whole(backend: WhooshBackend) -> None:
+    size = merging.SMALL_SEGMENT_DOCS + 10
+    for start in range(0, 4 * size, size):
+        backend.upsert(batch(start, size))
+    expected = ids_for(backend, "harbour")
+    stop = threading.Event()
+    stop.set()
+    assert backend.merge_segments(stop, separate_process=True) == 0
+    assert ids_for(backend, "harbour") == expected
+    assert backend.merge_segments() == 4  # the next merge clears what the stopped one left
+    assert ids_for(backend, "harbour") == expected

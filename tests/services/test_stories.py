@@ -205,3 +205,18 @@ def test_postgres_import_and_rebuild_agree(pg_archive: Archive) -> None:
         session.commit()
     stories.rebuild(pg_archive)
     assert story_ids(pg_archive) == imported
+
+
+def test_signatures_from_the_shared_permutations_equal_a_fresh_minhash() -> None:
+    # signature() copies one MinHash made once; stored signatures must not change by it.
+    from datasketch import MinHash
+
+    rng = random.Random(7)
+    words = "wheat corn price rose fell tonnes export bank rate yen said the of".split()
+    texts = ["", "one", "two words", " ".join(rng.choice(words) for _ in range(400))]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) for _ in range(50)]
+    for text in texts:
+        fresh = MinHash(num_perm=stories.NUM_PERM, seed=stories._SEED)
+        if runs := stories._shingle_bytes(text):
+            fresh.update_batch(runs)
+        assert stories.signature(text) == fresh.hashvalues.astype("<u4").tobytes(), text

@@ -58,6 +58,7 @@ from app.search.whoosh.analysis import (
     stem_analyzer,
 )
 from app.search.whoosh.buffers import install as read_segments_in_place
+from app.search.whoosh.bulkwriter import BulkSegmentWriter
 from app.search.whoosh.docvalues import DocValues, DocValuesCache
 from app.search.whoosh.fastindex import FastMpWriter
 from app.search.whoosh.fastindex import install as analyse_in_one_pass
@@ -71,7 +72,8 @@ from app.search.whoosh.languages import (
     language_analyzer,
     stem_function,
 )
-from app.search.whoosh.merging import bounded_merge, merge_segments
+from app.search.whoosh.merge_process import merge_in_child
+from app.search.whoosh.merging import bounded_merge, merge_due, merge_segments
 from app.search.whoosh.postings import IntArray, PostingCache
 from app.search.whoosh.scoring import Scored, score_matches
 from app.search.whoosh.segments import install as read_segments_without_mmap
@@ -307,7 +309,7 @@ class WhooshBackend:
 
     @contextmanager
     def _writer(self) -> Iterator[IndexWriter]:
-        writer = self._index().writer(timeout=self.writer_timeout, delay=0.05)
+        writer = BulkSegmentWriter(self._index(), timeout=self.writer_timeout, delay=0.05)
         try:
             yield writer
         except BaseException:
@@ -403,11 +405,18 @@ class WhooshBackend:
             for doc_id in ids:
                 writer.delete_by_term("id", str(doc_id))
 
-    def merge_segments(self, stop: threading.Event | None = None) -> int:
+    def merge_segments(
+        self, stop: threading.Event | None = None, *, separate_process: bool = False
+    ) -> int:
         """Merge segments in the background, outside the write lock (a commit takes it only
-        to swap a merged segment in); segments merged away."""
+        to swap a merged segment in); segments merged away. With `separate_process` (the
+        server's), the merge runs in a child process, started only when one is due."""
         if self._held:
             return 0
+        if separate_process:
+            if not merge_due(self._index()):
+                return 0
+            return merge_in_child(self.path, timeout=self.writer_timeout, stop=stop)
         return merge_segments(
             self._index(),
             self.path,

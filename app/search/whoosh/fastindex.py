@@ -41,6 +41,7 @@ from app.search.whoosh.analysis import (
     fold_word,
     strip_possessive,
 )
+from app.search.whoosh.bulkwriter import BulkSegmentWriter
 
 Posting = tuple[bytes, int, float, bytes]
 Plan = Callable[[str], list[Posting]]
@@ -162,6 +163,9 @@ def install() -> None:
 def _run_subwriter(owner_pid: int, *args: Any) -> None:
     exit_with_parent(owner_pid)  # the process indexing: a `kill -9` of it ends this worker too
     install()  # a worker process starts from a fresh interpreter (forkserver)
+    # The worker's SegmentWriter is looked up in multiproc's namespace: this process's only
+    # writer, so it writes its postings in bulk too.
+    multiproc.SegmentWriter = BulkSegmentWriter  # type: ignore[misc,assignment]
     multiproc._run_subwriter(*args)
 
 

@@ -33,7 +33,8 @@ from typing import Any
 from filelock import FileLock, Timeout
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+
+from app.search.whoosh.bulkwriter import BulkSegmentWriter
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,13 @@ def plan_merge(segments: list[Any]) -> list[Any]:
     return []
 
 
+def merge_due(ix: Any) -> bool:
+    """Whether the background merge has work (cheap: reads the table of contents)."""
+    return bool(plan_merge(_read_toc(ix).segments))
+
+
 class _Snapshot:
-    """What SegmentWriter asks of an index, with another storage: the merged segment is
+    """What a SegmentWriter asks of an index, with another storage: the merged segment is
     written into a folder of its own, where no commit's clean-up deletes it half-written."""
 
     def __init__(self, toc: Any, storage: Any, indexname: str) -> None:
@@ -124,7 +130,7 @@ class _Source:
 
 def _write_merged(ix: Any, toc: Any, chosen: list[Any], folder: Path) -> tuple[Any, list[_Source]]:
     """Write one segment holding the live documents of `chosen` into `folder` (no lock)."""
-    writer = SegmentWriter(_Snapshot(toc, FileStorage(str(folder)), ix.indexname), _lk=False)
+    writer = BulkSegmentWriter(_Snapshot(toc, FileStorage(str(folder)), ix.indexname), _lk=False)
     sources: list[_Source] = []
     try:
         for segment in chosen:

@@ -106,6 +106,12 @@ def _loaded(raw: BinaryIO, offset: int, length: int, name: str) -> bytes:
         if data is not None:
             _cache.move_to_end(key)
             return data
+        new_file = not any(k[:2] == key[:2] for k in _cache)
+    if new_file:
+        # A file read for the first time means a commit or merge added a segment, and may
+        # have removed others: their bytes would otherwise sit here until LOADED_MAX pushes
+        # them out (a soak's writing workers grew by that much, issue 17 E21).
+        forget_removed_files()
     data = bytes(PreadBuffer(raw, offset, length, name)[0:length])
     with _cache_lock:
         if key not in _cache:
@@ -115,6 +121,35 @@ def _loaded(raw: BinaryIO, offset: int, length: int, name: str) -> bytes:
                 _, dropped = _cache.popitem(last=False)
                 _cache_bytes -= len(dropped)
     return data
+
+
+def forget_removed_files() -> int:
+    """Drop the cached bytes of segment files that are no longer in the index folder (merged
+    away, or replaced: another inode). A searcher still holding such a file reads it again
+    from its open descriptor. Returns the bytes dropped."""
+    global _cache_bytes
+    with _cache_lock:
+        files = {key[:2] for key in _cache}
+    gone = set()
+    for path, inode in files:
+        try:
+            if os.stat(path).st_ino != inode:
+                gone.add((path, inode))
+        except FileNotFoundError:
+            gone.add((path, inode))
+    dropped = 0
+    if gone:
+        with _cache_lock:
+            for key in [k for k in _cache if k[:2] in gone]:
+                dropped += len(_cache.pop(key))
+            _cache_bytes -= dropped
+    return dropped
+
+
+def cached_files() -> set[tuple[str, int]]:
+    """The (path, inode) of every file with cached bytes (for tests and diagnostics)."""
+    with _cache_lock:
+        return {key[:2] for key in _cache}
 
 
 def install() -> None:
