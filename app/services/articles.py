@@ -190,15 +190,13 @@ def add_articles(
                     known_urls[item.url] = article
                 outcomes.append(AddOutcome("added", article, item, renumbered))
             if session.get_bind().dialect.name == "postgresql":
-                outcomes = _copy_into_postgres(archive, session, fresh, outcomes)
+                outcomes, moved = _copy_into_postgres(archive, session, fresh, outcomes)
             else:
                 session.add_all(fresh)
                 session.flush()
                 if not archive.search.transactional:
                     session.add_all(IndexOutbox(article_id=a.id, op="upsert") for a in fresh)
-            moved = _assign_stories(
-                archive, session, [o.article for o in outcomes if o.status == "added"]
-            )
+                moved = _assign_stories(archive, session, fresh)
             if wanted_ids and session.get_bind().dialect.name == "postgresql":
                 # Explicit ids do not advance PostgreSQL's sequence: move it past them.
                 session.execute(
@@ -262,16 +260,30 @@ def _index_now(archive: Archive, article_ids: Sequence[int] | None = None) -> No
 
 def _copy_into_postgres(
     archive: Archive, session: Session, fresh: list[Article], outcomes: list[AddOutcome]
-) -> list[AddOutcome]:
-    """Store `fresh` by COPY and one INSERT ... SELECT (app.services.pg_bulk); the outcomes
-    get the new ids, and a row a concurrent writer stored first becomes a duplicate of it."""
-    inserted = pg_bulk.insert_new(session, fresh, outbox=not archive.search.transactional)
+) -> tuple[list[AddOutcome], list[int]]:
+    """Store `fresh` by COPY and one INSERT ... SELECT (app.services.pg_bulk) with their story
+    ids, decided before the rows are written (an UPDATE afterwards writes every row twice);
+    a row a concurrent writer stored first becomes a duplicate of it. Returns the outcomes and
+    the older articles whose story id changed (to re-index)."""
+    unnumbered = [a for a in fresh if a.id is None]
+    for article, new_id in zip(
+        unnumbered, pg_bulk.allocate_ids(session, len(unnumbered)), strict=True
+    ):
+        article.id = new_id
+    decided = stories.plan(session, [(a.id, a.body) for a in fresh])
     for article in fresh:
-        if article.content_hash in inserted:
-            article.id = inserted[article.content_hash]
+        article.story_id = decided.stories[article.id]
+        article.story_signature = decided.signatures[article.id]
+    inserted = pg_bulk.insert_new(session, fresh, outbox=not archive.search.transactional)
     lost = [a for a in fresh if a.content_hash not in inserted]
     if not lost:
-        return outcomes
+        moved = stories.write(session, decided, rows=False)
+        if not archive.search.transactional:
+            session.add_all(IndexOutbox(article_id=i, op="upsert") for i in moved)
+        return outcomes, moved
+    # Only when the write lock was bypassed: the plan may have joined articles to a lost row's
+    # story, so the stored rows are assigned again, as the per-row path does.
+    moved = _assign_stories(archive, session, [a for a in fresh if a.content_hash in inserted])
     stored = pg_bulk.stored_matches(
         session, hashes=[a.content_hash for a in lost], urls=[a.url for a in lost if a.url]
     )
@@ -282,10 +294,11 @@ def _copy_into_postgres(
         found = by_hash.get(article.content_hash) or by_url.get(article.url or "")
         winners[id(article)] = pg_bulk.raise_if_unresolved(found, article.content_hash)
     # The lost row, and any later copy of it in the batch, are duplicates of the stored one.
-    return [
+    outcomes = [
         AddOutcome("duplicate", winners[id(o.article)], o.item) if id(o.article) in winners else o
         for o in outcomes
     ]
+    return outcomes, moved
 
 
 def known_articles(archive: Archive, *, items: Sequence[ArticleIn]) -> list[bool]:

@@ -5,7 +5,9 @@ The per-row path flushes each article and each of its people through the ORM's u
 here a batch is three statements whatever its size. (What remains is mostly the server's: the
 generated tsvector columns, their GIN indexes and the statistics trigger; docs/scaling.md.) The
 statistics triggers of migration e3a91c5d7b20 are statement-level, so the one INSERT updates
-`search_terms` and `search_totals` once per batch, for exactly the rows it inserted.
+`search_terms` and `search_totals` once per batch, for exactly the rows it inserted. The rows
+carry their story ids (decided before the COPY, with ids from `allocate_ids`), so no row is
+written twice (docs/scaling.md measured the UPDATE that did so).
 
 Duplicates are recognised as before: a record whose content hash or URL is already stored, or
 appears earlier in the same batch, is reported as a duplicate of that article and not inserted.
@@ -16,7 +18,7 @@ such a row is reported as a duplicate of whatever now holds its hash or URL.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select, text
@@ -41,6 +43,8 @@ ARTICLE_COLUMNS = (
     "provenance",
     "created_at",
     "updated_at",
+    "story_id",
+    "story_signature",
 )
 # ON COMMIT DELETE ROWS: the table lives as long as the pooled connection and is empty at the
 # start of every transaction, so each batch creates it at most once per connection.
@@ -48,7 +52,8 @@ _STAGE = """CREATE TEMP TABLE IF NOT EXISTS na_import_stage (
     ord integer NOT NULL, id integer, title text, title_derived boolean, body text,
     published date, source text, url text, language text, word_count integer,
     content_hash text, origin text, extra json, provenance json,
-    created_at timestamp, updated_at timestamp) ON COMMIT DELETE ROWS"""
+    created_at timestamp, updated_at timestamp, story_id integer, story_signature bytea)
+    ON COMMIT DELETE ROWS"""
 _COLUMNS = ", ".join(ARTICLE_COLUMNS)
 # Ids given by the caller (a restored export) are kept; the rest come from the sequence. No
 # NOT EXISTS against `articles` here: the caller has already set aside what is stored, and
@@ -102,6 +107,32 @@ def insert_new(session: Session, articles: Sequence[Article], *, outbox: bool) -
     return inserted
 
 
+def allocate_ids(session: Session, count: int) -> list[int]:
+    """`count` new article ids from the sequence, ascending, before the rows are written (their
+    story ids are decided first and stored with them)."""
+    if count <= 0:
+        return []
+    ids = session.scalars(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, :n)"
+        ),
+        {"n": count},
+    )
+    return sorted(int(i) for i in ids)
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY `rows` into `table` (`table` and `columns` are the caller's constants)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _values(a: Article) -> tuple[Any, ...]:
     """The article's ARTICLE_COLUMNS, in order (JSON columns as JSON text)."""
     return (
@@ -119,6 +150,8 @@ def _values(a: Article) -> tuple[Any, ...]:
         _json(a.provenance),
         a.created_at,
         a.updated_at,
+        a.story_id,
+        a.story_signature,
     )
 
 

@@ -19,19 +19,20 @@ import functools
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVarTuple, cast
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import Table, bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ARRAY, Row, Select, Table, any_, bindparam, delete, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.archive import Archive
 from app.models import Article, IndexOutbox, StoryBand
 from app.services.index_sync import drain_outbox
 from app.services.near_copies import SHINGLE_WORDS, near_duplicates, shingles
+from app.services.pg_bulk import copy_rows
 
 # 32 bands of 3 rows: a pair with Jaccard s becomes a candidate with probability
 # 1 - (1 - s^3)^32: 0.99 at s = 0.5, 0.93 at 0.43 (a 0.9-contained copy half the other's
@@ -42,6 +43,7 @@ ROWS = 3
 NUM_PERM = BANDS * ROWS
 _SEED = 1  # fixed: signatures must be the same in every process and every run
 _WORD = re.compile(r"\w+")
+_Columns = TypeVarTuple("_Columns")
 _IN_CHUNK = 900  # values per IN (...) list, under every database's parameter limit
 REBUILD_BATCH = 1000
 # Candidates compared per candidate story: copies of one story are alike, so when the few
@@ -96,6 +98,25 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
         yield values[start : start + _IN_CHUNK]
 
 
+def _where_in(
+    session: Session,
+    query: Select[*_Columns],
+    column: InstrumentedAttribute[int],
+    values: list[int],
+) -> Iterator[Row[*_Columns]]:
+    """The rows of `query` whose `column` is one of `values`: on PostgreSQL one statement with
+    the values as an array (32,000 band keys a batch of 1,000: IN lists of _IN_CHUNK values
+    took 36 statements, each rendered and parsed anew), elsewhere an IN list per chunk."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam("values", values, type_=ARRAY(column.type))
+        yield from session.execute(query.where(column == any_(array)))
+        return
+    for chunk in _chunks(values):
+        yield from session.execute(query.where(column.in_(chunk)))
+
+
 @dataclass
 class _Known:
     """What the assignment needs of an earlier article: its story and (lazily) its shingles."""
@@ -119,30 +140,46 @@ class Assigned:
     moved: list[int]
 
 
+@dataclass
+class Plan:
+    """Story ids decided for new articles before anything is written: their signatures and
+    band keys, and the older stories they join into one (old story id -> the one it joins)."""
+
+    stories: dict[int, int]
+    signatures: dict[int, bytes]
+    keys: dict[int, list[int]]
+    merged: dict[int, int]
+
+
 def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
     """Give these stored articles (id, body) signatures, band keys and story ids, in id order.
     A story is a connected group: an article that is a copy of articles in two stories joins
     them into the older one (a wire text and two differently cut copies of it). Runs in the
     caller's transaction."""
+    decided = plan(session, articles)
+    return Assigned(decided.stories, write(session, decided, rows=True))
+
+
+def plan(session: Session, articles: Sequence[tuple[int, str]]) -> Plan:
+    """Decide the story ids of articles (id, body) with their ids given, reading only: the
+    articles need not be stored yet (the bulk import writes their story ids with the rows)."""
     todo = sorted(articles)
     sigs = {i: signature(body) for i, body in todo}
     keys = {i: band_keys(sig) for i, sig in sigs.items()}
     bodies = dict(todo)
     stored_bands: dict[int, list[int]] = defaultdict(list)
     wanted = sorted({k for ks in keys.values() for k in ks})
-    for chunk in _chunks(wanted):
-        for key, article_id in session.execute(
-            select(StoryBand.key, StoryBand.article_id).where(StoryBand.key.in_(chunk))
-        ):
-            if article_id not in bodies:
-                stored_bands[key].append(article_id)
+    for key, article_id in _where_in(
+        session, select(StoryBand.key, StoryBand.article_id), StoryBand.key, wanted
+    ):
+        if article_id not in bodies:
+            stored_bands[key].append(article_id)
     known: dict[int, _Known] = {}
     stored = sorted({a for ids in stored_bands.values() for a in ids})
-    for chunk in _chunks(stored):
-        for article_id, story in session.execute(
-            select(Article.id, Article.story_id).where(Article.id.in_(chunk))
-        ):
-            known[article_id] = _Known(story=story if story is not None else article_id)
+    for article_id, story in _where_in(
+        session, select(Article.id, Article.story_id), Article.id, stored
+    ):
+        known[article_id] = _Known(story=story if story is not None else article_id)
     # Band key -> story -> its articles with that key, in id order.
     buckets: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for key, ids in stored_bands.items():
@@ -189,23 +226,35 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
         known[article_id] = mine
         for key in keys[article_id]:
             buckets[key][mine.story].append(article_id)
-    stories = {i: resolve(known[i].story) for i, _ in todo}
+    return Plan(
+        stories={i: resolve(known[i].story) for i, _ in todo},
+        signatures=sigs,
+        keys=keys,
+        merged={old: resolve(old) for old in merged},
+    )
+
+
+def write(session: Session, decided: Plan, *, rows: bool) -> list[int]:
+    """Store a plan: the older articles of merged stories moved, the new articles' band keys
+    and, with `rows`, their story ids and signatures (without: the rows were stored with
+    them). Returns the older articles whose story id changed (to re-index)."""
+    new = sorted(decided.stories)
     moved: list[int] = []
-    for old in sorted(merged):
+    for old, into in sorted(decided.merged.items()):
         ids = [
             i
             for i in session.scalars(select(Article.id).where(Article.story_id == old))
-            if i not in bodies
+            if i not in decided.stories
         ]
         if ids:
             session.execute(
                 update(Article)
-                .where(Article.story_id == old, Article.id.not_in(list(bodies)))
-                .values(story_id=resolve(old), updated_at=Article.updated_at)
+                .where(Article.story_id == old, Article.id.not_in(new))
+                .values(story_id=into, updated_at=Article.updated_at)
                 .execution_options(synchronize_session=False)
             )
             moved += ids
-    if todo:
+    if rows and new:
         table = cast(Table, Article.__table__)
         session.execute(
             table.update()
@@ -215,13 +264,17 @@ def assign(session: Session, articles: Sequence[tuple[int, str]]) -> Assigned:
                 story_signature=bindparam("sig"),
                 updated_at=table.c.updated_at,  # a story id is derived, not an edit
             ),
-            [{"aid": i, "sid": stories[i], "sig": sigs[i]} for i, _ in todo],
+            [{"aid": i, "sid": decided.stories[i], "sig": decided.signatures[i]} for i in new],
         )
+    bands = [(k, i) for i in new for k in decided.keys[i]]
+    if bands and session.get_bind().dialect.name == "postgresql":
+        copy_rows(session, "story_bands", ("key", "article_id"), bands)
+    elif bands:
         session.execute(
             cast(Table, StoryBand.__table__).insert(),
-            [{"key": k, "article_id": i} for i, _ in todo for k in keys[i]],
+            [{"key": k, "article_id": i} for k, i in bands],
         )
-    return Assigned(stories, sorted(moved))
+    return sorted(moved)
 
 
 def release(session: Session, article_id: int) -> list[int]:
