@@ -1,10 +1,10 @@
 """Hand the heap's free pages back to the operating system (glibc's `malloc_trim`).
 
-A server worker that indexes (single writes, the background indexer's batches, segment merges)
-allocates and frees hundreds of megabytes of short-lived buffers, in several threads. glibc
-keeps what is freed inside each thread's arena for reuse, so the worker's RSS only grew while
-it wrote (issue 17, E21: arenas holding 130-150 MB free after a 10-minute soak).
-`malloc_trim(0)` returns the free pages of every arena. Without glibc (macOS, musl) this does
+A server worker that indexes (single writes, the background indexer's batches) allocates and
+frees tens to hundreds of megabytes of short-lived buffers, in several threads; glibc keeps
+what is freed inside each thread's arena for reuse (130-150 MB free in the arenas of each
+worker after a 10-minute soak, issue 17 E21; docs/performance.md). `malloc_trim(0)` returns
+the free pages of every arena, in about 0.2 ms. Without glibc (macOS, musl) this does
 nothing. Called after index work by the server's paths (app.services.indexer, articles).
 """
 

@@ -58,7 +58,10 @@ def merge_in_child(
             if not (stop is not None and stop.is_set()):
                 log.warning("the index merge process ended with exit code %s", child.exitcode)
             return 0
-        return int(receive.recv()) if receive.poll() else 0
+        merged = int(receive.recv()) if receive.poll() else 0
+        if merged:  # the child's own log lines go nowhere: its logging is not set up
+            log.info("merged %d index segments (merge process %s)", merged, child.pid)
+        return merged
     finally:
         receive.close()
 
